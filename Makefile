@@ -1,0 +1,77 @@
+# MPS Assistant: `make setup && make run`, and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY_APP   := $(shell scripts/find-python.sh 3.11+ PYTHON3 2>/dev/null)
+PY_RASA  := $(shell scripts/find-python.sh 3.10 PYTHON310 2>/dev/null)
+APP      := .venv/bin/python
+RASA     := PYTHONPATH=$(CURDIR) .venv-rasa/bin/rasa
+RASA_PY  := PYTHONPATH=$(CURDIR) .venv-rasa/bin/python
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+RASA_DATA   := --data build/data --domain build/domain --config config.yml
+NLU_TEST    ?=
+
+.PHONY: help setup run test train eval bench lint lock build validate test-stories test-py clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: .venv/.stamp .venv-rasa/.stamp .env train  ## create both envs from the locks and train the model if needed
+
+.venv/.stamp: requirements/app.lock
+	@test -n "$(PY_APP)" || scripts/find-python.sh 3.11+ PYTHON3
+	$(PY_APP) -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -r requirements/app.lock
+	touch $@
+
+.venv-rasa/.stamp: requirements/rasa.lock
+	@test -n "$(PY_RASA)" || scripts/find-python.sh 3.10 PYTHON310
+	$(PY_RASA) -m venv .venv-rasa
+	.venv-rasa/bin/pip install --quiet --upgrade pip
+	.venv-rasa/bin/pip install --quiet -r requirements/rasa.lock
+	touch $@
+
+.env:
+	@sed "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
+	@echo "wrote .env with a fresh PSEUDONYM_SECRET; add TELEGRAM_BOT_TOKEN there"
+
+build:  ## compile data/faq, data/responses.yml and data/nlu into build/
+	$(APP) -m nlu.build
+
+train: build  ## build the data and train the model (skipped when nothing changed)
+	$(RASA) train $(RASA_DATA) --out models --fixed-model-name mps --quiet
+
+run: setup  ## start Rasa, the action server and the bot; Ctrl-C stops them all
+	$(APP) scripts/run.py
+
+validate: build
+	$(RASA) data validate $(RASA_DATA) --max-history 5
+
+test-stories: build  ## Rasa conversation tests, each flow in each language
+	$(RASA) test core --model models/mps.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-py:
+	$(APP) -m pytest
+
+test: setup validate test-stories test-py  ## the whole suite (what CI runs)
+
+eval: build  ## NLU evaluation on the held-out split (and NLU_TEST=file.yml)
+	$(RASA_PY) -m nlu.evaluate --model models/mps.tar.gz --heldout build/eval/heldout.yml $(if $(NLU_TEST),--extra $(NLU_TEST))
+
+bench: setup  ## latency and throughput through the emulator, with the whole pipeline
+	$(APP) -m tests.bench
+
+lint:  ## ruff and mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+lock:  ## re-resolve requirements/*.in into the lock files
+	rm -rf /tmp/mps-lock-app && $(PY_APP) -m venv /tmp/mps-lock-app && /tmp/mps-lock-app/bin/pip install --quiet -r requirements/app.in && (echo "# Exact versions of the app env (pip freeze of requirements/app.in); \`make lock\` rewrites it."; /tmp/mps-lock-app/bin/pip freeze) > requirements/app.lock
+	rm -rf /tmp/mps-lock-rasa && $(PY_RASA) -m venv /tmp/mps-lock-rasa && /tmp/mps-lock-rasa/bin/pip install --quiet -r requirements/rasa.in && (echo "# Exact versions of the Rasa env (pip freeze of requirements/rasa.in); \`make lock\` rewrites it."; /tmp/mps-lock-rasa/bin/pip freeze) > requirements/rasa.lock
+
+clean:  ## remove build output and models (not the envs)
+	rm -rf build models results .pytest_cache .mypy_cache .ruff_cache

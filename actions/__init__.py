@@ -1,0 +1,1 @@
+"""Custom actions of MPS Assistant, run by the Rasa SDK action server."""

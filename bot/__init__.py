@@ -1,0 +1,1 @@
+"""Telegram front end of MPS Assistant (python-telegram-bot)."""

@@ -1,0 +1,60 @@
+"""`python -m bot`: run the Telegram bot (polling, or webhook if configured)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+logger = logging.getLogger("bot")
+
+NO_TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set, so the Telegram bot is not started.
+To get a token: open Telegram, talk to @BotFather, send /newbot, follow the
+steps, and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=...
+Rasa and the action server keep running without it."""
+
+
+def _quiet_libraries() -> None:
+    """Library loggers that would print URLs with the token or message text."""
+    for name in ("httpx", "httpcore", "telegram", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main() -> int:
+    """Load settings, then run until stopped."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"bot: invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    _quiet_libraries()
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 0
+    from bot.app import build_application
+
+    application = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

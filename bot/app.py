@@ -1,0 +1,99 @@
+"""Builds the Telegram Application: handlers, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from telegram import BotCommand
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import conversation
+from bot.buttons import ButtonStore
+from bot.errors import on_error
+from bot.i18n import Catalogue
+from bot.rasa_client import RasaClient
+from bot.services import SERVICES_KEY, Services
+from bot.settings import Settings
+from bot.users import UserMemory
+from mps.emergency import KeywordNet, load_emergency
+
+logger = logging.getLogger(__name__)
+HTTP_SESSION_KEY = "http_session"
+
+
+def _post_init_for(settings: Settings):  # type: ignore[no-untyped-def]
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        """Open the HTTP session to Rasa and build the shared services."""
+        session = aiohttp.ClientSession()
+        application.bot_data[HTTP_SESSION_KEY] = session
+        emergency = load_emergency(settings.data_dir / "emergency.yml")
+        application.bot_data[SERVICES_KEY] = Services(
+            rasa=RasaClient(session, settings.rasa_url, settings.rasa_timeout),
+            buttons=ButtonStore(),
+            users=UserMemory(),
+            catalogue=Catalogue.load(),
+            emergency=emergency,
+            keywords=KeywordNet.from_data(emergency),
+            pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
+        )
+        await application.bot.set_my_commands(
+            [
+                BotCommand("start", "Start / البداية / دەستپێک"),
+                BotCommand("help", "Help / مساعدة / یارمەتی"),
+                BotCommand("language", "Language / اللغة / زمان"),
+                BotCommand("cancel", "Cancel / إلغاء / هەڵوەشاندنەوە"),
+            ]
+        )
+        me = await application.bot.get_me()
+        mode = "webhook" if settings.webhook_url else "long polling"
+        logger.info("bot ready: @%s, %s, Rasa at %s", me.username, mode, settings.rasa_url)
+
+    return post_init
+
+
+async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the HTTP session."""
+    session = application.bot_data.pop(HTTP_SESSION_KEY, None)
+    if session is not None:
+        await session.close()
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """The bot application, with every handler wired."""
+    assert settings.telegram_bot_token is not None
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .concurrent_updates(64)
+        .connection_pool_size(128)
+        .pool_timeout(10)
+        .post_init(_post_init_for(settings))
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
+    application.add_handler(CommandHandler("help", conversation.on_help, filters=private))
+    application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
+    application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
+    application.add_handler(CallbackQueryHandler(conversation.on_callback))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, conversation.on_text)
+    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, conversation.on_unknown_command))
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other_media)
+    )
+    application.add_handler(MessageHandler(~private & filters.TEXT, conversation.on_group_message))
+    application.add_error_handler(on_error)
+    return application

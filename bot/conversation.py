@@ -1,0 +1,232 @@
+"""Citizen conversation: commands, free text to Rasa, buttons, other media."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import unicodedata
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import RetryAfter
+from telegram.ext import ContextTypes
+
+from bot.render import Outgoing, render
+from bot.services import Services, services
+from bot.rasa_client import RasaUnavailable
+from mps.emergency import emergency_text
+from mps.language import LANGUAGES
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 2000
+LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and lone surrogates; keep line breaks."""
+    kept = (
+        c
+        for c in text
+        if not 0xD800 <= ord(c) <= 0xDFFF
+        and (c in "\n\t" or unicodedata.category(c) != "Cc")
+    )
+    return "".join(kept).strip()
+
+
+def _user_language(svc: Services, update: Update) -> str:
+    user = update.effective_user
+    if user is None:
+        return "en"
+    return svc.users.language(user.id, user.language_code)
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    """The language menu: each language named in itself."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(LANGUAGE_NAMES[c], callback_data=f"lang:{c}")] for c in LANGUAGES]
+    )
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
+    """Send one rendered message, waiting once if Telegram asks us to slow down."""
+    chat = update.effective_chat
+    assert chat is not None
+    for attempt in (1, 2):
+        try:
+            if item.kind == "text":
+                await chat.send_message(item.text, reply_markup=item.keyboard)
+            elif item.kind == "photo":
+                await chat.send_photo(item.media, caption=item.text or None)
+            elif item.kind == "document":
+                await chat.send_document(
+                    item.media, caption=item.text or None, filename=item.filename
+                )
+            elif item.kind == "language_menu":
+                svc = services(context)
+                text = svc.catalogue.get("choose_language", _user_language(svc, update))
+                await chat.send_message(text, reply_markup=language_keyboard())
+            return
+        except RetryAfter as error:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(float(getattr(error, "retry_after", 1)))
+
+
+async def _keep_typing(update: Update) -> None:
+    """Show "typing…" until cancelled (Telegram shows it for about 5 s)."""
+    chat = update.effective_chat
+    assert chat is not None
+    while True:
+        with contextlib.suppress(Exception):
+            await chat.send_action(ChatAction.TYPING)
+        await asyncio.sleep(4)
+
+
+async def ask_rasa(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
+) -> None:
+    """Send text (or a button payload) to Rasa and deliver its replies."""
+    svc = services(context)
+    user = update.effective_user
+    assert user is not None
+    typing = asyncio.create_task(_keep_typing(update))
+    try:
+        replies = await svc.rasa.send(svc.sender_id(user.id), text, language)
+    except RasaUnavailable:
+        typing.cancel()
+        await _reply_without_rasa(update, context, text, language)
+        return
+    finally:
+        typing.cancel()
+    outgoing = render(replies, user.id, svc.buttons)
+    if not outgoing:
+        outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
+    for item in outgoing:
+        await _send(update, context, item)
+
+
+async def _reply_without_rasa(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
+) -> None:
+    """Rasa is down: the keyword safety net, else a polite apology."""
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
+    if svc.keywords.matches(text):
+        await chat.send_message(emergency_text(svc.emergency, language))
+    else:
+        await chat.send_message(svc.catalogue.get("service_down", language))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Free text: detect the language, check the length, ask Rasa."""
+    svc = services(context)
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    text = clean_text(message.text or "")
+    language = svc.users.observe(user.id, text, user.language_code)
+    if len(text) > MAX_INPUT_CHARS:
+        await message.reply_text(svc.catalogue.get("too_long", language, limit=MAX_INPUT_CHARS))
+        return
+    if not any(ch.isalnum() for ch in text):
+        await message.reply_text(svc.catalogue.get("empty_text", language))
+        return
+    await ask_rasa(update, context, text, language)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: welcome and the main menu."""
+    svc = services(context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    language = _user_language(svc, update)
+    get = svc.catalogue.get
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(get("menu_questions", language),
+                                  callback_data=svc.buttons.put(user.id, "/help"))],
+            [InlineKeyboardButton(get("menu_emergency", language),
+                                  callback_data=svc.buttons.put(user.id, "/emergency"))],
+            [InlineKeyboardButton(get("menu_language", language), callback_data="lang:menu")],
+        ]
+    )
+    await chat.send_message(get("welcome", language), reply_markup=keyboard)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: what the assistant does, with the topics (from Rasa)."""
+    await ask_rasa(update, context, "/help", _user_language(services(context), update))
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language: the language menu."""
+    chat = update.effective_chat
+    assert chat is not None
+    svc = services(context)
+    text = svc.catalogue.get("choose_language", _user_language(svc, update))
+    await chat.send_message(text, reply_markup=language_keyboard())
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel: restart the Rasa conversation and confirm."""
+    svc = services(context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    language = _user_language(svc, update)
+    with contextlib.suppress(RasaUnavailable):
+        await svc.rasa.send(svc.sender_id(user.id), "/restart", language)
+    await chat.send_message(svc.catalogue.get("cancelled", language))
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed button: a language choice or a Rasa payload; refuse the rest."""
+    svc = services(context)
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    data = query.data or ""
+    language = _user_language(svc, update)
+    if data == "lang:menu":
+        await query.answer()
+        await on_language(update, context)
+        return
+    if data.startswith("lang:") and data[5:] in LANGUAGES:
+        svc.users.set_language(user.id, data[5:])
+        await query.answer()
+        await query.edit_message_text(svc.catalogue.get("language_set", data[5:]))
+        return
+    stored = svc.buttons.get(data)
+    if stored is None:
+        await query.answer(svc.catalogue.get("stale_button", language), show_alert=True)
+        return
+    if stored.user_id != user.id:
+        await query.answer(svc.catalogue.get("not_your_button", language), show_alert=True)
+        return
+    await query.answer()
+    await ask_rasa(update, context, stored.payload, language)
+
+
+async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, voice, photos, files…: say politely that only text works."""
+    message = update.effective_message
+    assert message is not None
+    svc = services(context)
+    await message.reply_text(svc.catalogue.get("unsupported_media", _user_language(svc, update)))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have."""
+    message = update.effective_message
+    assert message is not None
+    svc = services(context)
+    await message.reply_text(svc.catalogue.get("unknown_command", _user_language(svc, update)))
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Citizens are served in private chats only."""
+    message = update.effective_message
+    if message is None or not (message.text or "").startswith("/"):
+        return
+    svc = services(context)
+    await message.reply_text(svc.catalogue.get("private_only", _user_language(svc, update)))

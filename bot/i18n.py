@@ -1,0 +1,36 @@
+"""The bot's own texts (bot/messages.yml) in Arabic, Kurdish Sorani and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from mps.language import LANGUAGES
+
+CATALOGUE_PATH = Path(__file__).with_name("messages.yml")
+
+
+class Catalogue:
+    """Looks up a text by key and language."""
+
+    def __init__(self, texts: dict[str, dict[str, str]]) -> None:
+        for key, variants in texts.items():
+            missing = [lang for lang in LANGUAGES if not variants.get(lang)]
+            if missing:
+                raise ValueError(f"message {key!r} lacks {', '.join(missing)}")
+        self._texts = texts
+
+    @classmethod
+    def load(cls, path: Path = CATALOGUE_PATH) -> Catalogue:
+        """Read and check a catalogue file."""
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def keys(self) -> list[str]:
+        """Every message key."""
+        return list(self._texts)
+
+    def get(self, key: str, language: str, **values: object) -> str:
+        """The text `key` in `language` (English if unknown), formatted."""
+        variants = self._texts[key]
+        return variants.get(language, variants["en"]).format(**values)

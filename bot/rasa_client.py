@@ -1,0 +1,45 @@
+"""HTTP client for Rasa's REST channel (one aiohttp session for the process)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) did not answer in time."""
+
+
+class RasaClient:
+    """Sends a user's message to Rasa and returns Rasa's replies."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout: float) -> None:
+        self._session = session
+        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+        """Post one message; retry once on a timeout, connection error or 5xx."""
+        body = {"sender": sender, "message": text, "metadata": {"language": language}}
+        for attempt in (1, 2):
+            try:
+                async with self._session.post(
+                    self._url, json=body, timeout=self._timeout
+                ) as response:
+                    if response.status >= 500:
+                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                    response.raise_for_status()
+                    replies = await response.json()
+                    if not isinstance(replies, list):
+                        raise RasaUnavailable("Rasa answered something other than a list")
+                    return [r for r in replies if isinstance(r, dict)]
+            except (aiohttp.ClientError, asyncio.TimeoutError, RasaUnavailable) as error:
+                logger.warning("Rasa request failed (attempt %d): %s", attempt, type(error).__name__)
+                if attempt == 2:
+                    raise RasaUnavailable(str(type(error).__name__)) from error
+        raise AssertionError("unreachable")

@@ -1,0 +1,99 @@
+"""Turns Rasa's REST replies into Telegram messages.
+
+Pure: no network. Text with buttons becomes a message with an inline
+keyboard (callback data from ButtonStore, so never over 64 bytes); images
+become photos; documents (Rasa `attachment`, or custom `{"document": …}`)
+become documents; text over Telegram's 4096 characters is split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.buttons import ButtonStore
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: text, photo or document, maybe with a keyboard."""
+
+    kind: str  # "text", "photo", "document" or "language_menu"
+    text: str = ""
+    media: str = ""
+    filename: str | None = None
+    keyboard: InlineKeyboardMarkup | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split text into chunks of at most `limit` characters, at line breaks if possible."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def keyboard_for(
+    buttons: list[dict[str, Any]], user_id: int, store: ButtonStore
+) -> InlineKeyboardMarkup | None:
+    """An inline keyboard for Rasa buttons: one a row, or two a row for many."""
+    cells = [
+        InlineKeyboardButton(str(b["title"])[:64], callback_data=store.put(user_id, str(b["payload"])))
+        for b in buttons
+        if b.get("title") and b.get("payload")
+    ]
+    if not cells:
+        return None
+    width = 1 if len(cells) <= 4 else 2
+    return InlineKeyboardMarkup([cells[i : i + width] for i in range(0, len(cells), width)])
+
+
+def render(replies: list[dict[str, Any]], user_id: int, store: ButtonStore) -> list[Outgoing]:
+    """Translate Rasa replies, in order, into messages to send."""
+    out: list[Outgoing] = []
+    for reply in replies:
+        text = reply.get("text")
+        if isinstance(text, str) and text.strip():
+            keyboard = keyboard_for(reply.get("buttons") or [], user_id, store)
+            chunks = split_text(text)
+            for chunk in chunks[:-1]:
+                out.append(Outgoing("text", chunk))
+            out.append(Outgoing("text", chunks[-1], keyboard=keyboard))
+        if reply.get("image"):
+            out.append(Outgoing("photo", media=str(reply["image"])))
+        if reply.get("attachment"):
+            out.append(Outgoing("document", media=str(reply["attachment"])))
+        custom = reply.get("custom")
+        if isinstance(custom, dict):
+            out += _render_custom(custom)
+    return out
+
+
+def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
+    """Custom payloads the bot understands; others are ignored."""
+    if custom.get("action") == "language_menu":
+        return [Outgoing("language_menu")]
+    document = custom.get("document")
+    if isinstance(document, dict) and document.get("url"):
+        return [
+            Outgoing(
+                "document",
+                text=str(document.get("caption", "")),
+                media=str(document["url"]),
+                filename=document.get("filename"),
+            )
+        ]
+    return []

@@ -1,0 +1,40 @@
+"""The objects every handler needs, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import ContextTypes
+
+from bot.buttons import ButtonStore
+from bot.i18n import Catalogue
+from bot.rasa_client import RasaClient
+from bot.users import UserMemory
+from mps.emergency import EmergencyData, KeywordNet
+from mps.pseudonym import pseudonymise
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Shared state of the bot process (no message text in here)."""
+
+    rasa: RasaClient
+    buttons: ButtonStore
+    users: UserMemory
+    catalogue: Catalogue
+    emergency: EmergencyData
+    keywords: KeywordNet
+    pseudonym_secret: bytes
+
+    def sender_id(self, user_id: int) -> str:
+        """The keyed pseudonym Rasa sees instead of the Telegram id."""
+        return pseudonymise(self.pseudonym_secret, user_id)
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The Services of the running application."""
+    found = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found

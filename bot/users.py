@@ -1,0 +1,46 @@
+"""What the bot remembers of each user while it runs: the language.
+
+Only the language code is kept, in memory, for a
+bounded number of users; no message text.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from mps.language import LANGUAGES, detect_language
+
+_TELEGRAM_CODES = {"ar": "ar", "ckb": "ckb", "ku": "ckb", "en": "en"}
+
+
+class UserMemory:
+    """Per-user language, detected or chosen."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._capacity = capacity
+        self._languages: OrderedDict[int, str] = OrderedDict()
+
+    def language(self, user_id: int, telegram_code: str | None = None) -> str:
+        """The user's language; at first contact, from Telegram's setting."""
+        known = self._languages.get(user_id)
+        if known:
+            return known
+        code = (telegram_code or "").split("-")[0].lower()
+        return _TELEGRAM_CODES.get(code, "en")
+
+    def set_language(self, user_id: int, language: str) -> None:
+        """Remember the user's language."""
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        self._languages[user_id] = language
+        self._languages.move_to_end(user_id)
+        while len(self._languages) > self._capacity:
+            self._languages.popitem(last=False)
+
+    def observe(self, user_id: int, text: str, telegram_code: str | None = None) -> str:
+        """Detect the language of a message, remember it, and return it."""
+        detected = detect_language(text)
+        if detected is not None:
+            self.set_language(user_id, detected)
+            return detected
+        return self.language(user_id, telegram_code)

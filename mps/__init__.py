@@ -1,0 +1,1 @@
+"""Shared domain code of MPS Assistant: no Telegram or Rasa imports here."""

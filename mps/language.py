@@ -1,0 +1,90 @@
+"""Per-message language detection for Arabic, Kurdish Sorani and English.
+
+Short chat messages defeat statistical detectors, and none of them tells Iraqi
+Arabic from Sorani reliably, so this scores what does tell them apart: the
+script, letters only Sorani uses, letters only Arabic uses, and common words.
+`detect_language` returns None when a message carries no signal ("ok", "سلام",
+an emoji); the caller then keeps the user's remembered language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from mps.text import normalize
+
+LANGUAGES: Final = ("ar", "ckb", "en")
+
+_SORANI_LETTERS = frozenset("ەۆێڕڵڤ")
+_SORANI_LEANING = frozenset("کیھ")  # Persian-keyboard kaf/yeh/heh: Sorani writers mostly
+_ARABIC_LETTERS = frozenset("ةىأإؤثذضظ")
+
+# Words compared in normalised form (see mps.text.normalize).
+_SORANI_WORDS = frozenset(
+    normalize(w)
+    for w in """
+    لە بۆ چۆن کوێ کوێیە دەمەوێت دەمەوێ هەیە نییە ئەوە ئەم ئەو چی چییە کەی تکایە سوپاس
+    بەڵێ نەخێر لەگەڵ دەکەم بکەم چەند ناو منداڵ من تۆ ئێوە بە وە و یان زۆر باشە
+    ئایا دەتوانم دەبێت پێویستە چۆنە کێ هەر بکە بدە دەکرێت نازانم بچم بێت
+    """.split()
+    if w not in {"من", "و", "بە", "وە"}
+)
+_ARABIC_WORDS = frozenset(
+    normalize(w)
+    for w in """
+    في على الى إلى عن مع هذا هذه هل ما ماذا كيف اين أين متى لماذا ليش شلون شنو وين
+    اكو ماكو اريد أريد ابي ابغى شكد هسه هسة لو سمحت عندي عدي انا أنا احنا نحن يعني
+    مو ماكو شكرا شكراً ممكن اي ايه نعم لا كلا الله يا اني آني هاي هذا ذاك بس اذا إذا
+    """.split()
+)
+_ARABIZI_WORDS = frozenset(
+    """
+    shlon shlonak shlonich shno shnu wen wain aku maku aku akw ariid areed abi shukran
+    shukran habibi 7abibi salam marhaba mar7aba inshallah yalla hala allah la2 ee na3am
+    markaz shurta shorta ashkurak mashkoor 3ala 3an mn wlk
+    """.split()
+)
+_ARABIZI_DIGIT = re.compile(r"[a-z][2356789]|[2356789][a-z]")
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN = re.compile(r"[a-zA-Z]")
+_WORD = re.compile(r"\w+")
+
+
+def _arabic_script_language(text: str) -> str | None:
+    """Tell Sorani from Arabic in Arabic-script text, or None when unsure."""
+    ckb = 3 * sum(c in _SORANI_LETTERS for c in text)
+    ckb += sum(c in _SORANI_LEANING for c in text)
+    ar = 2 * sum(c in _ARABIC_LETTERS for c in text)
+    for word in _WORD.findall(normalize(text)):
+        if word in _SORANI_WORDS:
+            ckb += 2
+        if word in _ARABIC_WORDS:
+            ar += 2
+        if word.startswith("ال") and len(word) > 3:
+            ar += 2
+    if ckb == ar:
+        return None
+    return "ckb" if ckb > ar else "ar"
+
+
+def _latin_language(text: str) -> str | None:
+    """Tell Arabizi (Arabic in Latin letters) from English; None if too short."""
+    lowered = text.lower()
+    words = _WORD.findall(lowered)
+    arabizi = sum(w in _ARABIZI_WORDS for w in words)
+    arabizi += 2 * len(_ARABIZI_DIGIT.findall(lowered))
+    if arabizi >= 2 or (arabizi and len(words) <= 2):
+        return "ar"
+    return "en" if len(_LATIN.findall(text)) >= 4 else None
+
+
+def detect_language(text: str) -> str | None:
+    """Return "ar", "ckb" or "en" for `text`, or None when it gives no signal."""
+    arabic = len(_ARABIC_SCRIPT.findall(text))
+    latin = len(_LATIN.findall(text))
+    if arabic == 0 and latin == 0:
+        return None
+    if arabic >= latin:
+        return _arabic_script_language(text)
+    return _latin_language(text)

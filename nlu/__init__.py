@@ -1,0 +1,1 @@
+"""NLU extras: Rasa components, the data build step and the evaluation."""

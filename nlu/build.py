@@ -1,0 +1,228 @@
+"""Build step of `make train`: compile the editable data into Rasa's format.
+
+Reads data/faq/, data/nlu/, data/rules/, data/stories/, data/responses.yml,
+data/emergency.yml and domain/, and writes build/:
+
+- build/domain/: the domain with every response in three languages, as
+  conditional variations on the `language` slot (English is the default);
+- build/data/: the training data, FAQ questions as `faq/<topic>` examples;
+- build/eval/heldout.yml: a held-out split (at least 20 % of every intent in
+  every language), never trained on, in the format `make eval` reads.
+
+Usage: python -m nlu.build [--root .] [--out build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import re
+import shutil
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_date
+
+from mps.emergency import emergency_text, load_emergency
+from mps.faq import FaqError, FaqTopic, load_faq
+from mps.language import LANGUAGES
+
+HELD_OUT_SHARE = 0.2
+MAIN_TOPICS = (
+    "opening_hours",
+    "clearance_certificate",
+    "lost_documents",
+    "family_protection",
+    "open_house_days",
+    "emergency_numbers",
+)
+_BABEL_LOCALE = {"en": "en", "ar": "ar_IQ", "ckb": "ckb_IQ"}
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks, like hand-written Rasa data."""
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def _dump(path: Path, content: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.dump(content, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+    path.write_text(text, encoding="utf-8")
+
+
+def _examples(block: str) -> list[str]:
+    """The examples of a Rasa `examples: |` block."""
+    return [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
+
+
+def _held_out(intent: str, language: str, examples: list[str]) -> set[str]:
+    """Pick the held-out examples of one group, stable across runs and edits."""
+    ranked = sorted(
+        examples, key=lambda e: hashlib.sha256(f"{intent}|{language}|{e}".encode()).digest()
+    )
+    return set(ranked[: math.ceil(len(ranked) * HELD_OUT_SHARE)])
+
+
+def _variations(texts: dict[str, str], extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """One variation a language; English first, unconditioned, as the default."""
+    variations: list[dict[str, Any]] = []
+    for language in ("en", "ar", "ckb"):
+        variation: dict[str, Any] = {"text": texts[language]}
+        for key, value in extra.items():
+            variation[key] = value(language) if callable(value) else value
+        if language != "en":
+            variation["condition"] = [{"type": "slot", "name": "language", "value": language}]
+        variations.append(variation)
+    return variations
+
+
+def topic_payload(topic: str) -> str:
+    """The button payload that answers one FAQ topic."""
+    return "/choose_topic" + json.dumps({"faq_topic": topic}, separators=(",", ":"))
+
+
+class Builder:
+    """Compiles the data of one checkout into build/."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root = root
+        self.out = out
+        self.heldout: list[dict[str, str]] = []
+
+    def run(self) -> None:
+        """Build everything, replacing the previous build."""
+        faq = load_faq(self.root / "data" / "faq")
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        for name in ("rules", "stories"):
+            source = self.root / "data" / name
+            if source.exists():
+                shutil.copytree(source, self.out / "data" / name)
+        shutil.copytree(self.root / "domain", self.out / "domain")
+        self._build_nlu()
+        self._build_faq_nlu(faq)
+        self._build_responses(faq)
+        _dump(self.out / "eval" / "heldout.yml", {"examples": self.heldout})
+
+    def _build_nlu(self) -> None:
+        for path in sorted((self.root / "data" / "nlu").glob("*.yml")):
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+            blocks = []
+            for block in content.get("nlu", []):
+                if "intent" not in block:
+                    blocks.append(block)
+                    continue
+                language = block.get("metadata", {}).get("lang")
+                if language not in LANGUAGES:
+                    raise ValueError(f"{path}: intent {block['intent']} needs metadata.lang")
+                examples = _examples(block["examples"])
+                test = _held_out(block["intent"], language, examples)
+                self.heldout += [
+                    {"lang": language, "intent": block["intent"], "text": _ANNOTATION.sub(r"\1", e)}
+                    for e in examples
+                    if e in test
+                ]
+                train = [e for e in examples if e not in test]
+                blocks.append(
+                    {
+                        "intent": block["intent"],
+                        "metadata": block["metadata"],
+                        "examples": "".join(f"- {e}\n" for e in train),
+                    }
+                )
+            _dump(self.out / "data" / "nlu" / path.name, {"version": "3.1", "nlu": blocks})
+
+    def _build_faq_nlu(self, faq: list[FaqTopic]) -> None:
+        blocks = []
+        for topic in faq:
+            intent = f"faq/{topic.topic}"
+            for language in LANGUAGES:
+                examples = sorted({q.strip() for q in topic.questions[language]})
+                test = _held_out(intent, language, examples)
+                self.heldout += [
+                    {"lang": language, "intent": intent, "text": e} for e in examples if e in test
+                ]
+                blocks.append(
+                    {
+                        "intent": intent,
+                        "metadata": {"lang": language},
+                        "examples": "".join(f"- {e}\n" for e in examples if e not in test),
+                    }
+                )
+        _dump(self.out / "data" / "nlu" / "faq.yml", {"version": "3.1", "nlu": blocks})
+
+    def _build_responses(self, faq: list[FaqTopic]) -> None:
+        source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))
+        footer = source.pop("_faq_footer")
+        titles = {t.topic: t.title for t in faq}
+        responses: dict[str, list[dict[str, Any]]] = {}
+        for name, spec in source.items():
+            responses[name] = self._response(name, spec, titles)
+        for topic in faq:
+            texts = {
+                lang: topic.answer.get(lang)
+                + "\n\n"
+                + footer[lang].format(
+                    source=topic.source.get(lang),
+                    date=format_date(topic.last_reviewed, "long", locale=_BABEL_LOCALE[lang]),
+                )
+                for lang in LANGUAGES
+            }
+            responses[f"utter_faq/{topic.topic}"] = _variations(texts, {})
+        emergency = load_emergency(self.root / "data" / "emergency.yml")
+        texts = {lang: emergency_text(emergency, lang) for lang in LANGUAGES}
+        responses["utter_emergency"] = _variations(texts, {})
+        _dump(self.out / "domain" / "responses.yml", {"version": "3.1", "responses": responses})
+
+    def _response(
+        self, name: str, spec: dict[str, Any], titles: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if "text" not in spec:
+            return [{"custom": spec["custom"]}]
+        missing = [lang for lang in LANGUAGES if not spec["text"].get(lang)]
+        if missing:
+            raise ValueError(f"data/responses.yml: {name} lacks {', '.join(missing)}")
+        buttons: list[tuple[dict[str, str], str]] = []
+        chosen = spec.get("topic_buttons")
+        if chosen:
+            topics = MAIN_TOPICS if chosen == "main" else tuple(titles)
+            buttons += [(titles[t].model_dump(), topic_payload(t)) for t in topics]
+        buttons += [(b["title"], b["payload"]) for b in spec.get("buttons", [])]
+        extra: dict[str, Any] = {}
+        if buttons:
+            extra["buttons"] = lambda lang: [
+                {"title": title[lang], "payload": payload} for title, payload in buttons
+            ]
+        return _variations(spec["text"], extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path("."))
+    parser.add_argument("--out", type=Path, default=Path("build"))
+    args = parser.parse_args(argv)
+    try:
+        Builder(args.root, args.out).run()
+    except (FaqError, ValueError) as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"built {args.out}/ from data/ and domain/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Custom Rasa components: text normalisation and the language entity.
+
+`TextNormalizer` runs before the tokenizer and replaces each message's text
+by its normalised form (mps.text), moving entity offsets of training examples
+along. `LanguageFromMetadata` turns the language the bot sends as message
+metadata (or, without it, the detected language) into a `language` entity,
+which fills the `language` slot that response variations depend on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from mps.language import LANGUAGES, detect_language
+from mps.text import map_span, normalize_with_map
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
+)
+class TextNormalizer(GraphComponent):
+    """Folds Arabic/Kurdish letter variants, digits and invisible characters."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextNormalizer:
+        """Create the component (it has no state)."""
+        return cls()
+
+    def _normalize(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not text or text.startswith("/"):
+            return
+        normalized, origin = normalize_with_map(text)
+        message.set(TEXT, normalized)
+        for entity in message.get(ENTITIES) or []:
+            start, end = map_span(
+                origin, entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
+            )
+            entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = start, end
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise every training example."""
+        for message in training_data.training_examples:
+            self._normalize(message)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Normalise incoming messages."""
+        for message in messages:
+            self._normalize(message)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class LanguageFromMetadata(GraphComponent, EntityExtractorMixin):
+    """Adds a `language` entity from metadata["language"] or from the text."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageFromMetadata:
+        """Create the component (it has no state)."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add the language entity to each message that has a language."""
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            language = metadata.get("language") if isinstance(metadata, dict) else None
+            if language not in LANGUAGES:
+                language = detect_language(message.get(TEXT) or "")
+            if language is None:
+                continue
+            entity = {
+                "entity": "language",
+                "value": language,
+                "start": 0,
+                "end": 0,
+                "confidence": 1.0,
+            }
+            self.add_extractor_name([entity])
+            message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+        return messages

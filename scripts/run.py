@@ -1,0 +1,93 @@
+"""`make run`: Rasa, the action server and the bot in the foreground.
+
+One line per process once it is ready; Ctrl-C stops all of them. Logs go to
+var/log/. Without TELEGRAM_BOT_TOKEN the bot explains how to get one, and
+Rasa and the actions keep running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.stack import (  # noqa: E402
+    ROOT,
+    actions_service,
+    bot_service,
+    log_tail,
+    rasa_service,
+    say,
+    start,
+    stop,
+    wait_ready,
+)
+
+
+def _dotenv() -> None:
+    """Load .env into the environment (the processes read it too)."""
+    path = ROOT / ".env"
+    if not path.exists():
+        return
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+def main() -> int:
+    """Start everything, wait for Ctrl-C or a crash, stop everything."""
+    _dotenv()
+    rasa_url = os.environ.get("RASA_URL") or "http://127.0.0.1:5005"
+    action_port = int(os.environ.get("ACTION_SERVER_PORT") or 5055)
+    log_dir = ROOT / "var" / "log"
+    actions = actions_service(action_port)
+    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz")
+    bot = bot_service()
+    services = [actions, rasa, bot]
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for service, what in ((actions, f"port {action_port}"), (rasa, rasa_url)):
+            start(service, log_dir)
+            if not wait_ready(service):
+                say(f"{service.name} failed to start; last lines of {service.log_path}:")
+                say(log_tail(service))
+                return 1
+            say(f"{service.name} ready at {what} (log: {service.log_path})")
+        start(bot, log_dir)
+        say(f"bot started (log: {bot.log_path}); Ctrl-C stops everything")
+        bot_done = False
+        while not stopping:
+            time.sleep(0.5)
+            for service in services:
+                code = service.process.poll() if service.process else None
+                if code is None:
+                    continue
+                if service is bot and code == 0 and not bot_done:
+                    bot_done = True
+                    say(log_tail(bot, 6))
+                    continue
+                if service is not bot or code != 0:
+                    say(f"{service.name} exited with code {code}; see {service.log_path}")
+                    say(log_tail(service, 10))
+                    return 1
+        return 0
+    finally:
+        say("stopping…")
+        for service in reversed(services):
+            stop(service)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

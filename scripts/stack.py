@@ -1,0 +1,126 @@
+"""Start and stop the three processes (Rasa, action server, bot) together.
+
+Used by `make run`, the end-to-end tests and the benchmark, so that all of
+them run exactly the same commands.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Service:
+    """One process of the stack and how to know it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str | None
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+
+def _base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def rasa_service(rasa_url: str, action_port: int, model: Path) -> Service:
+    """The Rasa server, REST channel and HTTP API on loopback only."""
+    port = urlparse(rasa_url).port or 5005
+    return Service(
+        "rasa",
+        [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1",
+         "-p", str(port), "-m", str(model), "--endpoints", str(ROOT / "endpoints.yml"),
+         "--credentials", str(ROOT / "credentials.yml")],
+        f"http://127.0.0.1:{port}/",
+        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
+    )  # fmt: skip
+
+
+def actions_service(port: int) -> Service:
+    """The Rasa SDK action server running actions/."""
+    return Service(
+        "actions",
+        [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+         "-p", str(port)],
+        f"http://127.0.0.1:{port}/health",
+    )  # fmt: skip
+
+
+def bot_service(env: dict[str, str] | None = None) -> Service:
+    """The Telegram bot (its own log line says when it is ready)."""
+    return Service("bot", [str(ROOT / ".venv/bin/python"), "-m", "bot"], None, env or {})
+
+
+def start(service: Service, log_dir: Path) -> None:
+    """Start a service with its output in log_dir/<name>.log."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    service.log_path = log_dir / f"{service.name}.log"
+    log = service.log_path.open("ab")
+    service.process = subprocess.Popen(
+        service.command, cwd=ROOT, env=_base_env() | service.env, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_ready(service: Service, timeout: float = 180.0) -> bool:
+    """Poll the health URL until it answers 200; False if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process is not None and service.process.poll() is not None:
+            return False
+        if service.health_url is None:
+            return True
+        try:
+            with urllib.request.urlopen(service.health_url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop(service: Service, grace: float = 10.0) -> None:
+    """SIGTERM the service's process group, then SIGKILL after `grace` seconds."""
+    process = service.process
+    if process is None or process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGINT, grace / 2), (signal.SIGTERM, grace / 2), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def log_tail(service: Service, lines: int = 30) -> str:
+    """The last lines of a service's log, for error messages."""
+    if service.log_path is None or not service.log_path.exists():
+        return ""
+    return "\n".join(service.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def say(message: str) -> None:
+    """One line on the console."""
+    print(message, file=sys.stderr, flush=True)

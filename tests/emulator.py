@@ -1,0 +1,446 @@
+"""A local Telegram Bot API emulator for end-to-end tests and benchmarks.
+
+It answers the Bot API methods python-telegram-bot calls (getMe, getUpdates
+with offsets and long polling, sendMessage with keyboards, editMessageText,
+answerCallbackQuery, deleteMessage, sendDocument, sendPhoto, sendChatAction,
+setMyCommands, deleteWebhook, …) under /bot<token>/<method>, and offers a
+control API under /_emu/ with which a test acts as users and reads the chat
+transcripts. Faults (HTTP errors, 429 with retry_after) can be injected.
+
+Run: python -m tests.emulator --port 8081 [--token TOKEN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 990001, "is_bot": True, "first_name": "MPS Assistant", "username": "mps_test_bot"}
+_JSON_FIELDS = {
+    "chat_id", "message_id", "message_ids", "offset", "limit", "timeout", "allowed_updates",
+    "reply_markup", "show_alert", "commands", "entities", "disable_notification",
+    "link_preview_options", "cache_time", "reply_parameters", "protect_content",
+    "drop_pending_updates", "max_connections", "latitude", "longitude",
+}  # fmt: skip
+
+
+@dataclass
+class ChatMessage:
+    """One message in a chat, from a user or from the bot."""
+
+    message_id: int
+    chat_id: int
+    sender: str  # "user" or "bot"
+    kind: str  # text, photo, document, sticker, voice, …
+    text: str = ""
+    reply_markup: dict[str, Any] | None = None
+    media: str = ""
+    filename: str | None = None
+    deleted: bool = False
+    edited: int = 0
+    created: float = field(default_factory=time.monotonic)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The control API's view of the message."""
+        return {
+            "message_id": self.message_id, "chat_id": self.chat_id, "sender": self.sender,
+            "kind": self.kind, "text": self.text, "reply_markup": self.reply_markup,
+            "media": self.media, "filename": self.filename, "deleted": self.deleted,
+            "edited": self.edited, "created": self.created,
+        }  # fmt: skip
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next `count` calls of `method`."""
+
+    method: str
+    status: int
+    count: int
+    retry_after: int | None = None
+
+
+class Emulator:
+    """State of the emulated Telegram server."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed = 0
+        self.update_ids = itertools.count(1)
+        self.message_ids = itertools.count(1)
+        self.callback_ids = itertools.count(1)
+        self.messages: dict[int, list[ChatMessage]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.chat_actions: list[tuple[int, str]] = []
+        self.calls: list[tuple[str, float]] = []
+        self.faults: list[Fault] = []
+        self.users: dict[int, dict[str, Any]] = {}
+        self.changed = asyncio.Condition()
+
+    # -- helpers -----------------------------------------------------------
+    def _user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
+        user = self.users.setdefault(
+            user_id, {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        )
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id < 0:
+            return {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
+        return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+
+    def _message_json(self, message: ChatMessage) -> dict[str, Any]:
+        sender = BOT_USER if message.sender == "bot" else self._user(message.chat_id)
+        body: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(message.chat_id),
+            "from": sender,
+        }
+        if message.kind == "text":
+            body["text"] = message.text
+        elif message.kind == "photo":
+            body["photo"] = [{"file_id": message.media[:60] or "p", "file_unique_id": "p",
+                              "width": 10, "height": 10}]
+        elif message.kind == "document":
+            body["document"] = {"file_id": "d", "file_unique_id": "d",
+                                "file_name": message.filename or "file"}
+        if message.reply_markup:
+            body["reply_markup"] = message.reply_markup
+        return body
+
+    async def _store(self, message: ChatMessage) -> None:
+        self.messages.setdefault(message.chat_id, []).append(message)
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def _push_update(self, update: dict[str, Any]) -> int:
+        update_id = next(self.update_ids)
+        update["update_id"] = update_id
+        self.updates.append(update)
+        async with self.changed:
+            self.changed.notify_all()
+        return update_id
+
+    def find(self, chat_id: int, message_id: int) -> ChatMessage | None:
+        """A message of a chat by id."""
+        return next(
+            (m for m in self.messages.get(chat_id, []) if m.message_id == message_id), None
+        )
+
+    # -- Bot API -----------------------------------------------------------
+    async def bot_api(self, request: web.Request) -> web.Response:
+        """Dispatch one Bot API call."""
+        if self.token is not None and request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        self.calls.append((method, time.monotonic()))
+        params = await _params(request)
+        for fault in self.faults:
+            if fault.method.lower() == method.lower() and fault.count > 0:
+                fault.count -= 1
+                extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
+                return _error(fault.status, "Injected fault", **extra)
+        handler = getattr(self, "m_" + method.lower(), None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        try:
+            result = await handler(params)
+        except KeyError as missing:
+            return _error(400, f"Bad Request: parameter {missing} is required")
+        except LookupError as error:
+            return _error(400, f"Bad Request: {error}")
+        return web.json_response({"ok": True, "result": result})
+
+    async def m_getme(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def m_deletewebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def m_setmycommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def m_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def m_getupdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self.confirmed = max(self.confirmed, offset - 1)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while True:
+            pending = [u for u in self.updates if u["update_id"] >= offset]
+            remaining = deadline - time.monotonic()
+            if pending or remaining <= 0:
+                return pending[: int(params.get("limit") or 100)]
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(self.changed.wait(), timeout=remaining)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _bot_message(self, params: dict[str, Any], kind: str, **extra: Any) -> Any:
+        message = ChatMessage(
+            next(self.message_ids), int(params["chat_id"]), "bot", kind,
+            reply_markup=params.get("reply_markup"), **extra,
+        )  # fmt: skip
+        if kind == "text" and not 1 <= len(message.text) <= 4096:
+            raise LookupError("message text is empty or too long")
+        await self._store(message)
+        return self._message_json(message)
+
+    async def m_sendmessage(self, params: dict[str, Any]) -> Any:
+        return await self._bot_message(params, "text", text=str(params["text"]))
+
+    async def m_sendphoto(self, params: dict[str, Any]) -> Any:
+        return await self._bot_message(
+            params, "photo", text=str(params.get("caption") or ""), media=_media(params["photo"])
+        )
+
+    async def m_senddocument(self, params: dict[str, Any]) -> Any:
+        document = params["document"]
+        filename = document.get("filename") if isinstance(document, dict) else None
+        return await self._bot_message(
+            params, "document", text=str(params.get("caption") or ""),
+            media=_media(document), filename=filename,
+        )  # fmt: skip
+
+    async def m_sendchataction(self, params: dict[str, Any]) -> Any:
+        self.chat_actions.append((int(params["chat_id"]), str(params["action"])))
+        return True
+
+    async def m_editmessagetext(self, params: dict[str, Any]) -> Any:
+        message = self.find(int(params["chat_id"]), int(params["message_id"]))
+        if message is None or message.deleted:
+            raise LookupError("message to edit not found")
+        message.text = str(params["text"])
+        message.reply_markup = params.get("reply_markup")
+        message.edited += 1
+        await self._store_touch()
+        return self._message_json(message)
+
+    async def m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
+        message = self.find(int(params["chat_id"]), int(params["message_id"]))
+        if message is None or message.deleted:
+            raise LookupError("message to edit not found")
+        message.reply_markup = params.get("reply_markup")
+        message.edited += 1
+        await self._store_touch()
+        return self._message_json(message)
+
+    async def m_deletemessage(self, params: dict[str, Any]) -> Any:
+        message = self.find(int(params["chat_id"]), int(params["message_id"]))
+        if message is None or message.deleted:
+            raise LookupError("message to delete not found")
+        message.deleted = True
+        await self._store_touch()
+        return True
+
+    async def m_deletemessages(self, params: dict[str, Any]) -> Any:
+        for message_id in params["message_ids"]:
+            message = self.find(int(params["chat_id"]), int(message_id))
+            if message is not None:
+                message.deleted = True
+        await self._store_touch()
+        return True
+
+    async def m_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        self.callback_answers[str(params["callback_query_id"])] = {
+            "text": params.get("text"), "show_alert": bool(params.get("show_alert")),
+        }  # fmt: skip
+        await self._store_touch()
+        return True
+
+    async def _store_touch(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    # -- control API -------------------------------------------------------
+    async def c_text(self, request: web.Request) -> web.Response:
+        """A user sends a text message (chat id = user id, or body chat_id)."""
+        user_id = int(request.match_info["user_id"])
+        body = await request.json()
+        chat_id = int(body.get("chat_id", user_id))
+        message = ChatMessage(next(self.message_ids), chat_id, "user", "text", text=body["text"])
+        await self._store(message)
+        payload = self._message_json(message)
+        payload["from"] = self._user(user_id, body.get("language_code"))
+        if body["text"].startswith("/"):
+            command = body["text"].split()[0]
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        update_id = await self._push_update({"message": payload})
+        return web.json_response({"message_id": message.message_id, "update_id": update_id})
+
+    async def c_media(self, request: web.Request) -> web.Response:
+        """A user sends a sticker, voice note, photo or document."""
+        user_id = int(request.match_info["user_id"])
+        body = await request.json()
+        kind = body["kind"]
+        message = ChatMessage(next(self.message_ids), user_id, "user", kind)
+        await self._store(message)
+        payload = self._message_json(message)
+        payload["from"] = self._user(user_id)
+        file = {"file_id": f"{kind}1", "file_unique_id": f"{kind}u1"}
+        payload.update({
+            "sticker": {"sticker": {**file, "width": 512, "height": 512, "is_animated": False,
+                                    "is_video": False, "type": "regular"}},
+            "voice": {"voice": {**file, "duration": 3}},
+            "photo": {"photo": [{**file, "width": 90, "height": 90}]},
+            "document": {"document": {**file, "file_name": "file.pdf"}},
+            "location": {"location": {"latitude": 33.3, "longitude": 44.4}},
+        }[kind])  # fmt: skip
+        update_id = await self._push_update({"message": payload})
+        return web.json_response({"message_id": message.message_id, "update_id": update_id})
+
+    async def c_press(self, request: web.Request) -> web.Response:
+        """A user presses an inline button (any callback data may be forged)."""
+        user_id = int(request.match_info["user_id"])
+        body = await request.json()
+        chat_id = int(body.get("chat_id", user_id))
+        message = self.find(chat_id, int(body["message_id"]))
+        if message is None:
+            return _error(404, "no such message")
+        query_id = str(next(self.callback_ids))
+        update_id = await self._push_update({
+            "callback_query": {
+                "id": query_id, "from": self._user(user_id), "chat_instance": str(chat_id),
+                "data": body["data"], "message": self._message_json(message),
+            }
+        })  # fmt: skip
+        return web.json_response({"callback_query_id": query_id, "update_id": update_id})
+
+    async def c_messages(self, request: web.Request) -> web.Response:
+        """The transcript of a chat, optionally after a message id."""
+        chat_id = int(request.match_info["chat_id"])
+        after = int(request.query.get("after", 0))
+        return web.json_response(
+            [m.as_dict() for m in self.messages.get(chat_id, []) if m.message_id > after]
+        )
+
+    async def c_wait(self, request: web.Request) -> web.Response:
+        """Wait until `count` bot messages after `after` exist in a chat."""
+        chat_id = int(request.match_info["chat_id"])
+        after = int(request.query.get("after", 0))
+        count = int(request.query.get("count", 1))
+        deadline = time.monotonic() + float(request.query.get("timeout", 30))
+
+        def found() -> list[ChatMessage]:
+            return [
+                m for m in self.messages.get(chat_id, [])
+                if m.sender == "bot" and m.message_id > after
+            ]  # fmt: skip
+
+        while len(found()) < count and time.monotonic() < deadline:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(
+                        self.changed.wait(), timeout=max(0.0, deadline - time.monotonic())
+                    )
+                except asyncio.TimeoutError:
+                    pass
+        return web.json_response([m.as_dict() for m in found()])
+
+    async def c_callback_answer(self, request: web.Request) -> web.Response:
+        """How the bot answered a callback query (404 until it has)."""
+        answer = self.callback_answers.get(request.match_info["query_id"])
+        return web.json_response(answer) if answer is not None else _error(404, "no answer yet")
+
+    async def c_fault(self, request: web.Request) -> web.Response:
+        """Make the next `count` calls of a method fail."""
+        body = await request.json()
+        self.faults.append(
+            Fault(body["method"], int(body["status"]), int(body.get("count", 1)),
+                  body.get("retry_after"))
+        )  # fmt: skip
+        return web.json_response({"ok": True})
+
+    async def c_stats(self, request: web.Request) -> web.Response:
+        """Counts of calls by method, pending updates and the chat actions sent."""
+        counts: dict[str, int] = {}
+        for method, _ in self.calls:
+            counts[method] = counts.get(method, 0) + 1
+        return web.json_response({
+            "calls": counts, "pending_updates": len(self.updates), "now": time.monotonic(),
+            "chat_actions": self.chat_actions[-100:],
+        })  # fmt: skip
+
+
+def _media(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"upload:{value.get('filename')}:{value.get('size')}"
+    return str(value)
+
+
+def _error(status: int, description: str, **extra: Any) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error_code": status, "description": description, **extra}, status=status
+    )
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Bot API parameters from a query string, JSON, form or multipart body."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+        return params
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if part.filename:  # type: ignore[union-attr]
+                data = await part.read()  # type: ignore[union-attr]
+                params[part.name] = {"filename": part.filename, "size": len(data)}  # type: ignore[union-attr]
+            else:
+                params[part.name] = await part.text()  # type: ignore[union-attr]
+    elif request.can_read_body:
+        params.update(await request.post())
+    for key, value in list(params.items()):
+        if key in _JSON_FIELDS and isinstance(value, str):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                pass
+    return params
+
+
+def create_app(token: str | None = None) -> web.Application:
+    """The emulator as an aiohttp application."""
+    emulator = Emulator(token)
+    app = web.Application(client_max_size=50 * 1024 * 1024)
+    app["emulator"] = emulator
+    app.router.add_route("*", "/bot{token}/{method}", emulator.bot_api)
+    app.router.add_post("/_emu/users/{user_id}/text", emulator.c_text)
+    app.router.add_post("/_emu/users/{user_id}/media", emulator.c_media)
+    app.router.add_post("/_emu/users/{user_id}/press", emulator.c_press)
+    app.router.add_get("/_emu/chats/{chat_id}/messages", emulator.c_messages)
+    app.router.add_get("/_emu/chats/{chat_id}/wait", emulator.c_wait)
+    app.router.add_get("/_emu/callbacks/{query_id}", emulator.c_callback_answer)
+    app.router.add_post("/_emu/faults", emulator.c_fault)
+    app.router.add_get("/_emu/stats", emulator.c_stats)
+    return app
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Local Telegram Bot API emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token")
+    args = parser.parse_args()
+    web.run_app(create_app(args.token), host=args.host, port=args.port, print=None,
+                access_log=None)
+
+
+if __name__ == "__main__":
+    main()
