@@ -9,6 +9,7 @@ RASA     := PYTHONPATH=$(CURDIR) .venv-rasa/bin/rasa
 RASA_PY  := PYTHONPATH=$(CURDIR) .venv-rasa/bin/python
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_DATA   := --data build/data --domain build/domain --config config.yml
 NLU_TEST    ?=

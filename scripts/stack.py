@@ -36,6 +36,7 @@ def _base_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return env
 

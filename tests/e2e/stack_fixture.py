@@ -1,0 +1,173 @@
+"""Start the real stack (emulator, actions, Rasa, bot) for end-to-end tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.stack import (
+    ROOT,
+    Service,
+    actions_service,
+    bot_service,
+    log_tail,
+    rasa_service,
+    start,
+    stop,
+    wait_ready,
+)
+
+MODEL = ROOT / "models" / "mps.tar.gz"
+SECRET = "e2e-test-pseudonym-secret-0123456789"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def emulator_service(port: int) -> Service:
+    """The project's Telegram Bot API emulator."""
+    return Service(
+        "emulator",
+        [sys.executable, "-m", "tests.emulator", "--port", str(port)],
+        f"http://127.0.0.1:{port}/_emu/stats",
+    )
+
+
+def wait_for_log(service: Service, needle: str, timeout: float = 60) -> None:
+    """Wait until a service's log contains `needle`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.log_path and needle in service.log_path.read_text(errors="replace"):
+            return
+        if service.process and service.process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise RuntimeError(f"{service.name} not ready:\n{log_tail(service)}")
+
+
+@dataclass
+class Telegram:
+    """Acts as Telegram users against the emulator's control API."""
+
+    base: str
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+
+    def say(self, user: int, text: str, language_code: str | None = None) -> int:
+        body: dict[str, Any] = {"text": text}
+        if language_code:
+            body["language_code"] = language_code
+        response = self.client.post(f"{self.base}/_emu/users/{user}/text", json=body)
+        response.raise_for_status()
+        return int(response.json()["message_id"])
+
+    def send_media(self, user: int, kind: str) -> int:
+        response = self.client.post(f"{self.base}/_emu/users/{user}/media", json={"kind": kind})
+        response.raise_for_status()
+        return int(response.json()["message_id"])
+
+    def press(self, user: int, message_id: int, data: str, chat: int | None = None) -> str:
+        body = {"message_id": message_id, "data": data, "chat_id": chat or user}
+        response = self.client.post(f"{self.base}/_emu/users/{user}/press", json=body)
+        response.raise_for_status()
+        return str(response.json()["callback_query_id"])
+
+    def replies(
+        self, chat: int, after: int, count: int = 1, timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        params = {"after": after, "count": count, "timeout": timeout}
+        response = self.client.get(f"{self.base}/_emu/chats/{chat}/wait", params=params)
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()
+        assert len(found) >= count, f"expected {count} bot messages, got {found}"
+        return found
+
+    def ask(self, user: int, text: str, count: int = 1) -> list[dict[str, Any]]:
+        """Send text and return the bot's next `count` messages."""
+        return self.replies(user, self.say(user, text), count)
+
+    def callback_answer(self, query_id: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = self.client.get(f"{self.base}/_emu/callbacks/{query_id}")
+            if response.status_code == 200:
+                answer: dict[str, Any] = response.json()
+                return answer
+            time.sleep(0.05)
+        raise AssertionError(f"callback {query_id} was never answered")
+
+    def transcript(self, chat: int) -> list[dict[str, Any]]:
+        response = self.client.get(f"{self.base}/_emu/chats/{chat}/messages")
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()
+        return result
+
+
+@dataclass
+class Stack:
+    """A running stack and its handles."""
+
+    telegram: Telegram
+    rasa_url: str
+    services: list[Service]
+    log_dir: Path
+
+
+@contextmanager
+def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
+    """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead."""
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+    emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    emulator = emulator_service(emu_port)
+    services = [emulator]
+    if with_rasa:
+        services += [actions_service(action_port), rasa_service(rasa_url, action_port, MODEL)]
+    bot = bot_service(
+        {
+            "TELEGRAM_BOT_TOKEN": "123456:e2e-test-token",
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{emu_port}/bot",
+            "TELEGRAM_FILE_URL": f"http://127.0.0.1:{emu_port}/file/bot",
+            "RASA_URL": rasa_url,
+            "RASA_TIMEOUT": "20",
+            "PSEUDONYM_SECRET": SECRET,
+            "WEBHOOK_URL": "",
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    try:
+        for service in services:
+            start(service, log_dir)
+        for service in services:
+            if not wait_ready(service, timeout=300):
+                raise RuntimeError(f"{service.name} did not start:\n{log_tail(service)}")
+        start(bot, log_dir)
+        services.append(bot)
+        wait_for_log(bot, "bot ready")
+        yield Stack(Telegram(f"http://127.0.0.1:{emu_port}"), rasa_url, services, log_dir)
+    finally:
+        for service in reversed(services):
+            stop(service)
+
+
+def bot_log(stack: Stack) -> str:
+    """Everything the bot process logged."""
+    bot = next(s for s in stack.services if s.name == "bot")
+    assert bot.log_path is not None
+    return bot.log_path.read_text(errors="replace")
+
+
+__all__ = ["Stack", "Telegram", "bot_log", "running_stack", "subprocess"]

@@ -1,0 +1,209 @@
+"""End to end: real bot, Rasa and action server, through the Bot API emulator."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from mps.faq import load_faq
+from mps.pseudonym import pseudonymise
+from tests.e2e.stack_fixture import SECRET, Stack, bot_log
+
+ROOT = Path(__file__).resolve().parents[2]
+FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
+RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
+MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
+_users = itertools.count(1000)
+
+
+def new_user() -> int:
+    """A fresh Telegram user (and private chat) id for one test."""
+    return next(_users)
+
+
+def trained_question(topic: str, language: str) -> str:
+    """A question of the topic that the model was trained on (not held out)."""
+    built = yaml.safe_load((ROOT / "build/data/nlu/faq.yml").read_text("utf-8"))
+    block = next(
+        b for b in built["nlu"]
+        if b["intent"] == f"faq/{topic}" and b["metadata"]["lang"] == language
+    )  # fmt: skip
+    return str(block["examples"].splitlines()[0][2:])
+
+
+def buttons(message: dict) -> list[dict]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "hello there"), ("ar", "هلا والله شلونكم"), ("ckb", "سڵاو چۆنن")],
+)
+def test_greeting_is_answered_in_the_users_language(
+    stack: Stack, language: str, text: str
+) -> None:
+    user = new_user()
+    [reply] = stack.telegram.ask(user, text)
+    assert reply["text"] == RESPONSES["utter_greet"]["text"][language]
+
+
+def test_start_shows_the_welcome_and_main_menu(stack: Stack) -> None:
+    user = new_user()
+    [reply] = stack.telegram.ask(user, "/start")
+    assert reply["text"] == MESSAGES["welcome"]["en"]
+    assert [b["text"] for b in buttons(reply)] == [
+        MESSAGES["menu_questions"]["en"], MESSAGES["menu_emergency"]["en"],
+        MESSAGES["menu_language"]["en"],
+    ]  # fmt: skip
+    query = stack.telegram.press(user, reply["message_id"], buttons(reply)[1]["callback_data"])
+    [numbers] = stack.telegram.replies(user, reply["message_id"])
+    assert numbers["text"].startswith("📞 911")
+    assert stack.telegram.callback_answer(query) == {"text": None, "show_alert": False}
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ckb"])
+@pytest.mark.parametrize("topic", list(FAQ))
+def test_every_faq_topic_is_answered_in_every_language(
+    stack: Stack, topic: str, language: str
+) -> None:
+    user = new_user()
+    [reply] = stack.telegram.ask(user, trained_question(topic, language))
+    answer = FAQ[topic].answer.get(language)
+    assert reply["text"].startswith(answer)
+    assert FAQ[topic].source.get(language) in reply["text"]
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "ckb"])
+def test_low_confidence_offers_topics_and_a_topic_button_answers(
+    stack: Stack, language: str
+) -> None:
+    user = new_user()
+    # A real message in the language first, then one the model cannot place.
+    greeting = {"en": "hello there", "ar": "هلا والله", "ckb": "سڵاو"}[language]
+    stack.telegram.ask(user, greeting)
+    [reply] = stack.telegram.ask(user, "qzxv wrrrk plmnb")
+    assert reply["text"] == RESPONSES["utter_fallback"]["text"][language]
+    cells = buttons(reply)
+    assert FAQ["opening_hours"].title.get(language) in [c["text"] for c in cells]
+    hours = next(c for c in cells if c["text"] == FAQ["opening_hours"].title.get(language))
+    stack.telegram.press(user, reply["message_id"], hours["callback_data"])
+    [answer] = stack.telegram.replies(user, reply["message_id"])
+    assert answer["text"].startswith(FAQ["opening_hours"].answer.get(language))
+
+
+def test_language_menu_switches_the_reply_language(stack: Stack) -> None:
+    user = new_user()
+    [menu] = stack.telegram.ask(user, "/language")
+    assert menu["text"] == MESSAGES["choose_language"]["en"]
+    assert [b["callback_data"] for b in buttons(menu)] == ["lang:ar", "lang:ckb", "lang:en"]
+    stack.telegram.press(user, menu["message_id"], "lang:ckb")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        [edited] = [
+            m for m in stack.telegram.transcript(user) if m["message_id"] == menu["message_id"]
+        ]
+        if edited["edited"]:
+            break
+        time.sleep(0.05)
+    assert edited["text"] == MESSAGES["language_set"]["ckb"]
+    # A command carries no language signal: the choice stands.
+    [reply] = stack.telegram.ask(user, "/help")
+    assert reply["text"] == RESPONSES["utter_help"]["text"]["ckb"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "change the language please"), ("ar", "ممكن تغير اللغة"), ("ckb", "زمانەکە بگۆڕە")],
+)
+def test_change_language_intent_opens_the_language_menu(
+    stack: Stack, language: str, text: str
+) -> None:
+    user = new_user()
+    [menu] = stack.telegram.ask(user, text)
+    assert menu["text"] == MESSAGES["choose_language"][language]
+    assert len(buttons(menu)) == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "danger"),
+    [
+        ("en", "how do i get a clearance certificate",
+         "help someone is breaking into my house right now"),
+        ("ar", "شلون اطلع شهادة عدم محكومية", "الحقوني اكو واحد داخل البيت ويه سلاح هسه"),
+        ("ckb", "چۆن بڕوانامەی بێ تاوانی وەربگرم",
+         "فریام کەون پیاوێک بە چەقۆوە هاتۆتە ماڵەکەمان"),
+    ],
+)  # fmt: skip
+def test_emergency_in_the_middle_gets_the_numbers_first(
+    stack: Stack, language: str, question: str, danger: str
+) -> None:
+    user = new_user()
+    stack.telegram.ask(user, question)
+    [reply] = stack.telegram.ask(user, danger)
+    first_line = reply["text"].splitlines()[0]
+    assert first_line.startswith("📞 911")
+    if language != "en":
+        assert "٩١١" in first_line
+
+
+def test_unsupported_media_gets_a_polite_answer(stack: Stack) -> None:
+    user = new_user()
+    for kind in ("sticker", "voice", "photo", "document"):
+        message_id = stack.telegram.send_media(user, kind)
+        [reply] = stack.telegram.replies(user, message_id)
+        assert reply["text"] == MESSAGES["unsupported_media"]["en"]
+
+
+def test_over_long_and_odd_unicode_messages(stack: Stack) -> None:
+    user = new_user()
+    [reply] = stack.telegram.ask(user, "where is the station " * 300)
+    assert reply["text"] == MESSAGES["too_long"]["en"].format(limit=2000)
+    [reply] = stack.telegram.ask(user, "\u200b\u202e\u0301 \ufeff")
+    assert reply["text"] == MESSAGES["empty_text"]["en"]
+    [reply] = stack.telegram.ask(user, "hel\u200blo\u202e the\u0000re")
+    assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
+
+
+def test_forged_and_foreign_buttons_are_refused(stack: Stack) -> None:
+    owner, other = new_user(), new_user()
+    [menu] = stack.telegram.ask(owner, "/start")
+    forged = stack.telegram.press(owner, menu["message_id"], "b:forged-token")
+    assert stack.telegram.callback_answer(forged)["text"] == MESSAGES["stale_button"]["en"]
+    nonsense = stack.telegram.press(owner, menu["message_id"], "lang:xx")
+    assert stack.telegram.callback_answer(nonsense)["text"] == MESSAGES["stale_button"]["en"]
+    token = buttons(menu)[0]["callback_data"]
+    foreign = stack.telegram.press(other, menu["message_id"], token, chat=owner)
+    assert stack.telegram.callback_answer(foreign)["text"] == MESSAGES["not_your_button"]["en"]
+
+
+def test_rasa_sees_a_pseudonym_never_the_telegram_id(stack: Stack) -> None:
+    user = new_user()
+    stack.telegram.ask(user, "hello there")
+    with httpx.Client(base_url=stack.rasa_url, timeout=30) as rasa:
+        tracker = rasa.get(f"/conversations/{pseudonymise(SECRET.encode(), user)}/tracker").json()
+        assert any(e.get("event") == "user" for e in tracker["events"])
+        raw = rasa.get(f"/conversations/{user}/tracker").json()
+        assert not any(e.get("event") == "user" for e in raw["events"])
+
+
+def test_message_text_never_reaches_the_bot_log(stack: Stack) -> None:
+    user = new_user()
+    stack.telegram.ask(user, "hello zebracrossingmarker")
+    assert "zebracrossingmarker" not in bot_log(stack)
+
+
+def test_rasa_down_gets_an_apology_and_danger_still_gets_the_numbers(
+    stack_without_rasa: Stack,
+) -> None:
+    telegram = stack_without_rasa.telegram
+    user = new_user()
+    [reply] = telegram.ask(user, "what are the opening hours")
+    assert reply["text"] == MESSAGES["service_down"]["en"]
+    [reply] = telegram.ask(user, "الحقوني يريد يقتلني")
+    assert reply["text"].startswith("📞 911 (٩١١)")
