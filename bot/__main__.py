@@ -27,7 +27,7 @@ def _quiet_libraries() -> None:
 def main() -> int:
     """Load settings, then run until stopped."""
     try:
-        settings = Settings()
+        settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as error:
         print(f"bot: invalid configuration:\n{error}", file=sys.stderr)
         return 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import aiohttp
 from telegram import BotCommand
@@ -29,8 +31,10 @@ logger = logging.getLogger(__name__)
 HTTP_SESSION_KEY = "http_session"
 
 
-def _post_init_for(settings: Settings):  # type: ignore[no-untyped-def]
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+def _post_init_for(
+    settings: Settings,
+) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Open the HTTP session to Rasa and build the shared services."""
         session = aiohttp.ClientSession()
         application.bot_data[HTTP_SESSION_KEY] = session
@@ -59,14 +63,14 @@ def _post_init_for(settings: Settings):  # type: ignore[no-untyped-def]
     return post_init
 
 
-async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Close the HTTP session."""
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot application, with every handler wired."""
     assert settings.telegram_bot_token is not None
     application = (
@@ -90,9 +94,13 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )
-    application.add_handler(MessageHandler(private & filters.COMMAND, conversation.on_unknown_command))
     application.add_handler(
-        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other_media)
+        MessageHandler(private & filters.COMMAND, conversation.on_unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(
+            private & ~filters.TEXT & ~filters.StatusUpdate.ALL, conversation.on_other_media
+        )
     )
     application.add_handler(MessageHandler(~private & filters.TEXT, conversation.on_group_message))
     application.add_error_handler(on_error)

@@ -12,9 +12,9 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
 from bot.services import Services, services
-from bot.rasa_client import RasaUnavailable
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
 
@@ -29,8 +29,7 @@ def clean_text(text: str) -> str:
     kept = (
         c
         for c in text
-        if not 0xD800 <= ord(c) <= 0xDFFF
-        and (c in "\n\t" or unicodedata.category(c) != "Cc")
+        if not 0xD800 <= ord(c) <= 0xDFFF and (c in "\n\t" or unicodedata.category(c) != "Cc")
     )
     return "".join(kept).strip()
 
@@ -145,10 +144,18 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     get = svc.catalogue.get
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(get("menu_questions", language),
-                                  callback_data=svc.buttons.put(user.id, "/help"))],
-            [InlineKeyboardButton(get("menu_emergency", language),
-                                  callback_data=svc.buttons.put(user.id, "/emergency"))],
+            [
+                InlineKeyboardButton(
+                    get("menu_questions", language),
+                    callback_data=svc.buttons.put(user.id, "/help"),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    get("menu_emergency", language),
+                    callback_data=svc.buttons.put(user.id, "/emergency"),
+                )
+            ],
             [InlineKeyboardButton(get("menu_language", language), callback_data="lang:menu")],
         ]
     )

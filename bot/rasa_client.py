@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -38,8 +37,10 @@ class RasaClient:
                     if not isinstance(replies, list):
                         raise RasaUnavailable("Rasa answered something other than a list")
                     return [r for r in replies if isinstance(r, dict)]
-            except (aiohttp.ClientError, asyncio.TimeoutError, RasaUnavailable) as error:
-                logger.warning("Rasa request failed (attempt %d): %s", attempt, type(error).__name__)
+            except (TimeoutError, aiohttp.ClientError, RasaUnavailable) as error:
+                logger.warning(
+                    "Rasa request failed (attempt %d): %s", attempt, type(error).__name__
+                )
                 if attempt == 2:
                     raise RasaUnavailable(str(type(error).__name__)) from error
         raise AssertionError("unreachable")

@@ -51,7 +51,9 @@ def keyboard_for(
 ) -> InlineKeyboardMarkup | None:
     """An inline keyboard for Rasa buttons: one a row, or two a row for many."""
     cells = [
-        InlineKeyboardButton(str(b["title"])[:64], callback_data=store.put(user_id, str(b["payload"])))
+        InlineKeyboardButton(
+            str(b["title"])[:64], callback_data=store.put(user_id, str(b["payload"]))
+        )
         for b in buttons
         if b.get("title") and b.get("payload")
     ]

@@ -21,7 +21,6 @@ import math
 import re
 import shutil
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +130,11 @@ class Builder:
                 examples = _examples(block["examples"])
                 test = _held_out(block["intent"], language, examples)
                 self.heldout += [
-                    {"lang": language, "intent": block["intent"], "text": _ANNOTATION.sub(r"\1", e)}
+                    {
+                        "lang": language,
+                        "intent": block["intent"],
+                        "text": _ANNOTATION.sub(r"\1", e),
+                    }
                     for e in examples
                     if e in test
                 ]

@@ -29,9 +29,7 @@ from mps.language import LANGUAGES, detect_language
 from mps.text import map_span, normalize_with_map
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
     """Folds Arabic/Kurdish letter variants, digits and invisible characters."""
 
@@ -71,9 +69,7 @@ class TextNormalizer(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageFromMetadata(GraphComponent, EntityExtractorMixin):
     """Adds a `language` entity from metadata["language"] or from the text."""
 

@@ -103,7 +103,11 @@ def stop(service: Service, grace: float = 10.0) -> None:
     process = service.process
     if process is None or process.poll() is not None:
         return
-    for sig, wait in ((signal.SIGINT, grace / 2), (signal.SIGTERM, grace / 2), (signal.SIGKILL, 5)):
+    for sig, wait in (
+        (signal.SIGINT, grace / 2),
+        (signal.SIGTERM, grace / 2),
+        (signal.SIGKILL, 5),
+    ):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:

@@ -20,9 +20,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
-BOT_USER = {"id": 990001, "is_bot": True, "first_name": "MPS Assistant", "username": "mps_test_bot"}
+BOT_USER = {
+    "id": 990001,
+    "is_bot": True,
+    "first_name": "MPS Assistant",
+    "username": "mps_test_bot",
+}
 _JSON_FIELDS = {
     "chat_id", "message_id", "message_ids", "offset", "limit", "timeout", "allowed_updates",
     "reply_markup", "show_alert", "commands", "entities", "disable_notification",
@@ -110,11 +115,20 @@ class Emulator:
         if message.kind == "text":
             body["text"] = message.text
         elif message.kind == "photo":
-            body["photo"] = [{"file_id": message.media[:60] or "p", "file_unique_id": "p",
-                              "width": 10, "height": 10}]
+            body["photo"] = [
+                {
+                    "file_id": message.media[:60] or "p",
+                    "file_unique_id": "p",
+                    "width": 10,
+                    "height": 10,
+                }
+            ]
         elif message.kind == "document":
-            body["document"] = {"file_id": "d", "file_unique_id": "d",
-                                "file_name": message.filename or "file"}
+            body["document"] = {
+                "file_id": "d",
+                "file_unique_id": "d",
+                "file_name": message.filename or "file",
+            }
         if message.reply_markup:
             body["reply_markup"] = message.reply_markup
         return body
@@ -149,7 +163,9 @@ class Emulator:
         for fault in self.faults:
             if fault.method.lower() == method.lower() and fault.count > 0:
                 fault.count -= 1
-                extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
+                extra = (
+                    {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
+                )
                 return _error(fault.status, "Injected fault", **extra)
         handler = getattr(self, "m_" + method.lower(), None)
         if handler is None:
@@ -188,7 +204,7 @@ class Emulator:
             async with self.changed:
                 try:
                     await asyncio.wait_for(self.changed.wait(), timeout=remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     async def _bot_message(self, params: dict[str, Any], kind: str, **extra: Any) -> Any:
@@ -293,14 +309,15 @@ class Emulator:
         payload = self._message_json(message)
         payload["from"] = self._user(user_id)
         file = {"file_id": f"{kind}1", "file_unique_id": f"{kind}u1"}
-        payload.update({
+        media: dict[str, dict[str, Any]] = {
             "sticker": {"sticker": {**file, "width": 512, "height": 512, "is_animated": False,
                                     "is_video": False, "type": "regular"}},
             "voice": {"voice": {**file, "duration": 3}},
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
             "document": {"document": {**file, "file_name": "file.pdf"}},
             "location": {"location": {"latitude": 33.3, "longitude": 44.4}},
-        }[kind])  # fmt: skip
+        }  # fmt: skip
+        payload.update(media[kind])
         update_id = await self._push_update({"message": payload})
         return web.json_response({"message_id": message.message_id, "update_id": update_id})
 
@@ -348,7 +365,7 @@ class Emulator:
                     await asyncio.wait_for(
                         self.changed.wait(), timeout=max(0.0, deadline - time.monotonic())
                     )
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         return web.json_response([m.as_dict() for m in found()])
 
@@ -398,11 +415,13 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "multipart/form-data":
         reader = await request.multipart()
         async for part in reader:
-            if part.filename:  # type: ignore[union-attr]
-                data = await part.read()  # type: ignore[union-attr]
-                params[part.name] = {"filename": part.filename, "size": len(data)}  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            if part.filename:
+                data = await part.read()
+                params[part.name] = {"filename": part.filename, "size": len(data)}
             else:
-                params[part.name] = await part.text()  # type: ignore[union-attr]
+                params[part.name] = await part.text()
     elif request.can_read_body:
         params.update(await request.post())
     for key, value in list(params.items()):
@@ -438,8 +457,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token")
     args = parser.parse_args()
-    web.run_app(create_app(args.token), host=args.host, port=args.port, print=None,
-                access_log=None)
+    web.run_app(
+        create_app(args.token), host=args.host, port=args.port, print=None, access_log=None
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,13 @@ def test_the_reply_starts_with_the_emergency_number(language: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["help me now he has a knife", "الحقوني بسرعة", "يريد يقتلني", "فریام کەون", "there is a FIRE"],
+    [
+        "help me now he has a knife",
+        "الحقوني بسرعة",
+        "يريد يقتلني",
+        "فریام کەون",
+        "there is a FIRE",
+    ],
 )
 def test_keywords_catch_danger_in_every_language(text: str) -> None:
     assert NET.matches(text)

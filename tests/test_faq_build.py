@@ -65,7 +65,9 @@ def test_held_out_examples_are_never_trained_on(built: Path) -> None:
 
 def test_fallback_offers_topic_buttons_in_the_users_language(built: Path) -> None:
     responses = yaml.safe_load((built / "domain/responses.yml").read_text("utf-8"))["responses"]
-    arabic = next(v for v in responses["utter_fallback"] if v.get("condition", [{}])[0].get("value") == "ar")
+    arabic = next(
+        v for v in responses["utter_fallback"] if v.get("condition", [{}])[0].get("value") == "ar"
+    )
     payloads = [b["payload"] for b in arabic["buttons"]]
     assert topic_payload("opening_hours") in payloads
     assert "/human_handoff" in payloads

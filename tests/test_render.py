@@ -1,5 +1,7 @@
 """Rasa replies become Telegram messages."""
 
+from typing import Any
+
 from bot.buttons import ButtonStore
 from bot.render import TELEGRAM_TEXT_LIMIT, render, split_text
 
@@ -37,7 +39,7 @@ def test_forged_callback_data_is_unknown() -> None:
 
 
 def test_images_documents_and_the_language_menu() -> None:
-    replies = [
+    replies: list[dict[str, Any]] = [
         {"image": "https://example.org/qr.png"},
         {"attachment": "https://example.org/visit.ics"},
         {"custom": {"document": {"url": "https://example.org/a.ics", "filename": "a.ics"}}},

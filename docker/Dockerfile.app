@@ -1,0 +1,13 @@
+# Bot and action server (Python 3.11+): one image, two commands.
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONPATH=/app PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY requirements/app.lock requirements/app.lock
+RUN pip install --no-cache-dir -r requirements/app.lock
+COPY mps/ mps/
+COPY bot/ bot/
+COPY actions/ actions/
+COPY data/emergency.yml data/emergency.yml
+RUN useradd --create-home mps
+USER mps
+CMD ["python", "-m", "bot"]
