@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-RASA_DATA   := --data build/data --domain build/domain --config config.yml
+RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
 
 .PHONY: help setup run test train eval bench lint lock build validate test-stories test-py clean

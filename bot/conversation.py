@@ -12,6 +12,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.payloads import to_rasa
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
 from bot.services import Services, services
@@ -113,7 +114,7 @@ async def _reply_without_rasa(
     svc = services(context)
     chat = update.effective_chat
     assert chat is not None
-    if svc.keywords.matches(text):
+    if svc.keywords.matches(text) or text.startswith("/emergency"):
         await chat.send_message(emergency_text(svc.emergency, language))
     else:
         await chat.send_message(svc.catalogue.get("service_down", language))
@@ -164,7 +165,8 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: what the assistant does, with the topics (from Rasa)."""
-    await ask_rasa(update, context, "/help", _user_language(services(context), update))
+    language = _user_language(services(context), update)
+    await ask_rasa(update, context, to_rasa("/help", language), language)
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,7 +185,7 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert user is not None and chat is not None
     language = _user_language(svc, update)
     with contextlib.suppress(RasaUnavailable):
-        await svc.rasa.send(svc.sender_id(user.id), "/restart", language)
+        await svc.rasa.send(svc.sender_id(user.id), to_rasa("/restart", language), language)
     await chat.send_message(svc.catalogue.get("cancelled", language))
 
 
@@ -211,7 +213,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(svc.catalogue.get("not_your_button", language), show_alert=True)
         return
     await query.answer()
-    await ask_rasa(update, context, stored.payload, language)
+    await ask_rasa(update, context, to_rasa(stored.payload, language), language)
 
 
 async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -63,10 +63,27 @@ def keyboard_for(
     return InlineKeyboardMarkup([cells[i : i + width] for i in range(0, len(cells), width)])
 
 
+def merge_texts(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Join consecutive text replies into one (Rasa splits texts at blank lines)."""
+    merged: list[dict[str, Any]] = []
+    for reply in replies:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and set(previous) <= {"recipient_id", "text"}
+            and isinstance(previous.get("text"), str)
+            and isinstance(reply.get("text"), str)
+        ):
+            merged[-1] = {**reply, "text": previous["text"] + "\n\n" + reply["text"]}
+        else:
+            merged.append(dict(reply))
+    return merged
+
+
 def render(replies: list[dict[str, Any]], user_id: int, store: ButtonStore) -> list[Outgoing]:
     """Translate Rasa replies, in order, into messages to send."""
     out: list[Outgoing] = []
-    for reply in replies:
+    for reply in merge_texts(replies):
         text = reply.get("text")
         if isinstance(text, str) and text.strip():
             keyboard = keyboard_for(reply.get("buttons") or [], user_id, store)

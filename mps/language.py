@@ -63,6 +63,10 @@ def _arabic_script_language(text: str) -> str | None:
             ar += 2
         if word.startswith("ال") and len(word) > 3:
             ar += 2
+    if ckb == ar == 0 and len(_WORD.findall(text)) >= 2:
+        # Sorani writing almost always shows one of its own letters; a
+        # sentence without any is Arabic.
+        return "ar"
     if ckb == ar:
         return None
     return "ckb" if ckb > ar else "ar"

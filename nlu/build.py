@@ -6,6 +6,7 @@ data/emergency.yml and domain/, and writes build/:
 - build/domain/: the domain with every response in three languages, as
   conditional variations on the `language` slot (English is the default);
 - build/data/: the training data, FAQ questions as `faq/<topic>` examples;
+- build/config.yml: config.yml with the emergency phrases of data/emergency.yml;
 - build/eval/heldout.yml: a held-out split (at least 20 % of every intent in
   every language), never trained on, in the format `make eval` reads.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import math
 import re
 import shutil
@@ -89,8 +89,13 @@ def _variations(texts: dict[str, str], extra: dict[str, Any]) -> list[dict[str, 
 
 
 def topic_payload(topic: str) -> str:
-    """The button payload that answers one FAQ topic."""
-    return "/choose_topic" + json.dumps({"faq_topic": topic}, separators=(",", ":"))
+    """The button payload that answers one FAQ topic.
+
+    Not Rasa's `/intent{json}` form: Rasa would read the braces of a response
+    as slot placeholders. The bot turns `topic:<name>` into
+    `/choose_topic{"faq_topic": "<name>"}` (see bot/payloads.py).
+    """
+    return f"topic:{topic}"
 
 
 class Builder:
@@ -114,7 +119,18 @@ class Builder:
         self._build_nlu()
         self._build_faq_nlu(faq)
         self._build_responses(faq)
+        self._build_config()
         _dump(self.out / "eval" / "heldout.yml", {"examples": self.heldout})
+
+    def _build_config(self) -> None:
+        """config.yml with the emergency phrases given to EmergencyKeywords."""
+        config = yaml.safe_load((self.root / "config.yml").read_text("utf-8"))
+        emergency = load_emergency(self.root / "data" / "emergency.yml")
+        phrases = sorted({k for words in emergency.keywords.values() for k in words})
+        for component in config["pipeline"]:
+            if component["name"].endswith("EmergencyKeywords"):
+                component["keywords"] = phrases
+        _dump(self.out / "config.yml", config)
 
     def _build_nlu(self) -> None:
         for path in sorted((self.root / "data" / "nlu").glob("*.yml")):

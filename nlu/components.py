@@ -9,6 +9,7 @@ which fills the `language` slot that response variations depend on.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,13 +21,17 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from mps.language import LANGUAGES, detect_language
-from mps.text import map_span, normalize_with_map
+from mps.text import map_span, normalize, normalize_with_map
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -102,4 +107,54 @@ class LanguageFromMetadata(GraphComponent, EntityExtractorMixin):
             }
             self.add_extractor_name([entity])
             message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmergencyKeywords(GraphComponent):
+    """Forces the `emergency` intent when a danger phrase appears.
+
+    A classifier can miss a short or unusual cry for help; a missed emergency
+    costs far more than a false alarm. The phrases come from
+    data/emergency.yml, copied into the config by `nlu/build.py`, so they are
+    part of the trained model.
+    """
+
+    def __init__(self, keywords: list[str]) -> None:
+        phrases = sorted({normalize(k) for k in keywords if k.strip()}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(p) for p in phrases)
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if phrases else None
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """No phrases unless the build step supplies them."""
+        return {"keywords": []}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencyKeywords:
+        """Create the component from its configured phrases."""
+        return cls(list(config.get("keywords") or []))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Override the intent of messages that contain a danger phrase."""
+        if self._pattern is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/") or not self._pattern.search(normalize(text)):
+                continue
+            intent = {INTENT_NAME_KEY: "emergency", PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [
+                r
+                for r in message.get(INTENT_RANKING_KEY) or []
+                if r.get(INTENT_NAME_KEY) != "emergency"
+            ]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
         return messages

@@ -66,17 +66,20 @@ def main() -> int:
                 return 1
             say(f"{service.name} ready at {what} (log: {service.log_path})")
         start(bot, log_dir)
-        say(f"bot started (log: {bot.log_path}); Ctrl-C stops everything")
-        bot_done = False
+        bot_done = bot_announced = False
         while not stopping:
             time.sleep(0.5)
+            if not bot_announced and bot.log_path and "bot ready" in bot.log_path.read_text():
+                bot_announced = True
+                say(f"bot ready (log: {bot.log_path}); Ctrl-C stops everything")
             for service in services:
                 code = service.process.poll() if service.process else None
                 if code is None:
                     continue
-                if service is bot and code == 0 and not bot_done:
-                    bot_done = True
-                    say(log_tail(bot, 6))
+                if service is bot and code == 0:
+                    if not bot_done:
+                        bot_done = True
+                        say(log_tail(bot, 6))
                     continue
                 if service is not bot or code != 0:
                     say(f"{service.name} exited with code {code}; see {service.log_path}")

@@ -73,11 +73,11 @@ def start(service: Service, log_dir: Path) -> None:
     """Start a service with its output in log_dir/<name>.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     service.log_path = log_dir / f"{service.name}.log"
-    log = service.log_path.open("ab")
-    service.process = subprocess.Popen(
-        service.command, cwd=ROOT, env=_base_env() | service.env, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    with service.log_path.open("ab") as log:  # the child keeps its own descriptor
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, env=_base_env() | service.env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
 
 
 def wait_ready(service: Service, timeout: float = 180.0) -> bool:

@@ -74,10 +74,13 @@ def run(stack: Stack) -> dict[str, object]:
 
     def user_session(user: int) -> list[float]:
         client = Telegram(telegram.base)
-        return [
-            _latency(client, user, questions[(user * 7 + i) % len(questions)])
-            for i in range(PER_USER)
-        ]
+        try:
+            return [
+                _latency(client, user, questions[(user * 7 + i) % len(questions)])
+                for i in range(PER_USER)
+            ]
+        finally:
+            client.client.close()
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=USERS) as pool:

@@ -26,7 +26,7 @@ def test_the_reply_starts_with_the_emergency_number(language: str) -> None:
         "الحقوني بسرعة",
         "يريد يقتلني",
         "فریام کەون",
-        "there is a FIRE",
+        "the house is ON FIRE",
     ],
 )
 def test_keywords_catch_danger_in_every_language(text: str) -> None:

@@ -14,6 +14,7 @@ from mps.language import detect_language
         ("شلون اطلع شهادة عدم محكومية", "ar"),
         ("أريد أن أسأل عن ساعات الدوام", "ar"),
         ("shlonak 7abibi", "ar"),
+        ("هلا والله شلونكم", "ar"),
         ("wen a8rab markaz shurta", "ar"),
         ("نزیکترین بنکەی پۆلیس لە کوێیە", "ckb"),
         ("چۆن ناسنامەی ونبوو دەربهێنم", "ckb"),

@@ -69,3 +69,18 @@ def test_long_text_is_split_and_the_keyboard_goes_on_the_last_part() -> None:
 
 def test_split_text_keeps_short_text_whole() -> None:
     assert split_text("hello") == ["hello"]
+
+
+def test_a_turns_text_parts_arrive_as_one_message_with_the_buttons() -> None:
+    replies = [
+        {"recipient_id": "u", "text": "Answer."},
+        {"recipient_id": "u", "text": "Source: MOI."},
+        {"recipient_id": "u", "text": "Pick:", "buttons": [{"title": "A", "payload": "/a"}]},
+        {"recipient_id": "u", "image": "https://example.org/x.png"},
+    ]
+    messages = render(replies, 1, ButtonStore())
+    assert [(m.kind, m.text) for m in messages] == [
+        ("text", "Answer.\n\nSource: MOI.\n\nPick:"),
+        ("photo", ""),
+    ]
+    assert messages[0].keyboard is not None

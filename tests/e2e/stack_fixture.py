@@ -157,7 +157,11 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
         start(bot, log_dir)
         services.append(bot)
         wait_for_log(bot, "bot ready")
-        yield Stack(Telegram(f"http://127.0.0.1:{emu_port}"), rasa_url, services, log_dir)
+        telegram = Telegram(f"http://127.0.0.1:{emu_port}")
+        try:
+            yield Stack(telegram, rasa_url, services, log_dir)
+        finally:
+            telegram.client.close()
     finally:
         for service in reversed(services):
             stop(service)

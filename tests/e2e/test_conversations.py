@@ -87,7 +87,8 @@ def test_low_confidence_offers_topics_and_a_topic_button_answers(
     # A real message in the language first, then one the model cannot place.
     greeting = {"en": "hello there", "ar": "هلا والله", "ckb": "سڵاو"}[language]
     stack.telegram.ask(user, greeting)
-    [reply] = stack.telegram.ask(user, "qzxv wrrrk plmnb")
+    gibberish = {"en": "qzxv wrrrk plmnb", "ar": "ضصثق غعفقظ طظز", "ckb": "ڕڵێۆ ژڤپگ ێۆڕڤ"}
+    [reply] = stack.telegram.ask(user, gibberish[language])
     assert reply["text"] == RESPONSES["utter_fallback"]["text"][language]
     cells = buttons(reply)
     assert FAQ["opening_hours"].title.get(language) in [c["text"] for c in cells]
