@@ -72,7 +72,7 @@ def test_split_text_keeps_short_text_whole() -> None:
 
 
 def test_a_turns_text_parts_arrive_as_one_message_with_the_buttons() -> None:
-    replies = [
+    replies: list[dict[str, Any]] = [
         {"recipient_id": "u", "text": "Answer."},
         {"recipient_id": "u", "text": "Source: MOI."},
         {"recipient_id": "u", "text": "Pick:", "buttons": [{"title": "A", "payload": "/a"}]},
