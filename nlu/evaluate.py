@@ -105,6 +105,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("results/eval.json"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    import structlog
+
+    # Rasa logs every parse through structlog; keep the report readable.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(args.model))
