@@ -1,0 +1,74 @@
+"""The Rasa client: one retry on failure, then a clear error."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.rasa_client import RasaClient, RasaUnavailable
+
+Handler = Callable[[web.Request], "asyncio.Future[web.StreamResponse] | object"]
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[tuple[list[dict], Callable[..., None], str]]:
+    """A local stand-in for Rasa's REST webhook whose answers a test scripts."""
+    received: list[dict] = []
+    script: list[tuple[str, object]] = []
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        received.append(await request.json())
+        kind, value = script.pop(0) if script else ("ok", [])
+        if kind == "sleep":
+            await asyncio.sleep(float(value))  # type: ignore[arg-type]
+            return web.json_response([])
+        if kind == "status":
+            return web.Response(status=int(value))  # type: ignore[call-overload]
+        return web.json_response(value)
+
+    def plan(*steps: tuple[str, object]) -> None:
+        script.extend(steps)
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield received, plan, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_sends_the_pseudonym_text_and_language(fake_rasa) -> None:
+    received, plan, url = fake_rasa
+    plan(("ok", [{"text": "hi"}]))
+    async with aiohttp.ClientSession() as session:
+        replies = await RasaClient(session, url, 5).send("u123", "hello", "ckb")
+    assert replies == [{"text": "hi"}]
+    assert received == [{"sender": "u123", "message": "hello", "metadata": {"language": "ckb"}}]
+
+
+async def test_a_server_error_is_retried_once(fake_rasa) -> None:
+    received, plan, url = fake_rasa
+    plan(("status", 500), ("ok", [{"text": "second try"}]))
+    async with aiohttp.ClientSession() as session:
+        replies = await RasaClient(session, url, 5).send("u1", "hello", "en")
+    assert replies == [{"text": "second try"}] and len(received) == 2
+
+
+async def test_slow_or_failing_twice_raises_unavailable(fake_rasa) -> None:
+    received, plan, url = fake_rasa
+    plan(("sleep", 1.0), ("status", 503))
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(RasaUnavailable):
+            await RasaClient(session, url, 0.3).send("u1", "hello", "en")
+    assert len(received) == 2
+
+
+async def test_nothing_listening_raises_unavailable() -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(RasaUnavailable):
+            await RasaClient(session, "http://127.0.0.1:9", 1).send("u1", "hello", "en")
