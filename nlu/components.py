@@ -9,6 +9,7 @@ which fills the `language` slot that response variations depend on.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -156,5 +158,82 @@ class EmergencyKeywords(GraphComponent):
                 if r.get(INTENT_NAME_KEY) != "emergency"
             ]
             message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class UnknownWordsFallback(GraphComponent):
+    """Falls back when not one word of a message was ever seen in training.
+
+    Character n-grams let a classifier answer confidently for gibberish or a
+    language it does not know; such a message should get "I am not sure I
+    understood" and the topic buttons instead.
+    """
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, vocabulary: set[str]
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnknownWordsFallback:
+        """Create an untrained component."""
+        return cls(model_storage, resource, set())
+
+    @staticmethod
+    def _words(message: Message) -> list[str]:
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        return [t.text for t in tokens if len(t.text) > 1 and not t.text.isdigit()]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Remember every word of the training examples."""
+        for message in training_data.training_examples:
+            self._vocabulary.update(self._words(message))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / "vocabulary.json").write_text(
+                json.dumps(sorted(self._vocabulary), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> UnknownWordsFallback:
+        """Load the vocabulary saved by `train`."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        except ValueError:
+            words = []
+        return cls(model_storage, resource, set(words))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Mark messages without a single known word as `nlu_fallback`."""
+        if not self._vocabulary:
+            return messages
+        for message in messages:
+            words = self._words(message)
+            text = message.get(TEXT) or ""
+            if text.startswith("/") or not words or any(w in self._vocabulary for w in words):
+                continue
+            intent = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, intent, add_to_output=True)
+            ranking = message.get(INTENT_RANKING_KEY) or []
             message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
         return messages
