@@ -168,8 +168,12 @@ class UnknownWordsFallback(GraphComponent):
 
     Character n-grams let a classifier answer confidently for gibberish or a
     language it does not know; such a message should get "I am not sure I
-    understood" and the topic buttons instead.
+    understood" and the topic buttons instead. A predicted `emergency` or
+    `discreet_help` is never overridden: missing a cry for help costs more
+    than a wrong guess.
     """
+
+    SAFETY_INTENTS = frozenset({"emergency", "discreet_help"})
 
     def __init__(
         self, model_storage: ModelStorage, resource: Resource, vocabulary: set[str]
@@ -228,7 +232,13 @@ class UnknownWordsFallback(GraphComponent):
         for message in messages:
             words = self._words(message)
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not words or any(w in self._vocabulary for w in words):
+            predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if (
+                text.startswith("/")
+                or predicted in self.SAFETY_INTENTS
+                or not words
+                or any(w in self._vocabulary for w in words)
+            ):
                 continue
             intent = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, intent, add_to_output=True)
