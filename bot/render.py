@@ -8,7 +8,7 @@ become documents; text over Telegram's 4096 characters is split.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -27,7 +27,6 @@ class Outgoing:
     media: str = ""
     filename: str | None = None
     keyboard: InlineKeyboardMarkup | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mps.language import LANGUAGES
 from mps.localized import Localized
-from mps.text import normalize, to_arabic_indic
+from mps.text import normalize, phrase_pattern, to_arabic_indic
 
 
 class EmergencyNumber(BaseModel):
@@ -73,11 +73,9 @@ class KeywordNet:
     @classmethod
     def from_data(cls, data: EmergencyData) -> KeywordNet:
         """Build one pattern from every language's keywords."""
-        phrases = sorted(
-            {normalize(k) for words in data.keywords.values() for k in words}, key=len
-        )
-        alternatives = "|".join(re.escape(p) for p in reversed(phrases))
-        return cls(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"))
+        pattern = phrase_pattern([k for words in data.keywords.values() for k in words])
+        assert pattern is not None  # load_emergency requires keywords
+        return cls(pattern)
 
     def matches(self, text: str) -> bool:
         """Whether `text` contains an emergency phrase in any language."""

@@ -85,6 +85,19 @@ def map_span(origin: list[int], start: int, end: int) -> tuple[int, int]:
     return bisect_left(origin, start), bisect_left(origin, end)
 
 
+def phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """One regex matching any phrase, in normalised form, on word boundaries.
+
+    Longer phrases come first so that the longest match wins; None when
+    there are no phrases. Search it in `normalize(text)`.
+    """
+    folded = sorted({normalize(p) for p in phrases if p.strip()}, key=len, reverse=True)
+    if not folded:
+        return None
+    alternatives = "|".join(re.escape(p) for p in folded)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
 _ASCII_TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from mps.emergency import emergency_text, load_emergency
+from mps.emergency import EmergencyData, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
 
@@ -118,14 +118,14 @@ class Builder:
         shutil.copytree(self.root / "domain", self.out / "domain")
         self._build_nlu()
         self._build_faq_nlu(faq)
-        self._build_responses(faq)
-        self._build_config()
+        emergency = load_emergency(self.root / "data" / "emergency.yml")
+        self._build_responses(faq, emergency)
+        self._build_config(emergency)
         _dump(self.out / "eval" / "heldout.yml", {"examples": self.heldout})
 
-    def _build_config(self) -> None:
+    def _build_config(self, emergency: EmergencyData) -> None:
         """config.yml with the emergency phrases given to EmergencyKeywords."""
         config = yaml.safe_load((self.root / "config.yml").read_text("utf-8"))
-        emergency = load_emergency(self.root / "data" / "emergency.yml")
         phrases = sorted({k for words in emergency.keywords.values() for k in words})
         for component in config["pipeline"]:
             if component["name"].endswith("EmergencyKeywords"):
@@ -183,7 +183,7 @@ class Builder:
                 )
         _dump(self.out / "data" / "nlu" / "faq.yml", {"version": "3.1", "nlu": blocks})
 
-    def _build_responses(self, faq: list[FaqTopic]) -> None:
+    def _build_responses(self, faq: list[FaqTopic], emergency: EmergencyData) -> None:
         source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))
         footer = source.pop("_faq_footer")
         titles = {t.topic: t.title for t in faq}
@@ -201,7 +201,6 @@ class Builder:
                 for lang in LANGUAGES
             }
             responses[f"utter_faq/{topic.topic}"] = _variations(texts, {})
-        emergency = load_emergency(self.root / "data" / "emergency.yml")
         texts = {lang: emergency_text(emergency, lang) for lang in LANGUAGES}
         responses["utter_emergency"] = _variations(texts, {})
         _dump(self.out / "domain" / "responses.yml", {"version": "3.1", "responses": responses})

@@ -10,7 +10,6 @@ which fills the `language` slot that response variations depend on.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -33,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from mps.language import LANGUAGES, detect_language
-from mps.text import map_span, normalize, normalize_with_map
+from mps.text import map_span, normalize_with_map, phrase_pattern
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -123,9 +122,7 @@ class EmergencyKeywords(GraphComponent):
     """
 
     def __init__(self, keywords: list[str]) -> None:
-        phrases = sorted({normalize(k) for k in keywords if k.strip()}, key=len, reverse=True)
-        alternatives = "|".join(re.escape(p) for p in phrases)
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if phrases else None
+        self._pattern = phrase_pattern(keywords)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -149,7 +146,8 @@ class EmergencyKeywords(GraphComponent):
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not self._pattern.search(normalize(text)):
+            # TEXT was normalised by TextNormalizer at the head of the pipeline.
+            if text.startswith("/") or not self._pattern.search(text):
                 continue
             intent = {INTENT_NAME_KEY: "emergency", PREDICTED_CONFIDENCE_KEY: 1.0}
             ranking = [
