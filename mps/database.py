@@ -1,0 +1,77 @@
+"""Engines, sessions and migrations. Nothing here runs at import time.
+
+`open_database(url)` is called once at start-up by each process (bot, action
+server, admin CLI). SQLite gets WAL, a busy timeout and foreign keys, so the
+same code serves the default file database and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_URL = "sqlite+aiosqlite:///var/mps.db"
+
+
+@dataclass
+class Database:
+    """An engine and its session factory."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_database(url: str = DEFAULT_URL, **engine_args: Any) -> Database:
+    """Create the engine and sessionmaker for `url` (the SQLite folder is created)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine_args.setdefault("connect_args", {"timeout": 30})
+    engine = create_async_engine(url, **engine_args)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at mps/migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(database: Database, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` on the database's own connection."""
+
+    def run(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(run)

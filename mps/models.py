@@ -1,0 +1,157 @@
+"""Database tables (SQLAlchemy 2.x typed models), the same on SQLite and PostgreSQL.
+
+Texts shown to users are stored per language as JSON (`{"ar":…, "ckb":…, "en":…}`).
+Times are stored in UTC; event dates and times are the station's local wall clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+
+class Station(Base):
+    """A police station from the registry."""
+
+    __tablename__ = "stations"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    governorate: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    governorate_name: Mapped[dict[str, str]] = mapped_column(JSON)
+    address: Mapped[dict[str, str]] = mapped_column(JSON)
+    hours: Mapped[dict[str, str]] = mapped_column(JSON)
+    phone: Mapped[str] = mapped_column(String(32))
+    units: Mapped[list[str]] = mapped_column(JSON)
+    longitude: Mapped[float] = mapped_column(Float)
+    latitude: Mapped[float] = mapped_column(Float)
+    jurisdiction: Mapped[dict[str, object]] = mapped_column(JSON)
+    areas: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    demo: Mapped[bool] = mapped_column(default=False)
+
+
+class Event(Base):
+    """An Open House Day at a station."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    start: Mapped[dt.time] = mapped_column(Time)
+    end: Mapped[dt.time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Seats taken by active bookings; changed only by a guarded UPDATE
+    # (`seats_taken + n <= capacity`), so capacity holds under concurrency.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+
+    station: Mapped[Station] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("station_code", "day", "start"),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
+    )
+
+
+class Booking(Base):
+    """A citizen's booking for an event. `owner` is the Rasa pseudonym, never a Telegram id."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(128), index=True)
+    party_size: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Where to send the reminder: set by the bot when it delivers the ticket.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    remind_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    event: Mapped[Event] = relationship(lazy="raise")
+
+    __table_args__ = (Index("ix_bookings_due", "status", "reminded_at", "remind_at"),)
+
+
+class StaffInvite(Base):
+    """A one-time code that binds a chat to a station (`/join CODE`)."""
+
+    __tablename__ = "staff_invites"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StaffChat(Base):
+    """A Telegram chat bound to a station; staff commands work only there."""
+
+    __tablename__ = "staff_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class StaffMember(Base):
+    """A Telegram user who joined a station with a valid code."""
+
+    __tablename__ = "staff_members"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), primary_key=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,206 @@
+"""Party sizes and dates written in Arabic, Kurdish Sorani or English, in any digits.
+
+Pure functions of the text (and of `today` for dates): the booking form and the
+bot call them, and the unit tests pin them down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from mps.text import normalize
+
+MAX_PARTY = 10
+
+# Number words 1..10 (normalised like the NLU: alef, yeh and ta marbuta folded).
+_NUMBER_WORDS = {
+    normalize(word): value
+    for value, words in {
+        1: "one a single واحد وحده وحد يەک یەک",
+        2: "two couple اثنين اثنان ثنين اثنينه زوج دوو",
+        3: "three ثلاثة ثلاث ثلاثه تلاثة سێ",
+        4: "four اربعة اربع اربعه چوار",
+        5: "five خمسة خمس خمسه پێنج",
+        6: "six ستة ست سته شەش",
+        7: "seven سبعة سبع سبعه حەوت",
+        8: "eight ثمانية ثمان ثمنية ثمانيه هەشت",
+        9: "nine تسعة تسع تسعه نۆ",
+        10: "ten عشرة عشر عشره دە",
+        11: "eleven احدعش احدى عشر یازدە",
+        12: "twelve اثنعش اثنا عشر دوازدە",
+        20: "twenty عشرين بیست",
+    }.items()
+    for word in words.split()
+}
+_ALONE = [normalize(p) for p in (
+    "just me", "only me", "alone", "myself", "by myself", "لوحدي", "بوحدي", "وحدي",
+    "انا بس", "بس انا", "فقط انا", "بە تەنها", "تەنها خۆم", "خۆم")]  # fmt: skip
+_PEOPLE = {normalize(w) for w in (
+    "people persons person adults guests visitors of us seats seat places "
+    "اشخاص شخص نفر انفار افراد فرد مقاعد مقعد اشخاص كەس کەس نەفەر کورسی").split()}  # fmt: skip
+_COMPANIONS = {normalize(w) for w in (
+    "kids children child sons daughters friends family relatives brothers sisters "
+    "اطفال اطفالي ولد ولدي اولادي بناتي اصدقائي اهلي اخوتي "
+    "منداڵ منداڵەکانم هاوڕێ کوڕ کچ").split()}  # fmt: skip
+_WITH = {normalize(w) for w in ("with", "and", "مع", "ويا", "وياي", "لەگەڵ", "و")}
+_WE = {normalize(w) for w in ("we", "us", "احنا", "نحن", "ئێمە", "ئیمە")}
+_DATE_LIKE = re.compile(r"\d+(?:\s*[/\-.:]\s*\d+)+")
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", _DATE_LIKE.sub(" ", normalize(text)))
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    for prefix in ("", "و"):  # Arabic "and three" → "وثلاثة"
+        if token.startswith(prefix) and token[len(prefix) :] in _NUMBER_WORDS:
+            return _NUMBER_WORDS[token[len(prefix) :]]
+    return None
+
+
+def parse_party_size(text: str, *, expected: bool = False) -> int | None:
+    """The number of people in `text`, counting the writer when they come "with N kids".
+
+    Without `expected` (the form did not just ask), a number counts only beside
+    a word for people, companions or "we". The result may be out of range (0,
+    11, 40); `party_size_error` says whether it is acceptable.
+    """
+    folded = " ".join(_tokens(text))
+    if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in _ALONE):
+        return 1
+    tokens = folded.split()
+    for i, token in enumerate(tokens):
+        value = _number(token)
+        if value is None:
+            continue
+        before = tokens[max(0, i - 3) : i]
+        after = tokens[i + 1 : i + 3]
+        companions = any(
+            w in _COMPANIONS or w.startswith(("طفل", "اطفال", "منداڵ")) for w in after
+        )
+        if companions and any(w in _WITH or w.startswith(("مع", "لەگەڵ")) for w in before):
+            return value + 1
+        if companions or any(w in _PEOPLE for w in after) or any(w in _WE for w in before):
+            return value
+        if expected and (len(tokens) <= 4 or token.isdigit()):
+            return value
+    return None
+
+
+def party_size_error(size: int | None) -> str | None:
+    """None when acceptable, else why not: "missing" or "range"."""
+    if size is None:
+        return "missing"
+    if not 1 <= size <= MAX_PARTY:
+        return "range"
+    return None
+
+
+_WEEKDAYS = {
+    normalize(word): index
+    for index, words in enumerate(
+        (
+            "monday mon الاثنين الإثنين اثنين دووشەممە",
+            "tuesday tue الثلاثاء ثلاثاء سێشەممە",
+            "wednesday wed الاربعاء اربعاء چوارشەممە",
+            "thursday thu الخميس خميس پێنجشەممە",
+            "friday fri الجمعة جمعة جمعه هەینی",
+            "saturday sat السبت سبت شەممە",
+            "sunday sun الاحد احد یەکشەممە",
+        )
+    )
+    for word in words.split()
+}
+_MONTHS = sorted(
+    (
+        (normalize(word.replace("_", " ")), index + 1)
+        for index, words in enumerate(
+            (
+                "january jan يناير كانون_الثاني کانوونی_دووەم",
+                "february feb فبراير شباط شوبات",
+                "march mar مارس اذار ئادار",
+                "april apr ابريل نيسان نیسان",
+                "may مايو ايار ئایار",
+                "june jun يونيو حزيران حوزەیران",
+                "july jul يوليو تموز تەممووز",
+                "august aug اغسطس اب ئاب",
+                "september sep sept سبتمبر ايلول ئەیلوول",
+                "october oct اكتوبر تشرين_الاول تشرینی_یەکەم",
+                "november nov نوفمبر تشرين_الثاني تشرینی_دووەم",
+                "december dec ديسمبر كانون_الاول کانوونی_یەکەم",
+            )
+        )
+        for word in words.split()
+    ),
+    key=lambda pair: -len(pair[0]),
+)
+_TODAY = [normalize(w) for w in ("today", "tonight", "اليوم", "هسه", "ئەمڕۆ")]
+_TOMORROW = [normalize(w) for w in ("tomorrow", "بكرة", "باجر", "غدا", "غداً", "سبەی", "بەیانی")]
+_AFTER_TOMORROW = [
+    normalize(w) for w in ("day after tomorrow", "بعد بكرة", "بعد باجر", "بعد غد", "دووسبەی")
+]
+_NEXT_WEEK = [
+    normalize(w) for w in ("next week", "الاسبوع الجاي", "الاسبوع القادم", "هەفتەی داهاتوو")
+]
+
+
+def _has(folded: str, phrases: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in phrases)
+
+
+_DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{2,4}))?(?![\d:])")
+
+
+def parse_date(text: str, today: dt.date) -> dt.date | None:
+    """A date named in `text`: relative words, weekdays, day/month numbers or month names."""
+    folded = normalize(text)
+    numeric = re.search(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", folded)
+    if numeric:
+        return _safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+    numeric = _DAY_MONTH.search(folded)
+    if numeric:
+        day, month = int(numeric[1]), int(numeric[2])
+        year = int(numeric[3]) if numeric[3] else None
+        return _with_year(day, month, year, today)
+    if _has(folded, _AFTER_TOMORROW):
+        return today + dt.timedelta(days=2)
+    if _has(folded, _TOMORROW):
+        return today + dt.timedelta(days=1)
+    if _has(folded, _TODAY):
+        return today
+    for phrase, month in _MONTHS:
+        found = re.search(
+            rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
+        )
+        if found and (found[1] or found[2]):
+            return _with_year(int(found[1] or found[2]), month, None, today)
+    words = re.findall(r"\w+", folded)
+    for word in words:
+        stripped = word[2:] if word.startswith("ال") and word not in _WEEKDAYS else word
+        weekday = _WEEKDAYS.get(word, _WEEKDAYS.get(stripped))
+        if weekday is not None:
+            ahead = (weekday - today.weekday()) % 7 or 7
+            return today + dt.timedelta(days=ahead)
+    if _has(folded, _NEXT_WEEK):
+        return today + dt.timedelta(days=7 - today.weekday())
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _with_year(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
+    """Day/month, in the given year or else the next time it comes round."""
+    if year is not None:
+        return _safe_date(year + 2000 if year < 100 else year, month, day)
+    found = _safe_date(today.year, month, day)
+    if found is not None and found < today:
+        found = _safe_date(today.year + 1, month, day)
+    return found

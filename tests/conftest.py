@@ -1,0 +1,43 @@
+"""Fixtures shared by the unit tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mps.bookings import Clock
+from mps.database import Database
+from mps.registry import check_registry
+from mps.stations import import_registry
+from tests.db import BACKENDS, database_fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_REGISTRY = ROOT / "data" / "stations" / "demo.yml"
+BAGHDAD = ZoneInfo("Asia/Baghdad")
+
+
+def clock_at(text: str) -> Clock:
+    """A clock stopped at a Baghdad wall-clock time, "YYYY-MM-DD HH:MM"."""
+    local = dt.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=BAGHDAD)
+    return Clock(local.astimezone(dt.UTC), BAGHDAD)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database on SQLite and on PostgreSQL."""
+    async for db in database_fixture(request.param, tmp_path):
+        yield db
+
+
+@pytest.fixture
+async def stocked(database: Database) -> Database:
+    """The database with the demo registry imported."""
+    registry, problems = check_registry(DEMO_REGISTRY)
+    assert registry is not None, problems
+    async with database.sessions.begin() as session:
+        await import_registry(session, registry)
+    return database
