@@ -14,12 +14,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
 
-.PHONY: help setup run test train eval bench lint lock build validate test-stories test-py clean
+.PHONY: help setup db run test train eval bench lint lock build validate test-stories test-py clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: .venv/.stamp .venv-rasa/.stamp .env train  ## create both envs from the locks and train the model if needed
+setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from the locks, migrate the database, train the model if needed
 
 .venv/.stamp: requirements/app.lock
 	@test -n "$(PY_APP)" || scripts/find-python.sh 3.11+ PYTHON3
@@ -38,6 +38,10 @@ setup: .venv/.stamp .venv-rasa/.stamp .env train  ## create both envs from the l
 .env:
 	@sed "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
 	@echo "wrote .env with a fresh PSEUDONYM_SECRET; add TELEGRAM_BOT_TOKEN there"
+
+db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an empty database
+	$(APP) -m bot.admin db upgrade
+	$(APP) -m bot.admin stations import data/stations/demo.yml --if-empty
 
 build:  ## compile data/faq, data/responses.yml and data/nlu into build/
 	$(APP) -m nlu.build

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -17,18 +19,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot import conversation
+from bot import conversation, staff
 from bot.buttons import ButtonStore
 from bot.errors import on_error
-from bot.i18n import Catalogue
 from bot.rasa_client import RasaClient
+from bot.reminders import reminder_loop
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.users import UserMemory
+from mps.catalogue import Catalogue
+from mps.database import open_database
 from mps.emergency import KeywordNet, load_emergency
 
 logger = logging.getLogger(__name__)
 HTTP_SESSION_KEY = "http_session"
+REMINDERS_KEY = "reminders"
 
 
 def _post_init_for(
@@ -47,6 +52,11 @@ def _post_init_for(
             emergency=emergency,
             keywords=KeywordNet.from_data(emergency),
             pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
+            database=open_database(settings.database_url),
+            clock=settings.clock,
+        )
+        application.bot_data[REMINDERS_KEY] = asyncio.create_task(
+            reminder_loop(application, settings.reminder_interval_seconds)
         )
         await application.bot.set_my_commands(
             [
@@ -64,10 +74,18 @@ def _post_init_for(
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Close the HTTP session."""
+    """Stop the reminder job; close the HTTP session and the database."""
+    task = application.bot_data.pop(REMINDERS_KEY, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()
+    svc = application.bot_data.get(SERVICES_KEY)
+    if isinstance(svc, Services):
+        await svc.database.close()
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -90,7 +108,13 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("help", conversation.on_help, filters=private))
     application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
     application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
+    # Staff commands work in any chat (a station's group, or a private chat).
+    application.add_handler(CommandHandler("join", staff.on_join))
+    application.add_handler(CommandHandler("attendees", staff.on_attendees))
+    application.add_handler(CommandHandler("checkin", staff.on_checkin))
+    application.add_handler(CommandHandler("events", staff.on_events))
     application.add_handler(CallbackQueryHandler(conversation.on_callback))
+    application.add_handler(MessageHandler(private & filters.LOCATION, conversation.on_location))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )

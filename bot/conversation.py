@@ -16,6 +16,7 @@ from bot.payloads import to_rasa
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
 from bot.services import Services, services
+from bot.tickets import send_ticket
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
 
@@ -62,6 +63,16 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
             elif item.kind == "document":
                 await chat.send_document(
                     item.media, caption=item.text or None, filename=item.filename
+                )
+            elif item.kind == "location":
+                latitude, longitude = (float(x) for x in item.media.split(","))
+                await chat.send_location(latitude=latitude, longitude=longitude)
+            elif item.kind == "ticket":
+                svc = services(context)
+                user = update.effective_user
+                assert user is not None
+                await send_ticket(
+                    chat, svc, item.text, svc.sender_id(user.id), _user_language(svc, update)
                 )
             elif item.kind == "language_menu":
                 svc = services(context)
@@ -151,6 +162,18 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     callback_data=svc.buttons.put(user.id, "/help"),
                 )
             ],
+            *(
+                [
+                    InlineKeyboardButton(
+                        get(key, language), callback_data=svc.buttons.put(user.id, payload)
+                    )
+                ]
+                for key, payload in (
+                    ("menu_station", "/find_station"),
+                    ("menu_book", "/book_visit"),
+                    ("menu_bookings", "/my_bookings"),
+                )
+            ),
             [
                 InlineKeyboardButton(
                     get("menu_emergency", language),
@@ -214,6 +237,17 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     await ask_rasa(update, context, to_rasa(stored.payload, language), language)
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location: find its station, or answer the booking form's question."""
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    language = _user_language(svc, update)
+    position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
+    payload = f'/share_location{{"location": "{position}"}}'
+    await ask_rasa(update, context, to_rasa(payload, language), language)
 
 
 async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,8 @@
 Pure: no network. Text with buttons becomes a message with an inline
 keyboard (callback data from ButtonStore, so never over 64 bytes); images
 become photos; documents (Rasa `attachment`, or custom `{"document": …}`)
-become documents; text over Telegram's 4096 characters is split.
+become documents; custom `{"location": …}` a map pin and `{"ticket": …}` a
+booking's .ics and QR code; text over Telegram's 4096 characters is split.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Outgoing:
     """One message to send: text, photo or document, maybe with a keyboard."""
 
-    kind: str  # "text", "photo", "document" or "language_menu"
+    kind: str  # "text", "photo", "document", "location", "ticket" or "language_menu"
     text: str = ""
     media: str = ""
     filename: str | None = None
@@ -104,6 +105,16 @@ def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
     """Custom payloads the bot understands; others are ignored."""
     if custom.get("action") == "language_menu":
         return [Outgoing("language_menu")]
+    ticket = custom.get("ticket")
+    if isinstance(ticket, dict) and isinstance(ticket.get("code"), str):
+        return [Outgoing("ticket", text=ticket["code"])]
+    location = custom.get("location")
+    if isinstance(location, dict):
+        try:
+            latitude, longitude = float(location["latitude"]), float(location["longitude"])
+        except (KeyError, TypeError, ValueError):
+            return []
+        return [Outgoing("location", media=f"{latitude},{longitude}")]
     document = custom.get("document")
     if isinstance(document, dict) and document.get("url"):
         return [

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
 from bot.buttons import ButtonStore
-from bot.i18n import Catalogue
 from bot.rasa_client import RasaClient
 from bot.users import UserMemory
+from mps.bookings import Clock
+from mps.catalogue import Catalogue
+from mps.database import Database
 from mps.emergency import EmergencyData, KeywordNet
 from mps.pseudonym import pseudonymise
 
@@ -27,6 +30,8 @@ class Services:
     emergency: EmergencyData
     keywords: KeywordNet
     pseudonym_secret: bytes
+    database: Database
+    clock: Callable[[], Clock]
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

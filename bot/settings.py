@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from mps.settings import StoreSettings
 
 _PLACEHOLDERS = {"", "change-me", "changeme", "secret", "xxx", "todo", "replace-me"}
 
 
-class Settings(BaseSettings):
+class Settings(StoreSettings):
     """Configuration of the bot process (see the README's table)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    reminder_interval_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("pseudonym_secret")
     @classmethod

@@ -194,6 +194,8 @@ async def book(
         created_at=clock.now,
         remind_at=_remind_at(event, clock),
     )
+    if booking.remind_at <= clock.now:  # booked less than a day ahead: no reminder
+        booking.reminded_at = clock.now
     session.add(booking)
     await session.flush()
     booking.event = event
@@ -290,7 +292,7 @@ async def move(
     booking.event_id = event_id
     booking.event = target
     booking.remind_at = _remind_at(target, clock)
-    booking.reminded_at = None
+    booking.reminded_at = clock.now if booking.remind_at <= clock.now else None
     await session.flush()
     return booking
 

@@ -54,13 +54,14 @@ def rasa_service(rasa_url: str, action_port: int, model: Path) -> Service:
     )  # fmt: skip
 
 
-def actions_service(port: int) -> Service:
+def actions_service(port: int, env: dict[str, str] | None = None) -> Service:
     """The Rasa SDK action server running actions/."""
     return Service(
         "actions",
         [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
          "-p", str(port)],
         f"http://127.0.0.1:{port}/health",
+        env or {},
     )  # fmt: skip
 
 

@@ -88,6 +88,7 @@ class Emulator:
         self.calls: list[tuple[str, float]] = []
         self.faults: list[Fault] = []
         self.users: dict[int, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}
         self.changed = asyncio.Condition()
 
     # -- helpers -----------------------------------------------------------
@@ -123,6 +124,9 @@ class Emulator:
                     "height": 10,
                 }
             ]
+        elif message.kind == "location":
+            latitude, longitude = message.media.split(",")
+            body["location"] = {"latitude": float(latitude), "longitude": float(longitude)}
         elif message.kind == "document":
             body["document"] = {
                 "file_id": "d",
@@ -221,17 +225,25 @@ class Emulator:
         return await self._bot_message(params, "text", text=str(params["text"]))
 
     async def m_sendphoto(self, params: dict[str, Any]) -> Any:
-        return await self._bot_message(
+        sent = await self._bot_message(
             params, "photo", text=str(params.get("caption") or ""), media=_media(params["photo"])
         )
+        _keep_upload(self.files, sent["message_id"], params["photo"])
+        return sent
 
     async def m_senddocument(self, params: dict[str, Any]) -> Any:
         document = params["document"]
         filename = document.get("filename") if isinstance(document, dict) else None
-        return await self._bot_message(
+        sent = await self._bot_message(
             params, "document", text=str(params.get("caption") or ""),
             media=_media(document), filename=filename,
         )  # fmt: skip
+        _keep_upload(self.files, sent["message_id"], document)
+        return sent
+
+    async def m_sendlocation(self, params: dict[str, Any]) -> Any:
+        position = f"{float(params['latitude'])},{float(params['longitude'])}"
+        return await self._bot_message(params, "location", media=position)
 
     async def m_sendchataction(self, params: dict[str, Any]) -> Any:
         self.chat_actions.append((int(params["chat_id"]), str(params["action"])))
@@ -304,7 +316,11 @@ class Emulator:
         user_id = int(request.match_info["user_id"])
         body = await request.json()
         kind = body["kind"]
-        message = ChatMessage(next(self.message_ids), user_id, "user", kind)
+        position = f"{body.get('latitude', 33.3)},{body.get('longitude', 44.4)}"
+        message = ChatMessage(
+            next(self.message_ids), user_id, "user", kind,
+            media=position if kind == "location" else "",
+        )  # fmt: skip
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id)
@@ -315,7 +331,8 @@ class Emulator:
             "voice": {"voice": {**file, "duration": 3}},
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
             "document": {"document": {**file, "file_name": "file.pdf"}},
-            "location": {"location": {"latitude": 33.3, "longitude": 44.4}},
+            "location": {"location": {"latitude": float(body.get("latitude", 33.3)),
+                                      "longitude": float(body.get("longitude", 44.4))}},
         }  # fmt: skip
         payload.update(media[kind])
         update_id = await self._push_update({"message": payload})
@@ -383,6 +400,13 @@ class Emulator:
         )  # fmt: skip
         return web.json_response({"ok": True})
 
+    async def c_file(self, request: web.Request) -> web.Response:
+        """The bytes of a file the bot uploaded with message `message_id`."""
+        data = self.files.get(request.match_info["message_id"])
+        if data is None:
+            return _error(404, "no such file")
+        return web.Response(body=data, content_type="application/octet-stream")
+
     async def c_stats(self, request: web.Request) -> web.Response:
         """Counts of calls by method, pending updates and the chat actions sent."""
         counts: dict[str, int] = {}
@@ -398,6 +422,12 @@ def _media(value: Any) -> str:
     if isinstance(value, dict):
         return f"upload:{value.get('filename')}:{value.get('size')}"
     return str(value)
+
+
+def _keep_upload(files: dict[str, bytes], message_id: int, value: Any) -> None:
+    """Keep an uploaded file's bytes, readable at /_emu/files/{message_id}."""
+    if isinstance(value, dict) and isinstance(value.get("data"), bytes):
+        files[str(message_id)] = value["data"]
 
 
 def _error(status: int, description: str, **extra: Any) -> web.Response:
@@ -419,7 +449,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 continue
             if part.filename:
                 data = await part.read()
-                params[part.name] = {"filename": part.filename, "size": len(data)}
+                params[part.name] = {"filename": part.filename, "size": len(data), "data": data}
             else:
                 params[part.name] = await part.text()
     elif request.can_read_body:
@@ -447,6 +477,7 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_get("/_emu/callbacks/{query_id}", emulator.c_callback_answer)
     app.router.add_post("/_emu/faults", emulator.c_fault)
     app.router.add_get("/_emu/stats", emulator.c_stats)
+    app.router.add_get("/_emu/files/{message_id}", emulator.c_file)
     return app
 
 

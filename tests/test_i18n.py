@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.i18n import Catalogue
+from mps.catalogue import Catalogue
 
 
 def test_every_bot_message_has_all_three_languages() -> None:

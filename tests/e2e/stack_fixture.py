@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -46,11 +47,14 @@ def emulator_service(port: int) -> Service:
     )
 
 
-def wait_for_log(service: Service, needle: str, timeout: float = 60) -> None:
-    """Wait until a service's log contains `needle`."""
+def wait_for_log(service: Service, needle: str, timeout: float = 60, occurrences: int = 1) -> None:
+    """Wait until a service's log contains `needle` (at least `occurrences` times)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if service.log_path and needle in service.log_path.read_text(errors="replace"):
+        if (
+            service.log_path
+            and service.log_path.read_text(errors="replace").count(needle) >= occurrences
+        ):
             return
         if service.process and service.process.poll() is not None:
             break
@@ -65,18 +69,29 @@ class Telegram:
     base: str
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
 
-    def say(self, user: int, text: str, language_code: str | None = None) -> int:
+    def say(
+        self, user: int, text: str, language_code: str | None = None, chat: int | None = None
+    ) -> int:
         body: dict[str, Any] = {"text": text}
+        if chat is not None:
+            body["chat_id"] = chat
         if language_code:
             body["language_code"] = language_code
         response = self.client.post(f"{self.base}/_emu/users/{user}/text", json=body)
         response.raise_for_status()
         return int(response.json()["message_id"])
 
-    def send_media(self, user: int, kind: str) -> int:
-        response = self.client.post(f"{self.base}/_emu/users/{user}/media", json={"kind": kind})
+    def send_media(self, user: int, kind: str, **extra: Any) -> int:
+        body = {"kind": kind, **extra}
+        response = self.client.post(f"{self.base}/_emu/users/{user}/media", json=body)
         response.raise_for_status()
         return int(response.json()["message_id"])
+
+    def file(self, message_id: int) -> bytes:
+        """The bytes of a file the bot sent."""
+        response = self.client.get(f"{self.base}/_emu/files/{message_id}")
+        response.raise_for_status()
+        return response.content
 
     def press(self, user: int, message_id: int, data: str, chat: int | None = None) -> str:
         body = {"message_id": message_id, "data": data, "chat_id": chat or user}
@@ -123,6 +138,29 @@ class Stack:
     rasa_url: str
     services: list[Service]
     log_dir: Path
+    database_url: str
+
+    def admin(self, *args: str) -> str:
+        """Run `python -m bot.admin …` against the stack's database; its output."""
+        return admin(self.database_url, *args)
+
+    def restart_bot(self) -> None:
+        """Stop the bot process and start it again with the same settings."""
+        bot = next(s for s in self.services if s.name == "bot")
+        stop(bot)
+        start(bot, self.log_dir)
+        wait_for_log(bot, "bot ready", occurrences=2)
+
+
+def admin(database_url: str, *args: str) -> str:
+    """Run the admin CLI with DATABASE_URL set; fails on a non-zero exit."""
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-m", "bot.admin", *args],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
 
 
 @contextmanager
@@ -132,10 +170,17 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
+    database_url = f"sqlite+aiosqlite:///{log_dir}/mps.db"
+    admin(database_url, "db", "upgrade")
+    admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
+    store_env = {"DATABASE_URL": database_url, "TIMEZONE": "Asia/Baghdad"}
     emulator = emulator_service(emu_port)
     services = [emulator]
     if with_rasa:
-        services += [actions_service(action_port), rasa_service(rasa_url, action_port, MODEL)]
+        services += [
+            actions_service(action_port, store_env),
+            rasa_service(rasa_url, action_port, MODEL),
+        ]
     bot = bot_service(
         {
             "TELEGRAM_BOT_TOKEN": "123456:e2e-test-token",
@@ -146,6 +191,8 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
             "PSEUDONYM_SECRET": SECRET,
             "WEBHOOK_URL": "",
             "LOG_LEVEL": "INFO",
+            "REMINDER_INTERVAL_SECONDS": "0.5",
+            **store_env,
         }
     )
     try:
@@ -159,7 +206,7 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
         wait_for_log(bot, "bot ready")
         telegram = Telegram(f"http://127.0.0.1:{emu_port}")
         try:
-            yield Stack(telegram, rasa_url, services, log_dir)
+            yield Stack(telegram, rasa_url, services, log_dir, database_url)
         finally:
             telegram.client.close()
     finally:
@@ -174,4 +221,4 @@ def bot_log(stack: Stack) -> str:
     return bot.log_path.read_text(errors="replace")
 
 
-__all__ = ["Stack", "Telegram", "bot_log", "running_stack", "subprocess"]
+__all__ = ["Stack", "Telegram", "admin", "bot_log", "running_stack"]

@@ -58,10 +58,11 @@ def test_start_shows_the_welcome_and_main_menu(stack: Stack) -> None:
     [reply] = stack.telegram.ask(user, "/start")
     assert reply["text"] == MESSAGES["welcome"]["en"]
     assert [b["text"] for b in buttons(reply)] == [
-        MESSAGES["menu_questions"]["en"], MESSAGES["menu_emergency"]["en"],
-        MESSAGES["menu_language"]["en"],
+        MESSAGES["menu_questions"]["en"], MESSAGES["menu_station"]["en"],
+        MESSAGES["menu_book"]["en"], MESSAGES["menu_bookings"]["en"],
+        MESSAGES["menu_emergency"]["en"], MESSAGES["menu_language"]["en"],
     ]  # fmt: skip
-    query = stack.telegram.press(user, reply["message_id"], buttons(reply)[1]["callback_data"])
+    query = stack.telegram.press(user, reply["message_id"], buttons(reply)[4]["callback_data"])
     [numbers] = stack.telegram.replies(user, reply["message_id"])
     assert numbers["text"].startswith("📞 911")
     assert stack.telegram.callback_answer(query) == {"text": None, "show_alert": False}

@@ -1,4 +1,7 @@
-"""The bot's own texts (bot/messages.yml) in Arabic, Kurdish Sorani and English."""
+"""Catalogues of short texts in Arabic, Kurdish Sorani and English.
+
+Used for bot/messages.yml and actions/labels.yml.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import yaml
 
 from mps.language import LANGUAGES
 
-CATALOGUE_PATH = Path(__file__).with_name("messages.yml")
+CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "bot" / "messages.yml"
 
 
 class Catalogue:

@@ -1,0 +1,317 @@
+"""The `booking_form`: station, event, party size and confirmation, from text or buttons.
+
+`validate_booking_form` reads every user turn of the form. It fills the slot
+the form asked for, and takes corrections of the others ("no, 3 people",
+"Mansour instead") when the message is an answer. When a message is not an
+answer it returns nothing, so the form steps aside and the rules handle the
+new topic (a question, an emergency, another service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.stations import by_place, entity_values, free_text, parse_location, station_buttons
+from actions.store import Store, get_store
+from actions.texts import day_text, digits, event_button, event_values, label, language_of
+from mps.bookings import seats_left, starts_at, upcoming_events
+from mps.models import Event
+from mps.parsing import parse_date, parse_party_size, party_size_error
+
+# Intents whose messages are answers to the form (the text may carry corrections).
+ANSWERS = {"book_visit", "inform", "affirm", "deny", "share_location", "nlu_fallback"}
+# Of those, the ones that get "please answer the question" when nothing is understood;
+# a bare "no" or "yes" outside the confirmation goes to the rules instead.
+PLAIN_ANSWERS = {"book_visit", "inform", "share_location", "nlu_fallback"}
+# Never read as an answer: these always leave or interrupt the form.
+NEVER = {"emergency", "discreet_help"}
+
+
+class ValidateBookingForm(Action):
+    """Fills and checks the slots of `booking_form`."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "validate_booking_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Slot events for this turn; none when the message is not about the booking."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in NEVER:
+            return []
+        turn = _Turn(dispatcher, tracker, await get_store(), intent)
+        await turn.station()
+        await turn.event()
+        await turn.party_size()
+        turn.confirmation()
+        if not turn.changes and turn.complain and turn.requested is not None:
+            turn.changes[turn.requested] = None  # not understood: ask the same again
+        return [SlotSet(k, v) for k, v in turn.changes.items()]
+
+
+class _Turn:
+    """One user turn of the form and the slot changes it makes."""
+
+    def __init__(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store, intent: str | None
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.store = store
+        self.requested = tracker.get_slot("requested_slot")
+        self.answering = intent in ANSWERS or self.requested is None
+        self.complain = intent in PLAIN_ANSWERS
+        self.intent = intent
+        self.language = language_of(tracker)
+        self.entities = entity_values(tracker)
+        self.text = free_text(tracker)
+        self.changes: dict[str, Any] = {}
+        self.corrected = False
+
+    def slot(self, name: str) -> Any:
+        return self.changes.get(name, self.tracker.get_slot(name))
+
+    def set(self, name: str, value: Any) -> None:
+        if value != self.tracker.get_slot(name):
+            self.corrected = self.corrected or name in ("station", "event_id", "party_size")
+        self.changes[name] = value
+
+    async def station(self) -> None:
+        code = self.entities.get("station")
+        if code is None:
+            point = parse_location(self.entities.get("location", ""))
+            if point is not None:
+                match = self.store.index.by_point(*point)
+                code = match.code if match else None
+        if code is None and self.text and (self.answering or self.requested == "station"):
+            matches = by_place(self.store, self.tracker)
+            if len(matches) == 1:
+                code = matches[0].code
+            elif matches and self.requested in (None, "station"):
+                self.set("station_choices", [m.code for m in matches][:8])
+                self.set("station", None)
+                return
+            elif self.requested == "station" and self.complain:
+                self.dispatcher.utter_message(response="utter_place_not_found")
+                self.set("station", None)
+                return
+        if code is None or code not in self.store.stations:
+            return
+        async with self.store.database.sessions() as session:
+            events = await upcoming_events(session, self.store.clock(), code, limit=1)
+        if not events:
+            station = self.store.stations[code]
+            self.dispatcher.utter_message(
+                response="utter_station_no_events",
+                name=station.name.get(self.language, station.name["en"]),
+            )
+            self.set("station", None)
+            return
+        if code != self.slot("station"):
+            self.set("event_id", None)
+        self.set("station", code)
+        self.set("station_choices", None)
+
+    async def event(self) -> None:
+        clock = self.store.clock()
+        chosen = self.entities.get("event_id")
+        day = parse_date(self.text, clock.today) if self.text and self.answering else None
+        if day is not None:
+            self.set("visit_date", day.isoformat())
+        async with self.store.database.sessions() as session:
+            if chosen is not None:
+                event = await session.get(Event, int(chosen)) if chosen.isdigit() else None
+                if event is None or starts_at(event, clock.zone) <= clock.now:
+                    self.set("event_id", None)
+                    return
+                if event.station_code != self.slot("station"):
+                    self.set("station", event.station_code)
+                self.set("event_id", str(event.id))
+                return
+            station = self.slot("station")
+            wanted = self.slot("visit_date")
+            if station is None or wanted is None:
+                return
+            if self.slot("event_id") is not None and day is None:
+                return
+            events = await upcoming_events(session, clock, station, limit=50)
+        on_day = [e for e in events if e.day.isoformat() == wanted]
+        if len(on_day) == 1:
+            self.set("event_id", str(on_day[0].id))
+        elif not on_day and day is not None:
+            name = self.store.stations[station].name
+            self.dispatcher.utter_message(
+                response="utter_no_event_on_date",
+                name=name.get(self.language, name["en"]),
+                date=day_text(day, self.language),
+            )
+            self.set("event_id", None)
+
+    async def party_size(self) -> None:
+        asked = self.requested == "party_size"
+        if not (self.answering or asked):
+            return
+        button = self.entities.get("party_size")
+        size = (
+            int(button)
+            if button and button.isdigit()
+            else parse_party_size(self.text, expected=asked)
+        )
+        problem = party_size_error(size)
+        if problem == "missing":
+            if asked and self.complain and not self.changes:
+                self.dispatcher.utter_message(response="utter_party_size_missing")
+                self.set("party_size", None)
+            return
+        if problem == "range":
+            self.dispatcher.utter_message(response="utter_party_size_range")
+            self.set("party_size", None)
+            return
+        assert size is not None
+        event_id = self.slot("event_id")
+        if event_id is not None:
+            async with self.store.database.sessions() as session:
+                event = await session.get(Event, int(event_id))
+            if event is not None and size > seats_left(event):
+                self.dispatcher.utter_message(
+                    response="utter_not_enough_seats",
+                    seats=digits(str(seats_left(event)), self.language),
+                )
+                self.set("party_size", None)
+                return
+        self.set("party_size", float(size))
+
+    def confirmation(self) -> None:
+        if self.requested != "booking_confirmed":
+            return
+        if self.corrected:
+            self.set("booking_confirmed", None)
+        elif self.intent == "affirm":
+            self.set("booking_confirmed", True)
+        elif self.intent == "deny":
+            self.set("booking_confirmed", False)
+        elif self.answering:
+            self.set("booking_confirmed", None)
+
+
+class ActionAskStation(Action):
+    """Asks for the station: the ambiguous candidates, or the stations with open days."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_station"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the question with station buttons."""
+        language = language_of(tracker)
+        store = await get_store()
+        choices = [c for c in tracker.get_slot("station_choices") or [] if c in store.stations]
+        if choices:
+            stations = [store.stations[c] for c in choices]
+            dispatcher.utter_message(
+                response="utter_station_which",
+                buttons=station_buttons(stations, language, "inform"),
+            )
+            return []
+        async with store.database.sessions() as session:
+            events = await upcoming_events(session, store.clock(), limit=200)
+        codes = list(dict.fromkeys(e.station_code for e in events))[:8]
+        if not codes:
+            dispatcher.utter_message(response="utter_no_open_days")
+            return [SlotSet("requested_slot", None)]
+        dispatcher.utter_message(
+            response="utter_ask_station",
+            buttons=station_buttons([store.stations[c] for c in codes], language, "inform"),
+        )
+        return []
+
+
+class ActionAskEventId(Action):
+    """Lists the station's upcoming open days with the seats left."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_event_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the events as buttons."""
+        language = language_of(tracker)
+        store = await get_store()
+        code = tracker.get_slot("station")
+        station = store.stations.get(code or "")
+        if station is None:
+            return [SlotSet("station", None)]
+        async with store.database.sessions() as session:
+            events = await upcoming_events(session, store.clock(), station.code)
+        name = station.name.get(language, station.name["en"])
+        if not events:
+            dispatcher.utter_message(response="utter_station_no_events", name=name)
+            return [SlotSet("station", None)]
+        dispatcher.utter_message(
+            response="utter_ask_event_id",
+            name=name,
+            buttons=[event_button(e, language) for e in events],
+        )
+        return []
+
+
+class ActionAskPartySize(Action):
+    """Asks how many people, with buttons for the usual answers."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_party_size"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the question with 1 to 5 as buttons."""
+        language = language_of(tracker)
+        dispatcher.utter_message(
+            response="utter_ask_party_size",
+            buttons=[
+                {"title": digits(str(n), language), "payload": f'/inform{{"party_size": "{n}"}}'}
+                for n in range(1, 6)
+            ],
+        )
+        return []
+
+
+class ActionAskBookingConfirmed(Action):
+    """Shows the summary and asks to confirm."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_booking_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the summary with Yes / No buttons."""
+        language = language_of(tracker)
+        store = await get_store()
+        async with store.database.sessions() as session:
+            event = await session.get(Event, int(tracker.get_slot("event_id") or 0))
+        if event is None or event.station_code not in store.stations:
+            return [SlotSet("event_id", None)]
+        party = int(tracker.get_slot("party_size") or 0)
+        dispatcher.utter_message(
+            response="utter_ask_booking_confirmed",
+            party=digits(str(party), language),
+            buttons=[
+                {"title": label("yes_book", language), "payload": "/affirm"},
+                {"title": label("no_book", language), "payload": "/deny"},
+            ],
+            **event_values(event, store.stations[event.station_code], language),
+        )
+        return []

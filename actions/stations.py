@@ -1,0 +1,130 @@
+"""The station finder: by shared location, by place name, or by a station button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.store import Store, get_store
+from actions.texts import digits, label, language_of, station_card
+from mps.models import Station
+from mps.routing import Match
+
+
+def entity_values(tracker: Tracker) -> dict[str, str]:
+    """Entities of the latest message, by name (the last one of a name wins)."""
+    found: dict[str, str] = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("value") is not None:
+            found[str(entity["entity"])] = str(entity["value"])
+    return found
+
+
+def free_text(tracker: Tracker) -> str:
+    """What the user typed (empty for button payloads)."""
+    text = str(tracker.latest_message.get("text") or "")
+    return "" if text.startswith("/") else text
+
+
+def parse_location(value: str) -> tuple[float, float] | None:
+    """`"lat,lon"` as (lon, lat), or None if it is not a position on Earth."""
+    try:
+        lat_text, lon_text = value.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180:
+        return lon, lat
+    return None
+
+
+def by_place(store: Store, tracker: Tracker) -> list[Match]:
+    """Stations named by the message: its text, or the place entities the NLU found."""
+    text = free_text(tracker)
+    matches = store.index.by_name(text) if text else []
+    if not matches:
+        for entity in tracker.latest_message.get("entities") or []:
+            if entity.get("entity") == "place" and entity.get("value"):
+                matches = store.index.by_name(str(entity["value"]))
+                if matches:
+                    break
+    return matches
+
+
+def station_buttons(stations: list[Station], language: str, intent: str) -> list[dict[str, str]]:
+    """One button per station, sending `intent` with the station's code."""
+    return [
+        {
+            "title": s.name.get(language, s.name["en"]),
+            "payload": f'/{intent}{{"station": "{s.code}"}}',
+        }
+        for s in stations
+    ]
+
+
+def utter_station(dispatcher: CollectingDispatcher, station: Station, language: str) -> None:
+    """The station's card, a pin at its location and a button to book a visit."""
+    dispatcher.utter_message(
+        response="utter_station_card",
+        buttons=[
+            {
+                "title": label("book_visit", language),
+                "payload": f'/book_visit{{"station": "{station.code}"}}',
+            }
+        ],
+        **station_card(station, language),
+    )
+    dispatcher.utter_message(
+        json_message={"location": {"latitude": station.latitude, "longitude": station.longitude}}
+    )
+
+
+class ActionFindStation(Action):
+    """Answers `find_station` and a shared location outside a form."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_find_station"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Route by the station button, the location, or the place named."""
+        language = language_of(tracker)
+        store = await get_store()
+        if not store.stations:
+            dispatcher.utter_message(response="utter_no_stations")
+            return []
+        entities = entity_values(tracker)
+        if entities.get("station") in store.stations:
+            utter_station(dispatcher, store.stations[entities["station"]], language)
+            return []
+        point = parse_location(entities.get("location", ""))
+        if point is not None:
+            match = store.index.by_point(*point)
+            assert match is not None
+            if match.how == "inside":
+                dispatcher.utter_message(response="utter_station_inside")
+            else:
+                distance = digits(f"{match.distance_km or 0:.0f}", language)
+                dispatcher.utter_message(response="utter_station_nearest", distance=distance)
+            utter_station(dispatcher, store.stations[match.code], language)
+            return []
+        matches = by_place(store, tracker)
+        if len(matches) == 1:
+            utter_station(dispatcher, store.stations[matches[0].code], language)
+        elif matches:
+            stations = [store.stations[m.code] for m in matches][:8]
+            dispatcher.utter_message(
+                response="utter_station_which",
+                buttons=station_buttons(stations, language, "find_station"),
+            )
+        elif free_text(tracker) and any(
+            e.get("entity") == "place" for e in tracker.latest_message.get("entities") or []
+        ):
+            dispatcher.utter_message(response="utter_place_not_found")
+        else:
+            dispatcher.utter_message(response="utter_ask_place")
+        return []

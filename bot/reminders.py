@@ -1,0 +1,91 @@
+"""The periodic job that sends Open House reminders the day before.
+
+Reminders live in the database (`bookings.remind_at`, `reminded_at`), so a
+restart loses none: whatever came due while the bot was down goes out on the
+next round. A reminder is marked sent right after Telegram accepts it; only a
+crash in between those two steps could repeat one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.services import SERVICES_KEY, Services
+from mps.bookings import due_reminders, mark_reminded
+from mps.formatting import day_text, digits, time_text
+from mps.models import Booking
+
+logger = logging.getLogger(__name__)
+
+
+def reminder_text(svc: Services, booking: Booking) -> str:
+    """The reminder in the language the booking was made in."""
+    language = booking.language
+    event = booking.event
+    station = event.station
+    return svc.catalogue.get(
+        "reminder",
+        language,
+        station=station.name.get(language, station.name["en"]),
+        date=day_text(event.day, language),
+        start=time_text(event.start, language),
+        end=time_text(event.end, language),
+        code=booking.code,
+        party=digits(str(booking.party_size), language),
+    )
+
+
+async def send_due(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Send every reminder that is due; returns how many went out."""
+    svc = application.bot_data[SERVICES_KEY]
+    assert isinstance(svc, Services)
+    clock = svc.clock()
+    async with svc.database.sessions() as session:
+        due = await due_reminders(session, clock)
+    sent = 0
+    for booking in due:
+        assert booking.chat_id is not None
+        button = InlineKeyboardButton(
+            svc.catalogue.get("menu_bookings", booking.language),
+            callback_data=svc.buttons.put(booking.chat_id, "/my_bookings"),
+        )
+        try:
+            await application.bot.send_message(
+                booking.chat_id,
+                reminder_text(svc, booking),
+                reply_markup=InlineKeyboardMarkup([[button]]),
+            )
+        except RetryAfter as error:
+            logger.warning("reminders: Telegram asks to wait %s s", error.retry_after)
+            break
+        except Forbidden:
+            logger.info("reminders: booking %s: the user blocked the bot", booking.id)
+        except TelegramError as error:
+            logger.warning("reminders: booking %s not sent (%s); will retry", booking.id, error)
+            continue
+        async with svc.database.sessions.begin() as session:
+            await mark_reminded(session, booking.id, clock)
+        sent += 1
+    return sent
+
+
+async def reminder_loop(
+    application: Application[Any, Any, Any, Any, Any, Any], interval: float
+) -> None:
+    """Check for due reminders every `interval` seconds until cancelled."""
+    while True:
+        try:
+            count = await send_due(application)
+            if count:
+                logger.info("reminders: sent %d", count)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("reminders: round failed; trying again later")
+        await asyncio.sleep(interval)

@@ -1,0 +1,162 @@
+"""Staff commands: /join CODE binds a chat to a station; /attendees, /checkin, /events."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.services import Services, services
+from mps.bookings import CheckIn, attendees, check_in, upcoming_events
+from mps.codes import clean_code
+from mps.formatting import day_text, digits, time_text
+from mps.models import Station
+from mps.staff import JoinResult, is_staff, join, station_of_chat
+
+CHECKIN_KEYS = {
+    CheckIn.OK: "checkin_ok",
+    CheckIn.NOT_FOUND: "checkin_not_found",
+    CheckIn.OTHER_STATION: "checkin_other_station",
+    CheckIn.CANCELLED: "checkin_cancelled",
+    CheckIn.ALREADY: "checkin_already",
+    CheckIn.WRONG_DAY: "checkin_wrong_day",
+}
+
+
+def _language(svc: Services, update: Update) -> str:
+    user = update.effective_user
+    return svc.users.language(user.id, user.language_code) if user else "en"
+
+
+async def _reply(update: Update, text: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text)
+
+
+async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/join CODE: bind this chat to the code's station and enrol the sender as staff."""
+    svc = services(context)
+    language = _language(svc, update)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if not context.args:
+        await _reply(update, svc.catalogue.get("join_usage", language))
+        return
+    async with svc.database.sessions.begin() as session:
+        result, code = await join(session, context.args[0], chat.id, user.id, svc.clock().now)
+        station = await session.get(Station, code) if code else None
+    if result is JoinResult.JOINED and station is not None:
+        name = station.name.get(language, station.name["en"])
+        await _reply(update, svc.catalogue.get("join_ok", language, station=name))
+    else:
+        await _reply(update, svc.catalogue.get(f"join_{result.value}", language))
+
+
+async def _staff_station(update: Update, svc: Services, language: str) -> Station | None:
+    """The chat's station if the sender is its staff; else say why not."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    async with svc.database.sessions() as session:
+        code = await station_of_chat(session, chat.id)
+        if code is None:
+            await _reply(update, svc.catalogue.get("staff_not_bound", language))
+            return None
+        if not await is_staff(session, user.id, code):
+            await _reply(update, svc.catalogue.get("staff_only", language))
+            return None
+        return await session.get(Station, code)
+
+
+async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/attendees: the bookings of the station's next Open House event."""
+    svc = services(context)
+    language = _language(svc, update)
+    station = await _staff_station(update, svc, language)
+    if station is None:
+        return
+    name = station.name.get(language, station.name["en"])
+    async with svc.database.sessions() as session:
+        event, bookings = await attendees(session, station.code, svc.clock())
+    get = svc.catalogue.get
+    if event is None:
+        await _reply(update, get("attendees_none", language, station=name))
+        return
+    arrived = [b for b in bookings if b.checked_in_at is not None]
+    lines = [
+        get(
+            "attendees_header",
+            language,
+            station=name,
+            date=day_text(event.day, language),
+            start=time_text(event.start, language),
+            end=time_text(event.end, language),
+            bookings=digits(str(len(bookings)), language),
+            people=digits(str(sum(b.party_size for b in bookings)), language),
+            capacity=digits(str(event.capacity), language),
+            arrived=digits(str(len(arrived)), language),
+        )
+    ]
+    for booking in bookings:
+        state = "attendee_arrived" if booking.checked_in_at else "attendee_expected"
+        lines.append(
+            get(
+                "attendee_line",
+                language,
+                code=booking.code,
+                party=digits(str(booking.party_size), language),
+                state=get(state, language),
+            )
+        )
+    await _reply(update, "\n".join(lines))
+
+
+async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/checkin CODE: let a visitor in, once, on the day, at this station only."""
+    svc = services(context)
+    language = _language(svc, update)
+    station = await _staff_station(update, svc, language)
+    if station is None:
+        return
+    if not context.args:
+        await _reply(update, svc.catalogue.get("checkin_usage", language))
+        return
+    code = clean_code("".join(context.args))
+    clock = svc.clock()
+    async with svc.database.sessions.begin() as session:
+        result, booking = await check_in(session, station.code, code, clock)
+    values = {"code": code, "party": "", "date": ""}
+    if booking is not None:
+        values["party"] = digits(str(booking.party_size), language)
+        values["date"] = day_text(booking.event.day, language)
+    await _reply(update, svc.catalogue.get(CHECKIN_KEYS[result], language, **values))
+
+
+async def on_events(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/events: the station's upcoming Open House events and their bookings."""
+    svc = services(context)
+    language = _language(svc, update)
+    station = await _staff_station(update, svc, language)
+    if station is None:
+        return
+    name = station.name.get(language, station.name["en"])
+    async with svc.database.sessions() as session:
+        events = await upcoming_events(
+            session, svc.clock(), station.code, with_seats=False, limit=20
+        )
+    get = svc.catalogue.get
+    if not events:
+        await _reply(update, get("events_none", language, station=name))
+        return
+    lines = [name] + [
+        get(
+            "event_line",
+            language,
+            date=day_text(e.day, language),
+            start=time_text(e.start, language),
+            end=time_text(e.end, language),
+            taken=digits(str(e.seats_taken), language),
+            capacity=digits(str(e.capacity), language),
+        )
+        for e in events
+    ]
+    await _reply(update, "\n".join(lines))

@@ -1,0 +1,284 @@
+"""End to end: find a station, book an Open House visit, get the ticket, list, move,
+cancel, the reminder, and staff check-in, through the emulator with the real stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from icalendar import Calendar
+
+from mps.tickets import qr_png
+from tests.e2e.stack_fixture import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
+MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
+LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
+BAGHDAD = ZoneInfo("Asia/Baghdad")
+_users = itertools.count(5000)
+
+
+def new_user() -> int:
+    return next(_users)
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:
+    """Press the button whose title contains `title`; the bot's next messages."""
+    button = next(b for b in buttons(message) if title in b["text"])
+    before = len(stack.telegram.transcript(user))
+    stack.telegram.press(user, message["message_id"], button["callback_data"])
+    return wait_new(stack, user, before, count)
+
+
+def wait_new(stack: Stack, chat: int, before: int, count: int, timeout: float = 60) -> list:
+    """The bot's messages in `chat` after the first `before` messages, once `count` arrived."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = [m for m in stack.telegram.transcript(chat)[before:] if m["sender"] == "bot"]
+        if len(new) >= count:
+            time.sleep(0.3)  # let a trailing message of the same turn arrive
+            return [m for m in stack.telegram.transcript(chat)[before:] if m["sender"] == "bot"]
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} messages in chat {chat}")
+
+
+def next_weekday(weekday: int) -> dt.date:
+    today = dt.datetime.now(BAGHDAD).date()
+    return today + dt.timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+@pytest.fixture(scope="module")
+def events(stack: Stack) -> Iterator[dict[str, int]]:
+    """Open House events: Karrada next Saturday and the one after, Mansour next Sunday."""
+    saturday = next_weekday(5)
+    made = {}
+    for key, station, day, capacity in [
+        ("krd1", "BGD-KRD", saturday, 30),
+        ("krd2", "BGD-KRD", saturday + dt.timedelta(days=7), 30),
+        ("mns", "BGD-MNS", next_weekday(6), 30),
+        ("ank", "EBL-ANK", saturday, 30),
+    ]:
+        out = stack.admin(
+            "events", "add", "--station", station, "--date", day.isoformat(),
+            "--start", "09:00", "--end", "13:00", "--capacity", str(capacity),
+        )  # fmt: skip
+        made[key] = int(re.search(r"event (\d+):", out)[1])  # type: ignore[index]
+    yield made
+
+
+def sql(stack: Stack, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Run SQL on the stack's SQLite database (to move time forward for a booking)."""
+    path = stack.database_url.split("///", 1)[1]
+    with sqlite3.connect(path, timeout=30) as db:
+        return db.execute(statement, args).fetchall()
+
+
+def seats_left(stack: Stack, event_id: int) -> int:
+    [(capacity, taken)] = sql(
+        stack, "SELECT capacity, seats_taken FROM events WHERE id = ?", event_id
+    )
+    return int(capacity - taken)
+
+
+def test_find_station_by_shared_location(stack: Stack) -> None:
+    user = new_user()
+    sent = stack.telegram.send_media(user, "location", latitude=33.302, longitude=44.428)
+    card, pin = stack.telegram.replies(user, sent, count=2)
+    assert RESPONSES["utter_station_inside"]["text"]["en"] in card["text"]
+    assert "Karrada Police Station" in card["text"]
+    assert "Phone: +964 790 000 01" in card["text"]
+    assert "Family and Child Protection" in card["text"]
+    assert [b["text"] for b in buttons(card)] == [LABELS["book_visit"]["en"]]
+    assert pin["kind"] == "location"
+    latitude, longitude = map(float, pin["media"].split(","))
+    assert abs(latitude - 33.3) < 0.05 and abs(longitude - 44.43) < 0.05
+
+
+def test_outside_every_area_the_nearest_station_and_its_distance(stack: Stack) -> None:
+    user = new_user()
+    sent = stack.telegram.send_media(user, "location", latitude=33.29, longitude=44.10)
+    card, _pin = stack.telegram.replies(user, sent, count=2)
+    found = re.search(r"The nearest station is (\d+) km away", card["text"])
+    assert found is not None and 10 <= int(found[1]) <= 40
+    assert "Police Station" in card["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("which police station covers karada", "Karrada Police Station"),
+        ("وين مركز شرطة زيونه", "مركز شرطة بغداد الجديدة"),
+        ("بنکەی پۆلیسی عەنکاوە لە کوێیە", "عەنکاوە"),
+    ],
+)
+def test_find_station_by_name_with_misspellings_in_three_languages(
+    stack: Stack, text: str, name: str
+) -> None:
+    user = new_user()
+    card, _pin = stack.telegram.ask(user, text, count=2)
+    assert name in card["text"]
+    if text.startswith("وين"):
+        assert "العنوان:" in card["text"] and "الهاتف:" in card["text"]
+
+
+def test_ambiguous_place_offers_buttons(stack: Stack) -> None:
+    user = new_user()
+    [question] = stack.telegram.ask(user, "police stations in Erbil")
+    assert question["text"] == RESPONSES["utter_station_which"]["text"]["en"]
+    titles = [b["text"] for b in buttons(question)]
+    assert len(titles) == 2 and all("Erbil" in t or "Ankawa" in t for t in titles)
+    card, _pin = press(stack, user, question, "Ankawa", count=2)
+    assert "Ankawa" in card["text"] and "Address:" in card["text"]
+
+
+def test_book_from_free_text_with_a_correction_and_get_the_ticket(
+    stack: Stack, events: dict[str, int]
+) -> None:
+    user = new_user()
+    before = seats_left(stack, events["krd1"])
+    [summary] = stack.telegram.ask(
+        user, "I want to visit the Karrada station next Saturday with my 2 kids"
+    )
+    assert "Karrada Police Station" in summary["text"]
+    assert "People: 3" in summary["text"]
+    assert next_weekday(5).strftime("%A %-d %B") in summary["text"]
+    [summary] = stack.telegram.ask(user, "no, 4 people")
+    assert "People: 4" in summary["text"] and "Shall I book it?" in summary["text"]
+    booked, ics, qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+    assert ics["kind"] == "document" and ics["filename"] == f"open-house-{code}.ics"
+    calendar = Calendar.from_ical(stack.telegram.file(ics["message_id"]))
+    (entry,) = calendar.walk("VEVENT")
+    assert entry.decoded("dtstart") == dt.datetime.combine(next_weekday(5), dt.time(9), BAGHDAD)
+    assert code in str(entry["description"])
+    assert qr["kind"] == "photo" and code in qr["text"]
+    assert stack.telegram.file(qr["message_id"]) == qr_png(code)
+    assert seats_left(stack, events["krd1"]) == before - 4
+
+
+def test_party_size_out_of_range_is_asked_again_in_arabic(
+    stack: Stack, events: dict[str, int]
+) -> None:
+    user = new_user()
+    [question] = stack.telegram.ask(user, "اريد احجز زيارة ليوم الابواب المفتوحة")
+    assert question["text"] == RESPONSES["utter_ask_station"]["text"]["ar"]
+    [choose_day] = press(stack, user, question, "المنصور")
+    assert "المنصور" in choose_day["text"]
+    day_button = buttons(choose_day)[0]["text"]
+    assert "مقاعد متبقية" in day_button and "٣٠" in day_button  # Arabic-Indic digits
+    [ask_people] = press(stack, user, choose_day, "٣٠")
+    assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"]["ar"]
+    refused = stack.telegram.ask(user, "١٢", count=2)
+    assert refused[0]["text"].startswith(RESPONSES["utter_party_size_range"]["text"]["ar"])
+    assert RESPONSES["utter_ask_party_size"]["text"]["ar"] in refused[-1]["text"]
+    [summary] = stack.telegram.ask(user, "٣")
+    assert "عدد الأشخاص: ٣" in summary["text"]
+    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["ar"], count=3)
+    assert "تم حجز زيارتك" in booked["text"]
+    assert seats_left(stack, events["mns"]) == 27
+
+
+def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) -> None:
+    user = new_user()
+    [summary] = stack.telegram.ask(user, "book a visit to Ankawa station on saturday for 2 people")
+    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+    assert seats_left(stack, events["ank"]) == 28
+    [item] = stack.telegram.ask(user, "show my bookings")
+    assert code in item["text"] and "People: 2" in item["text"]
+    [choose] = press(stack, user, item, LABELS["move_booking"]["en"])
+    assert choose["text"] == RESPONSES["utter_move_choose"]["text"]["en"].format(code=code)
+    assert buttons(choose) == []  # Ankawa has no other open day yet
+    stranger = new_user()
+    [nothing] = stack.telegram.ask(stranger, "show my bookings")
+    assert nothing["text"] == RESPONSES["utter_no_bookings"]["text"]["en"]
+    cancelled = press(stack, user, item, LABELS["cancel_booking"]["en"])
+    assert cancelled[0]["text"] == RESPONSES["utter_booking_cancelled"]["text"]["en"].format(
+        code=code
+    )
+    assert seats_left(stack, events["ank"]) == 30
+    [empty] = stack.telegram.ask(user, "show my bookings")
+    assert empty["text"] == RESPONSES["utter_no_bookings"]["text"]["en"]
+
+
+def test_move_to_another_day_keeps_the_code(stack: Stack, events: dict[str, int]) -> None:
+    user = new_user()
+    [summary] = stack.telegram.ask(user, "book the open house at Karrada next saturday, 2 people")
+    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+    first, second = seats_left(stack, events["krd1"]), seats_left(stack, events["krd2"])
+    [item] = stack.telegram.ask(user, f"I want to cancel or change booking {code}")
+    [choose] = press(stack, user, item, LABELS["move_booking"]["en"])
+    later = (next_weekday(5) + dt.timedelta(days=7)).strftime("%a %-d %b")
+    moved, _ics2, _qr2 = press(stack, user, choose, later, count=3)
+    assert f"Booking {code} is now on" in moved["text"]
+    assert seats_left(stack, events["krd1"]) == first + 2
+    assert seats_left(stack, events["krd2"]) == second - 2
+
+
+def test_reminder_comes_once_even_across_a_restart(stack: Stack, events: dict[str, int]) -> None:
+    user = new_user()
+    [summary] = stack.telegram.ask(user, "book a visit to Mansour station for 1 person")
+    if "Shall I book it?" not in summary["text"]:  # the form asked for the day
+        [summary] = press(stack, user, summary, "Sun")
+    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+    before = len(stack.telegram.transcript(user))
+    # Move time forward for this booking: its reminder is due now.
+    sql(stack, "UPDATE bookings SET remind_at = '2000-01-01 00:00:00.000000' WHERE code = ?", code)
+    [reminder] = wait_new(stack, user, before, 1)
+    assert reminder["text"].startswith("Reminder: your visit")
+    assert code in reminder["text"] and "Mansour" in reminder["text"]
+    assert [b["text"] for b in buttons(reminder)] == [MESSAGES["menu_bookings"]["en"]]
+    stack.restart_bot()
+    time.sleep(3)  # several reminder rounds after the restart
+    texts = [m["text"] for m in stack.telegram.transcript(user)[before:] if m["sender"] == "bot"]
+    assert sum(t.startswith("Reminder:") for t in texts) == 1
+
+
+def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int]) -> None:
+    visitor = new_user()
+    [summary] = stack.telegram.ask(visitor, "book Karrada open house next saturday for 2 people")
+    booked, _ics, _qr = press(stack, visitor, summary, LABELS["yes_book"]["en"], count=3)
+    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+
+    staff, outsider, group = new_user(), new_user(), -100_500
+    invite = stack.admin("staff", "invite", "--station", "BGD-KRD").split()[0]
+
+    def say(user: int, text: str) -> str:
+        before = len(stack.telegram.transcript(group))
+        stack.telegram.say(user, text, chat=group)
+        return str(wait_new(stack, group, before + 1, 1)[0]["text"])
+
+    assert say(outsider, "/attendees") == MESSAGES["staff_not_bound"]["en"]
+    assert "now the staff chat of Karrada Police Station" in say(staff, f"/join {invite}")
+    assert say(outsider, f"/join {invite}") == MESSAGES["join_used"]["en"]
+    assert say(outsider, "/attendees") == MESSAGES["staff_only"]["en"]
+    listing = say(staff, "/attendees")
+    assert code in listing and "expected" in listing
+    assert say(staff, f"/checkin {code}").startswith(f"Booking {code} is for ")  # not today
+
+    # The day comes: move this event to today.
+    today = dt.datetime.now(BAGHDAD).date().isoformat()
+    [(event_id,)] = sql(stack, "SELECT event_id FROM bookings WHERE code = ?", code)
+    sql(stack, "UPDATE events SET day = ?, start = '00:00:00.000000', \"end\" = '23:59:00.000000' "
+        "WHERE id = ?", today, event_id)  # fmt: skip
+    assert say(staff, f"/checkin {code.lower()}") == f"Checked in: {code}, 2 people. Welcome them!"
+    assert say(staff, f"/checkin {code}") == f"Booking {code} is already checked in."
+    assert say(staff, "/checkin ACDEFH") == "No booking has the code ACDEFH."
+    assert "checked in" in say(staff, "/attendees")

@@ -1,0 +1,141 @@
+"""The booking form's slot filling, with a real database and the demo stations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.store
+from actions.booking_form import ValidateBookingForm
+from actions.bookings import ActionBookVisit
+from actions.store import Store
+from mps.bookings import add_event
+from mps.database import Database
+from mps.settings import StoreSettings
+from mps.stations import all_stations, load_index
+from tests.conftest import BAGHDAD
+
+
+def saturday() -> dt.date:
+    today = dt.datetime.now(BAGHDAD).date()
+    return today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+
+@pytest.fixture
+async def store(stocked: Database) -> AsyncIterator[dict[str, int]]:
+    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
+    async with stocked.sessions.begin() as session:
+        clock = settings.clock()
+        krd = await add_event(session, "BGD-KRD", saturday(), dt.time(9), dt.time(13), 5, clock)
+        ank = await add_event(session, "EBL-ANK", saturday(), dt.time(9), dt.time(13), 5, clock)
+        ids = {"krd": krd.id, "ank": ank.id}
+    async with stocked.sessions() as session:
+        stations = {s.code: s for s in await all_stations(session)}
+        index = await load_index(session)
+    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
+    yield ids
+    actions.store._store = None
+
+
+def tracker(
+    text: str, intent: str, slots: dict[str, Any] | None = None, **entities: str
+) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+    }
+    return Tracker("pseudonym-1", {"language": "en", **(slots or {})}, message, [], False,
+                   None, {"name": "booking_form"}, "action_listen")  # fmt: skip
+
+
+async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookingForm().run(dispatcher, t, {})
+    return {e["name"]: e["value"] for e in events}, [m["response"] for m in dispatcher.messages]
+
+
+async def test_the_first_message_fills_station_day_and_party(store: dict[str, int]) -> None:
+    slots, said = await validate(
+        tracker("I want to visit the Karrada station next Saturday with my 2 kids", "book_visit")
+    )
+    assert slots == {
+        "station": "BGD-KRD",
+        "station_choices": None,
+        "visit_date": saturday().isoformat(),
+        "event_id": str(store["krd"]),
+        "party_size": 3.0,
+    }
+    assert said == []
+
+
+async def test_a_correction_at_the_summary_changes_the_party_and_asks_again(
+    store: dict[str, int],
+) -> None:
+    filled = {"station": "BGD-KRD", "event_id": str(store["krd"]), "party_size": 3.0,
+              "requested_slot": "booking_confirmed"}  # fmt: skip
+    slots, _ = await validate(tracker("no, 4 people", "deny", filled))
+    assert slots == {"party_size": 4.0, "booking_confirmed": None}
+    slots, _ = await validate(tracker("no", "deny", filled))
+    assert slots == {"booking_confirmed": False}
+    slots, _ = await validate(tracker("yes", "affirm", filled))
+    assert slots == {"booking_confirmed": True}
+
+
+@pytest.mark.parametrize(("text", "said"), [("eleven", "utter_party_size_range"),
+                                            ("0 people", "utter_party_size_range"),
+                                            ("lots of us", "utter_party_size_missing")])  # fmt: skip
+async def test_a_bad_party_size_is_refused_and_asked_again(
+    store: dict[str, int], text: str, said: str
+) -> None:
+    asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size"}
+    slots, responses = await validate(tracker(text, "inform", asked))
+    assert slots == {"party_size": None}
+    assert responses == [said]
+
+
+async def test_more_people_than_seats_left_is_refused(store: dict[str, int]) -> None:
+    asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size"}
+    slots, responses = await validate(tracker("6", "inform", asked))
+    assert slots == {"party_size": None}
+    assert responses == ["utter_not_enough_seats"]
+
+
+async def test_another_topic_steps_aside_for_the_rules(store: dict[str, int]) -> None:
+    asked = {"requested_slot": "station"}
+    assert await validate(tracker("how do I get a clearance certificate", "faq", asked)) == ({}, [])
+    assert await validate(tracker("someone is hitting me now", "emergency", asked)) == ({}, [])
+    assert await validate(tracker("no thanks", "deny", asked)) == ({}, [])
+
+
+async def test_a_governorate_offers_its_stations(store: dict[str, int]) -> None:
+    slots, _ = await validate(tracker("Erbil", "inform", {"requested_slot": "station"}))
+    assert slots == {"station_choices": ["EBL-ANK", "EBL-CTR"], "station": None}
+
+
+async def test_an_unknown_place_is_said_politely(store: dict[str, int]) -> None:
+    slots, said = await validate(tracker("Paris", "inform", {"requested_slot": "station"}))
+    assert slots == {"station": None}
+    assert said == ["utter_place_not_found"]
+
+
+async def test_a_station_without_open_days_is_refused(store: dict[str, int]) -> None:
+    slots, said = await validate(tracker("Zubair", "inform", {"requested_slot": "station"}))
+    assert slots == {"station": None}
+    assert said == ["utter_station_no_events"]
+
+
+async def test_booking_hands_over_the_code_and_the_ticket(store: dict[str, int]) -> None:
+    dispatcher = CollectingDispatcher()
+    filled = {"station": "EBL-ANK", "event_id": str(store["ank"]), "party_size": 2.0,
+              "booking_confirmed": True}  # fmt: skip
+    await ActionBookVisit().run(dispatcher, tracker("/affirm", "affirm", filled), {})
+    booked, ticket = dispatcher.messages
+    assert booked["response"] == "utter_booked"
+    assert ticket["custom"] == {"ticket": {"code": booked["code"]}}
