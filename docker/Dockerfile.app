@@ -8,6 +8,7 @@ COPY mps/ mps/
 COPY bot/ bot/
 COPY actions/ actions/
 COPY data/emergency.yml data/emergency.yml
+COPY data/stations/ data/stations/
 RUN useradd --create-home mps
 USER mps
 CMD ["python", "-m", "bot"]
