@@ -157,12 +157,10 @@ class _Turn:
         asked = self.requested == "party_size"
         if not (self.answering or asked):
             return
-        button = self.entities.get("party_size")
-        size = (
-            int(button)
-            if button and button.isdigit()
-            else parse_party_size(self.text, expected=asked)
-        )
+        # Typed text is read by the parser (it knows "with my 2 kids" means 3);
+        # the entity counts only for a button payload.
+        button = "" if self.text else self.entities.get("party_size", "")
+        size = int(button) if button.isdigit() else parse_party_size(self.text, expected=asked)
         problem = party_size_error(size)
         if problem == "missing":
             if asked and self.complain and not self.changes:

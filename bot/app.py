@@ -9,15 +9,17 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import conversation, staff
 from bot.buttons import ButtonStore
@@ -26,6 +28,8 @@ from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
+from bot.tracking_bot import TrackingBot
+from bot.trail import ChatTrail
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.database import open_database
@@ -37,7 +41,7 @@ REMINDERS_KEY = "reminders"
 
 
 def _post_init_for(
-    settings: Settings,
+    settings: Settings, trail: ChatTrail
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Open the HTTP session to Rasa and build the shared services."""
@@ -45,7 +49,12 @@ def _post_init_for(
         application.bot_data[HTTP_SESSION_KEY] = session
         emergency = load_emergency(settings.data_dir / "emergency.yml")
         application.bot_data[SERVICES_KEY] = Services(
-            rasa=RasaClient(session, settings.rasa_url, settings.rasa_timeout),
+            rasa=RasaClient(
+                session,
+                settings.rasa_url,
+                settings.rasa_timeout,
+                settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            ),
             buttons=ButtonStore(),
             users=UserMemory(),
             catalogue=Catalogue.load(),
@@ -53,6 +62,7 @@ def _post_init_for(
             keywords=KeywordNet.from_data(emergency),
             pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
             database=open_database(settings.database_url),
+            trail=trail,
             clock=settings.clock,
         )
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
@@ -64,6 +74,8 @@ def _post_init_for(
                 BotCommand("help", "Help / مساعدة / یارمەتی"),
                 BotCommand("language", "Language / اللغة / زمان"),
                 BotCommand("cancel", "Cancel / إلغاء / هەڵوەشاندنەوە"),
+                BotCommand("tips", "Tips / نصائح / ئامۆژگاری"),
+                BotCommand("exit", "Exit / خروج / دەرچوون"),
             ]
         )
         me = await application.bot.get_me()
@@ -91,23 +103,32 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot application, with every handler wired."""
     assert settings.telegram_bot_token is not None
+    trail = ChatTrail()
+    bot = TrackingBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_file_url,
+        request=HTTPXRequest(connection_pool_size=128, pool_timeout=10),
+        get_updates_request=HTTPXRequest(),
+        trail=trail,
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_url)
-        .base_file_url(settings.telegram_file_url)
+        .bot(bot)
         .concurrent_updates(64)
-        .connection_pool_size(128)
-        .pool_timeout(10)
-        .post_init(_post_init_for(settings))
+        .post_init(_post_init_for(settings, trail))
         .post_shutdown(post_shutdown)
         .build()
     )
+    # First, in its own group: note every private message id (for /exit).
+    application.add_handler(TypeHandler(Update, conversation.note_incoming), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
     application.add_handler(CommandHandler("help", conversation.on_help, filters=private))
     application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
     application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
+    application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
+    application.add_handler(CommandHandler("exit", conversation.on_exit, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
     application.add_handler(CommandHandler("attendees", staff.on_attendees))

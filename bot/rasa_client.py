@@ -17,10 +17,35 @@ class RasaUnavailable(Exception):
 class RasaClient:
     """Sends a user's message to Rasa and returns Rasa's replies."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, timeout: float) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        timeout: float,
+        token: str | None = None,
+    ) -> None:
         self._session = session
-        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._base = base_url.rstrip("/")
+        self._url = self._base + "/webhooks/rest/webhook"
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._token = token
+
+    async def wipe(self, sender: str) -> bool:
+        """Replace the sender's conversation with nothing (Rasa HTTP API); True if done.
+
+        Rasa keeps the tracker in its tracker store; emptying it removes every
+        message of the conversation there, not only the dialogue state.
+        """
+        params = {"token": self._token} if self._token else {}
+        url = f"{self._base}/conversations/{sender}/tracker/events"
+        try:
+            async with self._session.put(
+                url, json=[], params=params, timeout=self._timeout
+            ) as response:
+                return response.status == 200
+        except (TimeoutError, aiohttp.ClientError) as error:
+            logger.warning("Rasa wipe failed: %s", type(error).__name__)
+            return False
 
     async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
         """Post one message; retry once on a timeout, connection error or 5xx."""

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import ButtonStore
 from bot.rasa_client import RasaClient
+from bot.trail import ChatTrail
 from bot.users import UserMemory
 from mps.bookings import Clock
 from mps.catalogue import Catalogue
@@ -31,6 +32,7 @@ class Services:
     keywords: KeywordNet
     pseudonym_secret: bytes
     database: Database
+    trail: ChatTrail
     clock: Callable[[], Clock]
 
     def sender_id(self, user_id: int) -> str:

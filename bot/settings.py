@@ -22,6 +22,7 @@ class Settings(StoreSettings):
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = Field(default=8.0, gt=0)
+    rasa_token: SecretStr | None = None
     pseudonym_secret: SecretStr
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -45,6 +45,7 @@ _ARABIZI_WORDS = frozenset(
     markaz shurta shorta ashkurak mashkoor 3ala 3an mn wlk
     """.split()
 )
+_CODE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b")
 _ARABIZI_DIGIT = re.compile(r"[a-z][2356789]|[2356789][a-z]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[a-zA-Z]")
@@ -74,7 +75,9 @@ def _arabic_script_language(text: str) -> str | None:
 
 def _latin_language(text: str) -> str | None:
     """Tell Arabizi (Arabic in Latin letters) from English; None if too short."""
-    lowered = text.lower()
+    # Booking codes and report references ("K7MX3P", "MPS-7K3F-Q9") are capitals
+    # and digits; they are not Arabizi, whatever digits they hold.
+    lowered = _CODE.sub(" ", text).lower()
     words = _WORD.findall(lowered)
     arabizi = sum(w in _ARABIZI_WORDS for w in words)
     arabizi += 2 * len(_ARABIZI_DIGIT.findall(lowered))

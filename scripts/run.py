@@ -8,6 +8,7 @@ Rasa and the actions keep running.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import sys
 import time
@@ -46,8 +47,10 @@ def main() -> int:
     action_port = int(os.environ.get("ACTION_SERVER_PORT") or 5055)
     log_dir = ROOT / "var" / "log"
     actions = actions_service(action_port)
-    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz")
-    bot = bot_service()
+    # Rasa's HTTP API (used by /exit to wipe a conversation) needs a token.
+    token = os.environ.get("RASA_TOKEN") or secrets.token_hex(16)
+    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token)
+    bot = bot_service({"RASA_TOKEN": token})
     services = [actions, rasa, bot]
     stopping = False
 

@@ -41,16 +41,23 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def rasa_service(rasa_url: str, action_port: int, model: Path) -> Service:
-    """The Rasa server, REST channel and HTTP API on loopback only."""
+def rasa_service(
+    rasa_url: str,
+    action_port: int,
+    model: Path,
+    token: str,
+    endpoints: Path = ROOT / "endpoints.yml",
+    env: dict[str, str] | None = None,
+) -> Service:
+    """The Rasa server, REST channel and HTTP API (behind `token`) on loopback only."""
     port = urlparse(rasa_url).port or 5005
     return Service(
         "rasa",
-        [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1",
-         "-p", str(port), "-m", str(model), "--endpoints", str(ROOT / "endpoints.yml"),
+        [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--auth-token", token,
+         "-i", "127.0.0.1", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
          "--credentials", str(ROOT / "credentials.yml")],
         f"http://127.0.0.1:{port}/",
-        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
+        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})},
     )  # fmt: skip
 
 

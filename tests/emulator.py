@@ -225,6 +225,7 @@ class Emulator:
         return await self._bot_message(params, "text", text=str(params["text"]))
 
     async def m_sendphoto(self, params: dict[str, Any]) -> Any:
+        params["photo"] = _attached(params, params["photo"])
         sent = await self._bot_message(
             params, "photo", text=str(params.get("caption") or ""), media=_media(params["photo"])
         )
@@ -232,7 +233,7 @@ class Emulator:
         return sent
 
     async def m_senddocument(self, params: dict[str, Any]) -> Any:
-        document = params["document"]
+        document = _attached(params, params["document"])
         filename = document.get("filename") if isinstance(document, dict) else None
         sent = await self._bot_message(
             params, "document", text=str(params.get("caption") or ""),
@@ -424,10 +425,17 @@ def _media(value: Any) -> str:
     return str(value)
 
 
+def _attached(params: dict[str, Any], value: Any) -> Any:
+    """An `attach://name` reference resolved to the uploaded part `name`."""
+    if isinstance(value, str) and value.startswith("attach://"):
+        return params.get(value.removeprefix("attach://"), value)
+    return value
+
+
 def _keep_upload(files: dict[str, bytes], message_id: int, value: Any) -> None:
     """Keep an uploaded file's bytes, readable at /_emu/files/{message_id}."""
-    if isinstance(value, dict) and isinstance(value.get("data"), bytes):
-        files[str(message_id)] = value["data"]
+    if isinstance(value, dict) and isinstance(value.get("data"), bytes | bytearray):
+        files[str(message_id)] = bytes(value["data"])
 
 
 def _error(status: int, description: str, **extra: Any) -> web.Response:

@@ -27,7 +27,7 @@ def test_every_message_has_three_languages_with_the_same_placeholders(
             assert _placeholders(catalogue, key, language) == names, (key, language)
         texts = {lang: catalogue.get(key, lang, **dict.fromkeys(names, "1")) for lang in
                  ("ar", "ckb", "en")}  # fmt: skip
-        if key != "list_separator":
+        if key not in ("list_separator", "hotline_line"):  # punctuation only
             assert len(set(texts.values())) == 3, key
 
 

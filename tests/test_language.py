@@ -30,3 +30,9 @@ def test_detects_the_language_of_typical_messages(text: str, expected: str) -> N
 @pytest.mark.parametrize("text", ["", "👍", "1234", "ok", "؟"])
 def test_no_signal_means_no_guess(text: str) -> None:
     assert detect_language(text) is None
+
+
+def test_booking_codes_and_references_are_not_arabizi() -> None:
+    assert detect_language("I want to cancel or change booking WRNH9H") == "en"
+    assert detect_language("status of MPS-7K3F-Q9 please") == "en"
+    assert detect_language("mar7aba") == "ar"

@@ -29,6 +29,7 @@ from scripts.stack import (
 
 MODEL = ROOT / "models" / "mps.tar.gz"
 SECRET = "e2e-test-pseudonym-secret-0123456789"
+RASA_TOKEN = "e2e-rasa-api-token"
 
 
 def free_port() -> int:
@@ -164,13 +165,24 @@ def admin(database_url: str, *args: str) -> str:
 
 
 @contextmanager
-def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
-    """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead."""
+def running_stack(
+    log_dir: Path,
+    with_rasa: bool = True,
+    database_url: str | None = None,
+    endpoints: Path = ROOT / "endpoints.yml",
+    rasa_env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
+
+    SQLite in `log_dir` unless `database_url` is given (its schema is migrated,
+    the demo stations are imported); Rasa's endpoints file may be replaced, e.g.
+    by one with a Redis tracker store.
+    """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
-    database_url = f"sqlite+aiosqlite:///{log_dir}/mps.db"
+    database_url = database_url or f"sqlite+aiosqlite:///{log_dir}/mps.db"
     admin(database_url, "db", "upgrade")
     admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
     store_env = {"DATABASE_URL": database_url, "TIMEZONE": "Asia/Baghdad"}
@@ -179,7 +191,7 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
     if with_rasa:
         services += [
             actions_service(action_port, store_env),
-            rasa_service(rasa_url, action_port, MODEL),
+            rasa_service(rasa_url, action_port, MODEL, RASA_TOKEN, endpoints, rasa_env),
         ]
     bot = bot_service(
         {
@@ -188,6 +200,7 @@ def running_stack(log_dir: Path, with_rasa: bool = True) -> Iterator[Stack]:
             "TELEGRAM_FILE_URL": f"http://127.0.0.1:{emu_port}/file/bot",
             "RASA_URL": rasa_url,
             "RASA_TIMEOUT": "20",
+            "RASA_TOKEN": RASA_TOKEN,
             "PSEUDONYM_SECRET": SECRET,
             "WEBHOOK_URL": "",
             "LOG_LEVEL": "INFO",

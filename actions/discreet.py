@@ -1,0 +1,196 @@
+"""Discreet help: danger first, then the nearest Family and Child Protection Unit,
+help lines and safety tips. Nothing of it is stored: the slots live in the
+tracker only until the form ends, and the bot wipes the tracker on /exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.stations import entity_values, free_text, parse_location
+from actions.store import Store, get_store
+from actions.texts import digits, label, language_of, station_card
+from mps.hotlines import hotlines_for, load_hotlines
+from mps.models import Station
+from mps.routing import distance_km
+
+HOTLINES = load_hotlines(Path(__file__).resolve().parents[1] / "data" / "hotlines.yml")
+FORM_SLOTS = ("in_danger", "governorate", "discreet_location")
+
+
+def exit_button(language: str) -> dict[str, str]:
+    """The Exit button every discreet reply carries."""
+    return {"title": label("exit", language), "payload": "/exit"}
+
+
+def governorates(store: Store) -> dict[str, Station]:
+    """One station per governorate (for its names and region), by governorate code."""
+    found: dict[str, Station] = {}
+    for station in store.stations.values():
+        found.setdefault(station.governorate, station)
+    return found
+
+
+class ValidateDiscreetForm(Action):
+    """Fills `in_danger` from yes/no (or an emergency) and `governorate` from a button,
+    a shared location or a place name."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "validate_discreet_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Slot events for this turn; none when the message is about something else."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        requested = tracker.get_slot("requested_slot")
+        if requested is None:
+            return []
+        if requested == "in_danger":
+            if intent in ("affirm", "emergency"):
+                return [SlotSet("in_danger", True), SlotSet("requested_slot", None)]
+            if intent == "deny":
+                return [SlotSet("in_danger", False)]
+            return []
+        store = await get_store()
+        entities = entity_values(tracker)
+        code = entities.get("governorate")
+        known = governorates(store)
+        if code in known:
+            return [SlotSet("governorate", code)]
+        point = parse_location(entities.get("location", ""))
+        if point is not None:
+            match = store.index.by_point(*point)
+            if match is not None:
+                governorate = store.stations[match.code].governorate
+                return [
+                    SlotSet("governorate", governorate),
+                    SlotSet("discreet_location", entities["location"]),
+                ]
+        text = free_text(tracker)
+        if text and intent not in ("emergency", "faq", "out_of_scope", "greet", "help"):
+            matches = store.index.by_name(text)
+            if matches:
+                return [SlotSet("governorate", store.stations[matches[0].code].governorate)]
+            if intent in ("inform", "nlu_fallback", "share_location", "discreet_help"):
+                dispatcher.utter_message(response="utter_governorate_not_found")
+                return [SlotSet("governorate", None)]
+        return []
+
+
+class ActionAskGovernorate(Action):
+    """Asks where she is, with one button per governorate and Exit."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_governorate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the question with the governorate buttons."""
+        language = language_of(tracker)
+        store = await get_store()
+        buttons = [
+            {
+                "title": station.governorate_name.get(language, station.governorate_name["en"]),
+                "payload": f'/inform{{"governorate": "{code}"}}',
+            }
+            for code, station in sorted(governorates(store).items())
+        ]
+        dispatcher.utter_message(
+            response="utter_ask_governorate", buttons=[*buttons, exit_button(language)]
+        )
+        return []
+
+
+def nearest_unit(store: Store, governorate: str, location: str | None) -> Station | None:
+    """The Family and Child Protection Unit nearest to her (or first in her governorate)."""
+    units = [s for s in store.stations.values() if "fcpu" in s.units]
+    if not units:
+        return None
+    point = parse_location(location or "")
+    if point is None:
+        local = [s for s in units if s.governorate == governorate]
+        if local:
+            return sorted(local, key=lambda s: s.code)[0]
+        anchor = next((s for s in store.stations.values() if s.governorate == governorate), None)
+        if anchor is None:
+            return sorted(units, key=lambda s: s.code)[0]
+        point = (anchor.longitude, anchor.latitude)
+    return min(units, key=lambda s: distance_km((s.longitude, s.latitude), point))
+
+
+def _number(number: str, language: str) -> str:
+    """A phone number, with its Arabic-Indic form beside it for Arabic and Kurdish."""
+    return number if language == "en" else f"{number} ({digits(number, language)})"
+
+
+class ActionDiscreetContacts(Action):
+    """The end of the discreet form: emergency numbers, or unit, lines and tips."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_discreet_contacts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the contacts and forget the answers."""
+        language = language_of(tracker)
+        reset = [SlotSet(name, None) for name in FORM_SLOTS]
+        if tracker.get_slot("in_danger"):
+            dispatcher.utter_message(response="utter_emergency", buttons=[exit_button(language)])
+            return reset
+        store = await get_store()
+        governorate = tracker.get_slot("governorate") or ""
+        unit = nearest_unit(store, governorate, tracker.get_slot("discreet_location"))
+        if unit is not None:
+            women = "women_on_duty" if "women_officers" in unit.units else "women_not_listed"
+            card = station_card(unit, language)
+            dispatcher.utter_message(
+                response="utter_discreet_unit",
+                name=card["name"],
+                address=card["address"],
+                hours=card["hours"],
+                phone=card["phone"],
+                women=label(women, language),
+            )
+        station = governorates(store).get(governorate)
+        region = station.region if station is not None else "federal"
+        lines = [
+            label(
+                "hotline_line",
+                language,
+                number=_number(h.number, language),
+                name=h.name.get(language),
+                hours=h.hours.get(language),
+            )
+            for h in hotlines_for(HOTLINES, region)
+        ]
+        if any(not h.verified for h in hotlines_for(HOTLINES, region)):
+            lines.append(label("to_verify", language))
+        dispatcher.utter_message(response="utter_discreet_lines", lines="\n".join(lines))
+        dispatcher.utter_message(response="utter_discreet_tips", buttons=[exit_button(language)])
+        return reset
+
+
+class ActionStopDiscreet(Action):
+    """Leaves the discreet form (another topic) and forgets its answers."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_stop_discreet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Deactivate the form."""
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
+            SlotSet(name, None) for name in FORM_SLOTS
+        ]
