@@ -72,3 +72,32 @@ async def test_nothing_listening_raises_unavailable() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(RasaUnavailable):
             await RasaClient(session, "http://127.0.0.1:9", 1).send("u1", "hello", "en")
+
+
+async def test_wipe_empties_the_conversation_with_the_token() -> None:
+    """`wipe` PUTs an empty event list for the sender, with the API token."""
+    seen: list[tuple[str, str | None, object]] = []
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        seen.append((request.match_info["sender"], request.query.get("token"),
+                     await request.json()))  # fmt: skip
+        if request.query.get("token") != "t0ken":
+            return web.Response(status=401)
+        return web.json_response({"events": []})
+
+    app = web.Application()
+    app.router.add_put("/conversations/{sender}/tracker/events", events)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as session:
+            base = f"http://127.0.0.1:{port}"
+            assert await RasaClient(session, base, 2, "t0ken").wipe("abc")
+            assert not await RasaClient(session, base, 2, "wrong").wipe("abc")
+            assert not await RasaClient(session, "http://127.0.0.1:9", 2, "t0ken").wipe("abc")
+    finally:
+        await runner.cleanup()
+    assert seen == [("abc", "t0ken", []), ("abc", "wrong", [])]

@@ -84,3 +84,23 @@ def test_a_turns_text_parts_arrive_as_one_message_with_the_buttons() -> None:
         ("photo", ""),
     ]
     assert messages[0].keyboard is not None
+
+
+def test_tickets_and_map_pins_from_custom_payloads() -> None:
+    store = ButtonStore()
+    out = render(
+        [
+            {"text": "Your visit is booked."},
+            {"custom": {"ticket": {"code": "K7MX3P"}}},
+            {"custom": {"location": {"latitude": 33.3, "longitude": 44.43}}},
+            {"custom": {"location": {"latitude": "north"}}},
+            {"custom": {"ticket": {"code": 5}}},
+        ],
+        1,
+        store,
+    )
+    assert [(o.kind, o.text, o.media) for o in out] == [
+        ("text", "Your visit is booked.", ""),
+        ("ticket", "K7MX3P", ""),
+        ("location", "", "33.3,44.43"),
+    ]

@@ -168,7 +168,7 @@ def redis_dump(url: str) -> str:
         client.close()
 
 
-def tracker_keys(url: str) -> list[bytes]:
+def tracker_keys(url: str) -> list[bytes | str]:
     client = redis.Redis.from_url(url)
     try:
         return list(client.keys("mpsprivacy*"))

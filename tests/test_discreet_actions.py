@@ -1,0 +1,100 @@
+"""The discreet-help form's slot filling and the contacts it ends with."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.store
+from actions.discreet import ActionDiscreetContacts, ValidateDiscreetForm
+from actions.store import Store
+from mps.database import Database
+from mps.settings import StoreSettings
+from mps.stations import all_stations, load_index
+
+
+@pytest.fixture
+async def store(stocked: Database) -> AsyncIterator[None]:
+    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
+    async with stocked.sessions() as session:
+        stations = {s.code: s for s in await all_stations(session)}
+        index = await load_index(session)
+    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
+    yield
+    actions.store._store = None
+
+
+def tracker(text: str, intent: str, slots: dict[str, Any], **entities: str) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+    }
+    return Tracker("p", {"language": "en", **slots}, message, [], False, None,
+                   {"name": "discreet_form"}, "action_listen")  # fmt: skip
+
+
+async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDiscreetForm().run(dispatcher, t, {})
+    return {e["name"]: e["value"] for e in events}, [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    ("intent", "expected"),
+    [
+        ("affirm", {"in_danger": True, "requested_slot": None}),
+        ("emergency", {"in_danger": True, "requested_slot": None}),
+        ("deny", {"in_danger": False}),
+        ("faq", {}),
+    ],
+)
+async def test_danger_question(store: None, intent: str, expected: dict[str, Any]) -> None:
+    slots, _ = await validate(tracker("…", intent, {"requested_slot": "in_danger"}))
+    assert slots == expected
+
+
+async def test_governorate_from_button_location_or_name(store: None) -> None:
+    asked = {"requested_slot": "governorate"}
+    assert (await validate(tracker("/inform", "inform", asked, governorate="basra")))[0] == {
+        "governorate": "basra"
+    }
+    slots, _ = await validate(tracker("/share_location", "share_location", asked,
+                                      location="36.235,43.995"))  # fmt: skip
+    assert slots == {"governorate": "erbil", "discreet_location": "36.235,43.995"}
+    assert (await validate(tracker("i am in zayona", "inform", asked)))[0] == {
+        "governorate": "baghdad"
+    }
+    assert await validate(tracker("atlantis", "inform", asked)) == (
+        {"governorate": None},
+        ["utter_governorate_not_found"],
+    )
+    assert await validate(tracker("how do I report a theft", "faq", asked)) == ({}, [])
+
+
+async def contacts(slots: dict[str, Any]) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    await ActionDiscreetContacts().run(dispatcher, tracker("/deny", "deny", slots), {})
+    return dispatcher.messages
+
+
+async def test_contacts_name_the_nearest_unit_lines_and_tips(store: None) -> None:
+    unit, lines, tips = await contacts({"in_danger": False, "governorate": "erbil"})
+    assert unit["response"] == "utter_discreet_unit" and "Erbil" in unit["name"]
+    assert unit["women"] == "Women officers are on duty."
+    assert "📞 119" in lines["lines"] and "📞 911" in lines["lines"]
+    assert tips["response"] == "utter_discreet_tips"
+    assert tips["buttons"] == [{"title": "Exit", "payload": "/exit"}]
+    unit, lines, _ = await contacts({"in_danger": False, "governorate": "basra"})
+    assert "119" not in lines["lines"]  # a Kurdistan line is not offered in Basra
+
+
+async def test_in_danger_gets_the_emergency_numbers_with_exit(store: None) -> None:
+    [numbers] = await contacts({"in_danger": True})
+    assert numbers["response"] == "utter_emergency"
+    assert numbers["buttons"] == [{"title": "Exit", "payload": "/exit"}]
