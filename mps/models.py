@@ -155,3 +155,76 @@ class StaffMember(Base):
     station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), primary_key=True)
     joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Units whose sensitive reports this member may see (e.g. ["fcpu"]).
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Report(Base):
+    """A non-emergency report. `owner` is the Rasa pseudonym, never a Telegram id."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+    owner: Mapped[str] = mapped_column(String(128), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    category: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(32))
+    # None: the central triage queue (the report could not be placed).
+    station_code: Mapped[str | None] = mapped_column(
+        ForeignKey("stations.code"), nullable=True, index=True
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    occurred_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    photo_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+    # Sensitive reports (a discreet call-back) are shown to unit staff only.
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ReportEvent(Base):
+    """One change of a report: who, when, from, to, and a note."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))  # "citizen", "system" or "staff:<id>"
+    kind: Mapped[str] = mapped_column(String(16))  # status, reroute, question, answer
+    from_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, committed with the change that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # staff_card, citizen_update, question
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+
+class BotState(Base):
+    """Small durable values of the bot, e.g. the last processed Telegram update id."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,81 @@
+"""Report categories, statuses, references and which unit a report goes to.
+
+Pure rules, no database: the report service and its tests use them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from mps.codes import ALPHABET
+from mps.text import normalize, phrase_pattern
+
+CATEGORIES = (
+    "noise", "theft", "vandalism", "lost_found", "traffic", "suspicious",
+    "online_harassment", "other",
+)  # fmt: skip
+STATUSES = ("new", "acknowledged", "in_progress", "closed")
+# Allowed status changes; re-routing keeps the status and is allowed until closed.
+TRANSITIONS = {
+    "new": {"acknowledged", "in_progress", "closed"},
+    "acknowledged": {"in_progress", "closed"},
+    "in_progress": {"closed"},
+    "closed": set(),
+}
+REFERENCE = re.compile(r"\bMPS-[A-Z0-9]{4}-[A-Z0-9]{2}\b", re.IGNORECASE)
+
+
+class IllegalTransition(ValueError):
+    """A status change the workflow does not allow (e.g. reopening a closed report)."""
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise IllegalTransition unless `current` → `new` is allowed."""
+    if new not in TRANSITIONS.get(current, set()):
+        raise IllegalTransition(f"{current} → {new}")
+
+
+def new_reference() -> str:
+    """`MPS-7K3F-Q9`: 6 random characters of the unambiguous alphabet (~27 bits)."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(6))
+    return f"MPS-{body[:4]}-{body[4:]}"
+
+
+def find_reference(text: str) -> str | None:
+    """The first reference in `text`, upper-cased."""
+    found = REFERENCE.search(normalize(text))
+    return found[0].upper() if found else None
+
+
+@dataclass(frozen=True)
+class UnitRules:
+    """Category → unit, with description words that override it."""
+
+    default_unit: str
+    categories: dict[str, str]
+    overrides: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def load(cls, path: Path) -> UnitRules:
+        """Read data/report_routing.yml."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        overrides = {}
+        for unit, words in (data.get("overrides") or {}).items():
+            pattern = phrase_pattern([normalize(str(w)) for w in words])
+            if pattern is not None:
+                overrides[str(unit)] = pattern
+        return cls(str(data["default_unit"]), dict(data["categories"]), overrides)
+
+    def unit_for(self, category: str, description: str = "") -> str:
+        """The unit that handles a report of this category and description."""
+        text = normalize(description)
+        for unit in ("fcpu", "juvenile"):
+            pattern = self.overrides.get(unit)
+            if pattern is not None and pattern.search(text):
+                return unit
+        return self.categories.get(category, self.default_unit)

@@ -1,0 +1,224 @@
+"""Non-emergency reports: filing with its outbox entry, status changes, re-routing.
+
+Callers own the transaction: filing a report and queueing its staff card
+happen in one commit, so a report is never confirmed without its delivery
+being recorded (the transactional outbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mps.bookings import Clock
+from mps.models import OutboxMessage, Report, ReportEvent, Station
+from mps.references import reference_for
+from mps.report_rules import CATEGORIES, UnitRules, check_transition
+from mps.routing import StationIndex
+from mps.staff import is_staff
+
+MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the citizen told the report form."""
+
+    category: str
+    description: str
+    place: str = ""
+    point: tuple[float, float] | None = None  # lon, lat
+    occurred_on: dt.date | None = None
+    photo_file_id: str | None = None
+    contact_consent: bool = False
+    language: str = "en"
+    sensitive: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def place_report(draft: Draft, index: StationIndex) -> str | None:
+    """The station for a draft: its point's polygon or nearest station, else the place
+    name when it names exactly one; None means the central triage queue."""
+    if draft.point is not None:
+        match = index.by_point(*draft.point)
+        if match is not None:
+            return match.code
+    if draft.place:
+        matches = index.by_name(draft.place)
+        if len(matches) == 1:
+            return matches[0].code
+    return None
+
+
+async def file_report(
+    session: AsyncSession,
+    draft: Draft,
+    owner: str,
+    key: bytes,
+    clock: Clock,
+    rules: UnitRules,
+    index: StationIndex,
+) -> Report:
+    """Store the report, its first event and its staff card in the outbox."""
+    if draft.category not in (*CATEGORIES, "callback"):
+        raise ValueError(f"unknown category {draft.category!r}")
+    report = Report(
+        owner=owner,
+        language=draft.language,
+        category=draft.category,
+        unit=rules.unit_for(draft.category, draft.description),
+        station_code=place_report(draft, index),
+        description=draft.description,
+        place=draft.place,
+        longitude=draft.point[0] if draft.point else None,
+        latitude=draft.point[1] if draft.point else None,
+        occurred_on=draft.occurred_on,
+        photo_file_id=draft.photo_file_id,
+        contact_consent=draft.contact_consent,
+        sensitive=draft.sensitive,
+        status="new",
+        created_at=clock.now,
+        updated_at=clock.now,
+    )
+    session.add(report)
+    await session.flush()
+    report.reference = reference_for(key, report.id)
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor="citizen", kind="status",
+                            to_value="new"))  # fmt: skip
+    session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
+                              next_attempt_at=clock.now))  # fmt: skip
+    await session.flush()
+    return report
+
+
+async def report_of(session: AsyncSession, reference: str, owner: str) -> Report | None:
+    """The owner's report by reference; anyone else gets None ("not found")."""
+    report = await session.scalar(select(Report).where(Report.reference == reference.upper()))
+    return report if report is not None and report.owner == owner else None
+
+
+async def history(session: AsyncSession, report_id: int) -> list[ReportEvent]:
+    """Every change of a report, oldest first."""
+    rows = await session.scalars(
+        select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id)
+    )
+    return list(rows.all())
+
+
+class NotAllowed(PermissionError):
+    """The user is not staff of the report's station (or unit, for sensitive ones)."""
+
+
+async def _staff_report(session: AsyncSession, reference: str, staff_user: int) -> Report:
+    report = await session.scalar(select(Report).where(Report.reference == reference.upper()))
+    if report is None or report.station_code is None:
+        raise LookupError(reference)
+    if not await is_staff(session, staff_user, report.station_code):
+        raise NotAllowed(reference)
+    return report
+
+
+def _notify(session: AsyncSession, report: Report, clock: Clock, what: str) -> None:
+    if report.contact_consent:
+        session.add(OutboxMessage(report_id=report.id, kind="citizen_update",
+                                  payload={"what": what}, next_attempt_at=clock.now))  # fmt: skip
+
+
+async def change_status(
+    session: AsyncSession,
+    reference: str,
+    staff_user: int,
+    new_status: str,
+    clock: Clock,
+    note: str | None = None,
+) -> Report:
+    """Move a report along its workflow; refuses illegal changes and non-staff."""
+    report = await _staff_report(session, reference, staff_user)
+    check_transition(report.status, new_status)
+    done = await session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.status == report.status)
+        .values(status=new_status, updated_at=clock.now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise LookupError("changed meanwhile")
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
+                            kind="status", from_value=report.status, to_value=new_status,
+                            note=note))  # fmt: skip
+    old = report.status
+    report.status = new_status
+    _notify(session, report, clock, f"status:{old}:{new_status}")
+    await session.flush()
+    return report
+
+
+async def reroute(
+    session: AsyncSession, reference: str, staff_user: int, station_code: str, clock: Clock
+) -> Report:
+    """Send a report to another station's queue (a new staff card goes out)."""
+    report = await _staff_report(session, reference, staff_user)
+    if report.status == "closed":
+        raise IllegalReroute(reference)
+    if station_code == report.station_code or await session.get(Station, station_code) is None:
+        raise LookupError(station_code)
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
+                            kind="reroute", from_value=report.station_code,
+                            to_value=station_code))  # fmt: skip
+    report.station_code = station_code
+    report.updated_at = clock.now
+    session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
+                              next_attempt_at=clock.now))  # fmt: skip
+    await session.flush()
+    return report
+
+
+class IllegalReroute(ValueError):
+    """A closed report cannot be re-routed."""
+
+
+async def due_outbox(session: AsyncSession, clock: Clock, limit: int = 20) -> list[OutboxMessage]:
+    """Unsent outbox messages whose next attempt is due, oldest first."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= clock.now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> bool:
+    """Record a delivery; False if it was recorded already (delivered once)."""
+    done = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=clock.now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def mark_failed(
+    session: AsyncSession,
+    message: OutboxMessage,
+    clock: Clock,
+    error: str,
+    retry_after: float | None = None,
+) -> None:
+    """Schedule the next attempt: Telegram's retry_after if given, else exponential backoff."""
+    attempts = message.attempts + 1
+    delay = (
+        dt.timedelta(seconds=retry_after)
+        if retry_after is not None
+        else min(dt.timedelta(seconds=2**attempts), MAX_ATTEMPT_DELAY)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(attempts=attempts, next_attempt_at=clock.now + delay, last_error=error[:200])
+        .execution_options(synchronize_session=False)
+    )
