@@ -17,8 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.stations import by_place, entity_values, free_text, parse_location, station_buttons
 from actions.store import Store, get_store
-from actions.texts import day_text, digits, event_button, event_values, label, language_of
+from actions.texts import event_button, event_values, label, language_of
 from mps.bookings import seats_left, starts_at, upcoming_events
+from mps.formatting import day_text, digits
 from mps.models import Event
 from mps.parsing import parse_date, parse_party_size, party_size_error
 

@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.stations import entity_values, free_text, parse_location
 from actions.store import Store, get_store
-from actions.texts import digits, label, language_of, station_card
+from actions.texts import label, language_of, station_card
+from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station
 from mps.routing import distance_km

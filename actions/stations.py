@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.store import Store, get_store
-from actions.texts import digits, label, language_of, station_card
+from actions.texts import label, language_of, station_card
+from mps.formatting import digits
 from mps.models import Station
 from mps.routing import Match
 

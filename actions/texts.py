@@ -75,6 +75,3 @@ def booking_values(booking: Booking, language: str) -> dict[str, str]:
         "code": booking.code,
         "party": digits(str(booking.party_size), language),
     }
-
-
-__all__ = ["day_text", "digits", "time_text"]
