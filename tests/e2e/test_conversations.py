@@ -12,7 +12,7 @@ import yaml
 
 from mps.faq import load_faq
 from mps.pseudonym import pseudonymise
-from tests.e2e.stack_fixture import SECRET, Stack, bot_log
+from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
@@ -187,10 +187,14 @@ def test_forged_and_foreign_buttons_are_refused(stack: Stack) -> None:
 def test_rasa_sees_a_pseudonym_never_the_telegram_id(stack: Stack) -> None:
     user = new_user()
     stack.telegram.ask(user, "hello there")
+    pseudonym = pseudonymise(SECRET.encode(), user)
     with httpx.Client(base_url=stack.rasa_url, timeout=30) as rasa:
-        tracker = rasa.get(f"/conversations/{pseudonymise(SECRET.encode(), user)}/tracker").json()
+        # Rasa's HTTP API answers only with its token.
+        assert rasa.get(f"/conversations/{pseudonym}/tracker").status_code == 401
+        token = {"token": RASA_TOKEN}
+        tracker = rasa.get(f"/conversations/{pseudonym}/tracker", params=token).json()
         assert any(e.get("event") == "user" for e in tracker["events"])
-        raw = rasa.get(f"/conversations/{user}/tracker").json()
+        raw = rasa.get(f"/conversations/{user}/tracker", params=token).json()
         assert not any(e.get("event") == "user" for e in raw["events"])
 
 
