@@ -46,8 +46,17 @@ db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an e
 build:  ## compile data/faq, data/responses.yml and data/nlu into build/
 	$(APP) -m nlu.build
 
-train: build  ## build the data and train the model (skipped when nothing changed)
+# What the model is trained from; the model is rebuilt only when one of them is
+# newer (Rasa's own cache in .rasa/ is too small to keep a whole model).
+TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml \
+	$(shell find data/nlu data/faq data/rules domain nlu -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+
+train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)
+
+models/mps.tar.gz: $(TRAIN_INPUTS) | .venv/.stamp .venv-rasa/.stamp
+	$(APP) -m nlu.build
 	$(RASA) train $(RASA_DATA) --out models --fixed-model-name mps --quiet
+	touch $@
 
 run: setup  ## start Rasa, the action server and the bot; Ctrl-C stops them all
 	$(APP) scripts/run.py
