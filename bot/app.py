@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import conversation, staff
+from bot import conversation, quick_exit, staff
 from bot.buttons import ButtonStore
 from bot.errors import on_error
 from bot.rasa_client import RasaClient
@@ -121,14 +121,14 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .build()
     )
     # First, in its own group: note every private message id (for /exit).
-    application.add_handler(TypeHandler(Update, conversation.note_incoming), group=-1)
+    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
     application.add_handler(CommandHandler("help", conversation.on_help, filters=private))
     application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
     application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
     application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
-    application.add_handler(CommandHandler("exit", conversation.on_exit, filters=private))
+    application.add_handler(CommandHandler("exit", quick_exit.on_exit, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
     application.add_handler(CommandHandler("attendees", staff.on_attendees))

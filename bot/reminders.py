@@ -17,9 +17,9 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.services import SERVICES_KEY, Services
-from mps.bookings import due_reminders, mark_reminded
 from mps.formatting import day_text, digits, time_text
 from mps.models import Booking
+from mps.reminders import due_reminders, mark_reminded
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.services import Services, services
-from mps.bookings import CheckIn, attendees, check_in, upcoming_events
+from mps.bookings import upcoming_events
+from mps.checkin import CheckIn, attendees, check_in
 from mps.codes import clean_code
 from mps.formatting import day_text, digits, time_text
 from mps.models import Station

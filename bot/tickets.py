@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Chat, InputFile
 
 from bot.services import Services
-from mps.bookings import find_booking, set_chat
+from mps.bookings import find_booking
 from mps.formatting import digits
+from mps.reminders import set_chat
 from mps.tickets import ics_bytes, qr_png
 
 

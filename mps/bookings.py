@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
 from mps.codes import clean_code, new_code
+from mps.database import one_row
 from mps.models import Booking, Event, Station
 from mps.parsing import MAX_PARTY
 
@@ -34,17 +34,6 @@ class BookingError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.booking = booking
-
-
-class CheckIn(Enum):
-    """What `/checkin CODE` found."""
-
-    OK = "ok"
-    NOT_FOUND = "not_found"
-    OTHER_STATION = "other_station"
-    CANCELLED = "cancelled"
-    ALREADY = "already"
-    WRONG_DAY = "wrong_day"
 
 
 @dataclass(frozen=True)
@@ -138,7 +127,7 @@ async def _take_seats(session: AsyncSession, event_id: int, seats: int) -> bool:
         .values(seats_taken=Event.seats_taken + seats)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return one_row(result)
 
 
 async def _give_back(session: AsyncSession, event_id: int, seats: int) -> None:
@@ -268,7 +257,7 @@ async def cancel(session: AsyncSession, code: str, owner: str, clock: Clock) -> 
         .values(status="cancelled", cancelled_at=clock.now)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not one_row(done):
         raise BookingError("cancelled", booking)
     await _give_back(session, booking.event_id, booking.party_size)
     booking.status = "cancelled"
@@ -295,95 +284,3 @@ async def move(
     booking.reminded_at = clock.now if booking.remind_at <= clock.now else None
     await session.flush()
     return booking
-
-
-async def attendees(
-    session: AsyncSession, station_code: str, clock: Clock
-) -> tuple[Event | None, list[Booking]]:
-    """The station's next (or current) event and its active bookings."""
-    events = (
-        await session.scalars(
-            select(Event)
-            .where(Event.station_code == station_code, Event.day >= clock.today)
-            .order_by(Event.day, Event.start)
-        )
-    ).all()
-    event = next((e for e in events if ends_at(e, clock.zone) > clock.now), None)
-    if event is None:
-        return None, []
-    rows = (
-        await session.scalars(
-            select(Booking)
-            .where(Booking.event_id == event.id, Booking.status == "active")
-            .order_by(Booking.created_at)
-        )
-    ).all()
-    return event, list(rows)
-
-
-async def check_in(
-    session: AsyncSession, station_code: str, code: str, clock: Clock
-) -> tuple[CheckIn, Booking | None]:
-    """Check a visitor in at the door; only once, only on the day, only here."""
-    booking = await find_booking(session, code)
-    if booking is None:
-        return CheckIn.NOT_FOUND, None
-    if booking.event.station_code != station_code:
-        return CheckIn.OTHER_STATION, None
-    if booking.status != "active":
-        return CheckIn.CANCELLED, booking
-    if booking.event.day != clock.today:
-        return CheckIn.WRONG_DAY, booking
-    done = await session.execute(
-        update(Booking)
-        .where(Booking.id == booking.id, Booking.checked_in_at.is_(None))
-        .values(checked_in_at=clock.now)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return CheckIn.ALREADY, booking
-    booking.checked_in_at = clock.now
-    return CheckIn.OK, booking
-
-
-async def set_chat(session: AsyncSession, code: str, owner: str, chat_id: int) -> bool:
-    """Record where the owner's reminder goes (the bot calls this with the ticket)."""
-    result = await session.execute(
-        update(Booking)
-        .where(Booking.code == clean_code(code), Booking.owner == owner)
-        .values(chat_id=chat_id)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-async def due_reminders(session: AsyncSession, clock: Clock, limit: int = 50) -> list[Booking]:
-    """Active bookings whose reminder is due and not sent, for events not yet begun."""
-    rows = (
-        await session.scalars(
-            select(Booking)
-            .options(joinedload(Booking.event).joinedload(Event.station))
-            .where(
-                and_(
-                    Booking.status == "active",
-                    Booking.reminded_at.is_(None),
-                    Booking.chat_id.is_not(None),
-                    Booking.remind_at <= clock.now,
-                )
-            )
-            .order_by(Booking.remind_at)
-            .limit(limit)
-        )
-    ).all()
-    return [b for b in rows if starts_at(b.event, clock.zone) > clock.now]
-
-
-async def mark_reminded(session: AsyncSession, booking_id: int, clock: Clock) -> bool:
-    """Record a reminder as sent; False if another worker did it first."""
-    result = await session.execute(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.reminded_at.is_(None))
-        .values(reminded_at=clock.now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -38,6 +38,11 @@ class Database:
         await self.engine.dispose()
 
 
+def one_row(result: Any) -> bool:
+    """Whether a guarded UPDATE changed exactly one row (the guard held)."""
+    return bool(result.rowcount == 1)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

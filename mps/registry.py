@@ -135,8 +135,9 @@ def _shape_problems(record: StationRecord) -> list[tuple[tuple[int | str, ...], 
 def check_registry(path: Path) -> tuple[Registry | None, list[Problem]]:
     """Read and check a registry file; the registry is None when there is any problem."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(0, "", f"cannot read {path}: {error}")]
     except yaml.YAMLError as error:

@@ -8,12 +8,13 @@ being recorded (the transactional outbox).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.bookings import Clock
+from mps.database import one_row
 from mps.models import OutboxMessage, Report, ReportEvent, Station
 from mps.references import reference_for
 from mps.report_rules import CATEGORIES, UnitRules, check_transition
@@ -36,7 +37,6 @@ class Draft:
     contact_consent: bool = False
     language: str = "en"
     sensitive: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def place_report(draft: Draft, index: StationIndex) -> str | None:
@@ -144,7 +144,7 @@ async def change_status(
         .values(status=new_status, updated_at=clock.now)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not one_row(done):
         raise LookupError("changed meanwhile")
     session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
                             kind="status", from_value=report.status, to_value=new_status,
@@ -199,7 +199,7 @@ async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> boo
         .values(sent_at=clock.now)
         .execution_options(synchronize_session=False)
     )
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+    return one_row(done)
 
 
 async def mark_failed(

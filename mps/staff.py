@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.codes import clean_code, new_code
+from mps.database import one_row
 from mps.models import StaffChat, StaffInvite, StaffMember, Station
 
 INVITE_LIFETIME = dt.timedelta(hours=24)
@@ -54,7 +55,7 @@ async def join(
         .where(StaffInvite.code == code, StaffInvite.used_at.is_(None))
         .values(used_at=now, used_by=user_id)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not one_row(claimed):
         return JoinResult.USED, None
     chat = await session.get(StaffChat, chat_id)
     if chat is None:

@@ -12,6 +12,7 @@ import pytest
 from mps.bookings import Clock
 from mps.database import Database
 from mps.registry import check_registry
+from mps.routing import StationIndex
 from mps.stations import import_registry
 from tests.db import BACKENDS, database_fixture
 
@@ -41,3 +42,16 @@ async def stocked(database: Database) -> Database:
     async with database.sessions.begin() as session:
         await import_registry(session, registry)
     return database
+
+
+@pytest.fixture(scope="module")
+def index() -> StationIndex:
+    """A routing index over the demo registry (no database)."""
+    registry, problems = check_registry(DEMO_REGISTRY)
+    assert registry is not None, problems
+    rows = []
+    for s in registry.stations:
+        row = s.model_dump()
+        row["governorate_name"] = registry.governorates[s.governorate].name.model_dump()
+        rows.append(row)
+    return StationIndex.from_rows(rows)

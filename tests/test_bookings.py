@@ -11,24 +11,20 @@ from sqlalchemy import select
 
 from mps.bookings import (
     BookingError,
-    CheckIn,
     add_event,
-    attendees,
     book,
     book_in_transaction,
     bookings_of,
     cancel,
-    check_in,
-    due_reminders,
-    mark_reminded,
     move,
-    set_chat,
     upcoming_events,
 )
+from mps.checkin import CheckIn, attendees, check_in
 from mps.codes import ALPHABET
 from mps.database import Database
 from mps.models import Booking, Event
 from mps.registry import check_registry
+from mps.reminders import due_reminders, mark_reminded, set_chat
 from mps.stations import import_registry
 from tests.conftest import DEMO_REGISTRY, clock_at
 from tests.db import BACKENDS, fresh_database

@@ -10,7 +10,6 @@ from mps.bookings import Clock
 from mps.database import Database
 from mps.models import OutboxMessage
 from mps.references import SPACE, permute, reference_for
-from mps.registry import check_registry
 from mps.report_rules import IllegalTransition, UnitRules, check_transition, find_reference
 from mps.reports import (
     Draft,
@@ -28,23 +27,11 @@ from mps.reports import (
 )
 from mps.routing import StationIndex
 from mps.staff import invite, join
-from tests.conftest import DEMO_REGISTRY, ROOT, clock_at
+from tests.conftest import ROOT, clock_at
 
 KEY = b"test-reference-key-0123456789abcdef"
 RULES = UnitRules.load(ROOT / "data" / "report_routing.yml")
 NOW = clock_at("2026-11-25 10:00")
-
-
-@pytest.fixture(scope="module")
-def index() -> StationIndex:
-    registry, _ = check_registry(DEMO_REGISTRY)
-    assert registry is not None
-    rows = []
-    for s in registry.stations:
-        row = s.model_dump()
-        row["governorate_name"] = registry.governorates[s.governorate].name.model_dump()
-        rows.append(row)
-    return StationIndex.from_rows(rows)
 
 
 def test_references_never_collide_in_a_million() -> None:

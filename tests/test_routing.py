@@ -11,18 +11,6 @@ from mps.routing import StationIndex, distance_km
 from tests.conftest import DEMO_REGISTRY
 
 
-@pytest.fixture(scope="module")
-def index() -> StationIndex:
-    registry, problems = check_registry(DEMO_REGISTRY)
-    assert registry is not None, problems
-    rows = []
-    for s in registry.stations:
-        row = s.model_dump()
-        row["governorate_name"] = registry.governorates[s.governorate].name.model_dump()
-        rows.append(row)
-    return StationIndex.from_rows(rows)
-
-
 def test_demo_registry_is_marked_and_large_enough() -> None:
     registry, problems = check_registry(DEMO_REGISTRY)
     assert problems == [] and registry is not None

@@ -1,0 +1,72 @@
+"""At the door: the station's next event with its visitors, and checking a visitor in."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mps.bookings import Clock, ends_at, find_booking
+from mps.database import one_row
+from mps.models import Booking, Event
+
+
+class CheckIn(Enum):
+    """What `/checkin CODE` found."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    OTHER_STATION = "other_station"
+    CANCELLED = "cancelled"
+    ALREADY = "already"
+    WRONG_DAY = "wrong_day"
+
+
+async def attendees(
+    session: AsyncSession, station_code: str, clock: Clock
+) -> tuple[Event | None, list[Booking]]:
+    """The station's next (or current) event and its active bookings."""
+    events = (
+        await session.scalars(
+            select(Event)
+            .where(Event.station_code == station_code, Event.day >= clock.today)
+            .order_by(Event.day, Event.start)
+        )
+    ).all()
+    event = next((e for e in events if ends_at(e, clock.zone) > clock.now), None)
+    if event is None:
+        return None, []
+    rows = (
+        await session.scalars(
+            select(Booking)
+            .where(Booking.event_id == event.id, Booking.status == "active")
+            .order_by(Booking.created_at)
+        )
+    ).all()
+    return event, list(rows)
+
+
+async def check_in(
+    session: AsyncSession, station_code: str, code: str, clock: Clock
+) -> tuple[CheckIn, Booking | None]:
+    """Check a visitor in at the door; only once, only on the day, only here."""
+    booking = await find_booking(session, code)
+    if booking is None:
+        return CheckIn.NOT_FOUND, None
+    if booking.event.station_code != station_code:
+        return CheckIn.OTHER_STATION, None
+    if booking.status != "active":
+        return CheckIn.CANCELLED, booking
+    if booking.event.day != clock.today:
+        return CheckIn.WRONG_DAY, booking
+    done = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.checked_in_at.is_(None))
+        .values(checked_in_at=clock.now)
+        .execution_options(synchronize_session=False)
+    )
+    if not one_row(done):
+        return CheckIn.ALREADY, booking
+    booking.checked_in_at = clock.now
+    return CheckIn.OK, booking
