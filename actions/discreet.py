@@ -28,6 +28,14 @@ def exit_button(language: str) -> dict[str, str]:
     return {"title": label("exit", language), "payload": "/exit"}
 
 
+def callback_button(station_code: str, language: str) -> dict[str, str]:
+    """The neutral button under the contacts that asks for a safe call-back."""
+    return {
+        "title": label("callback_offer", language),
+        "payload": f'/request_callback{{"station": "{station_code}"}}',
+    }
+
+
 def governorates(store: Store) -> dict[str, Station]:
     """One station per governorate (for its names and region), by governorate code."""
     found: dict[str, Station] = {}
@@ -177,7 +185,10 @@ class ActionDiscreetContacts(Action):
         if any(not h.verified for h in hotlines_for(HOTLINES, region)):
             lines.append(label("to_verify", language))
         dispatcher.utter_message(response="utter_discreet_lines", lines="\n".join(lines))
-        dispatcher.utter_message(response="utter_discreet_tips", buttons=[exit_button(language)])
+        buttons = [callback_button(unit.code, language)] if unit is not None else []
+        dispatcher.utter_message(
+            response="utter_discreet_tips", buttons=[*buttons, exit_button(language)]
+        )
         return reset
 
 

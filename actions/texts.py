@@ -12,7 +12,9 @@ from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
 from mps.models import Booking, Event, Station
 
-LABELS = Catalogue.load(Path(__file__).with_name("labels.yml"))
+LABELS = Catalogue.merged(
+    Path(__file__).with_name("labels.yml"), Path(__file__).with_name("report_labels.yml")
+)
 
 
 def language_of(tracker: Tracker) -> str:

@@ -29,6 +29,17 @@ class Catalogue:
         """Read and check a catalogue file."""
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
+    @classmethod
+    def merged(cls, *paths: Path) -> Catalogue:
+        """One catalogue from several files; a key may appear in one file only."""
+        texts: dict[str, dict[str, str]] = {}
+        for path in paths:
+            for key, variants in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+                if key in texts:
+                    raise ValueError(f"message {key!r} is defined twice ({path.name})")
+                texts[key] = variants
+        return cls(texts)
+
     def keys(self) -> list[str]:
         """Every message key."""
         return list(self._texts)

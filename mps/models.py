@@ -134,6 +134,8 @@ class StaffInvite(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Units the joining member is marked for (e.g. ["fcpu"]: sees sensitive reports).
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class StaffChat(Base):
@@ -183,6 +185,9 @@ class Report(Base):
     contact_consent: Mapped[bool] = mapped_column(default=False)
     # Sensitive reports (a discreet call-back) are shown to unit staff only.
     sensitive: Mapped[bool] = mapped_column(default=False)
+    # A call-back request: the number to call and the safe time window.
+    contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    contact_window: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="new")
     chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
@@ -219,6 +224,18 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+
+class ReportMessage(Base):
+    """A Telegram message about a report (its card, a question), to route replies."""
+
+    __tablename__ = "report_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    # card, question (to the citizen), ask or close (a staff prompt awaiting a reply)
+    kind: Mapped[str] = mapped_column(String(16))
 
 
 class BotState(Base):

@@ -64,6 +64,8 @@ class StationRecord(BaseModel):
     def _code(cls, value: str) -> str:
         if not CODE_PATTERN.match(value):
             raise ValueError("must be 2-31 capital letters, digits or dashes, e.g. BGD-KRD")
+        if value == "TRIAGE":
+            raise ValueError("TRIAGE is the central triage queue's code; pick another")
         return value
 
     @field_validator("location")

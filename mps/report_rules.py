@@ -59,6 +59,7 @@ class UnitRules:
     default_unit: str
     categories: dict[str, str]
     overrides: dict[str, re.Pattern[str]]
+    keywords: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> UnitRules:
@@ -69,7 +70,20 @@ class UnitRules:
             pattern = phrase_pattern([normalize(str(w)) for w in words])
             if pattern is not None:
                 overrides[str(unit)] = pattern
-        return cls(str(data["default_unit"]), dict(data["categories"]), overrides)
+        keywords = []
+        for category, words in (data.get("keywords") or {}).items():
+            pattern = phrase_pattern([normalize(str(w)) for w in words])
+            if pattern is not None and category in CATEGORIES:
+                keywords.append((str(category), pattern))
+        return cls(str(data["default_unit"]), dict(data["categories"]), overrides, tuple(keywords))
+
+    def category_in(self, text: str) -> str | None:
+        """The category a text names ("my bike was stolen" → theft), if any."""
+        folded = normalize(text)
+        for category, pattern in self.keywords:
+            if pattern.search(folded):
+                return category
+        return None
 
     def unit_for(self, category: str, description: str = "") -> str:
         """The unit that handles a report of this category and description."""

@@ -19,7 +19,8 @@ from mps.models import OutboxMessage, Report, ReportEvent, Station
 from mps.references import reference_for
 from mps.report_rules import CATEGORIES, UnitRules, check_transition
 from mps.routing import StationIndex
-from mps.staff import is_staff
+from mps.staff import has_unit, is_staff
+from mps.stations import TRIAGE
 
 MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
 
@@ -37,11 +38,17 @@ class Draft:
     contact_consent: bool = False
     language: str = "en"
     sensitive: bool = False
+    # Set for a call-back: the station is already chosen, and whom to call when.
+    station: str | None = None
+    contact_phone: str | None = None
+    contact_window: str | None = None
 
 
 def place_report(draft: Draft, index: StationIndex) -> str | None:
     """The station for a draft: its point's polygon or nearest station, else the place
     name when it names exactly one; None means the central triage queue."""
+    if draft.station is not None:
+        return draft.station
     if draft.point is not None:
         match = index.by_point(*draft.point)
         if match is not None:
@@ -70,7 +77,7 @@ async def file_report(
         language=draft.language,
         category=draft.category,
         unit=rules.unit_for(draft.category, draft.description),
-        station_code=place_report(draft, index),
+        station_code=place_report(draft, index) or TRIAGE,
         description=draft.description,
         place=draft.place,
         longitude=draft.point[0] if draft.point else None,
@@ -79,6 +86,8 @@ async def file_report(
         photo_file_id=draft.photo_file_id,
         contact_consent=draft.contact_consent,
         sensitive=draft.sensitive,
+        contact_phone=draft.contact_phone,
+        contact_window=draft.contact_window,
         status="new",
         created_at=clock.now,
         updated_at=clock.now,
@@ -112,19 +121,34 @@ class NotAllowed(PermissionError):
     """The user is not staff of the report's station (or unit, for sensitive ones)."""
 
 
-async def _staff_report(session: AsyncSession, reference: str, staff_user: int) -> Report:
+async def may_see(session: AsyncSession, report: Report, staff_user: int) -> bool:
+    """Staff of the report's station; for a sensitive report, only those of its unit."""
+    if report.station_code is None:
+        return False
+    if report.sensitive:
+        return await has_unit(session, staff_user, report.station_code, report.unit)
+    return await is_staff(session, staff_user, report.station_code)
+
+
+async def staff_report(session: AsyncSession, reference: str, staff_user: int) -> Report:
+    """The report by reference if this staff member may work it; else NotAllowed
+    (LookupError if no such report)."""
     report = await session.scalar(select(Report).where(Report.reference == reference.upper()))
-    if report is None or report.station_code is None:
+    if report is None:
         raise LookupError(reference)
-    if not await is_staff(session, staff_user, report.station_code):
+    if not await may_see(session, report, staff_user):
         raise NotAllowed(reference)
     return report
 
 
-def _notify(session: AsyncSession, report: Report, clock: Clock, what: str) -> None:
+def _notify(
+    session: AsyncSession, report: Report, clock: Clock, what: str, note: str | None = None
+) -> None:
+    """Queue an update for the citizen, if they agreed to updates."""
     if report.contact_consent:
+        payload: dict[str, object] = {"what": what, "note": note}
         session.add(OutboxMessage(report_id=report.id, kind="citizen_update",
-                                  payload={"what": what}, next_attempt_at=clock.now))  # fmt: skip
+                                  payload=payload, next_attempt_at=clock.now))  # fmt: skip
 
 
 async def change_status(
@@ -136,7 +160,7 @@ async def change_status(
     note: str | None = None,
 ) -> Report:
     """Move a report along its workflow; refuses illegal changes and non-staff."""
-    report = await _staff_report(session, reference, staff_user)
+    report = await staff_report(session, reference, staff_user)
     check_transition(report.status, new_status)
     done = await session.execute(
         update(Report)
@@ -151,7 +175,7 @@ async def change_status(
                             note=note))  # fmt: skip
     old = report.status
     report.status = new_status
-    _notify(session, report, clock, f"status:{old}:{new_status}")
+    _notify(session, report, clock, f"status:{old}:{new_status}", note)
     await session.flush()
     return report
 
@@ -160,7 +184,7 @@ async def reroute(
     session: AsyncSession, reference: str, staff_user: int, station_code: str, clock: Clock
 ) -> Report:
     """Send a report to another station's queue (a new staff card goes out)."""
-    report = await _staff_report(session, reference, staff_user)
+    report = await staff_report(session, reference, staff_user)
     if report.status == "closed":
         raise IllegalReroute(reference)
     if station_code == report.station_code or await session.get(Station, station_code) is None:
@@ -170,6 +194,7 @@ async def reroute(
                             to_value=station_code))  # fmt: skip
     report.station_code = station_code
     report.updated_at = clock.now
+    _notify(session, report, clock, f"reroute:{station_code}")
     session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
                               next_attempt_at=clock.now))  # fmt: skip
     await session.flush()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mps.bookings import Clock
@@ -19,6 +21,10 @@ class StoreSettings(BaseSettings):
 
     database_url: str = DEFAULT_URL
     timezone: str = "Asia/Baghdad"
+    # Key of the report references (a keyed permutation of the report number);
+    # without it, one is derived from PSEUDONYM_SECRET.
+    reference_secret: SecretStr | None = None
+    pseudonym_secret: SecretStr | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -28,6 +34,15 @@ class StoreSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    def reference_key(self) -> bytes:
+        """The key of report references; ValueError if no secret is configured."""
+        if self.reference_secret is not None and self.reference_secret.get_secret_value():
+            return self.reference_secret.get_secret_value().encode()
+        if self.pseudonym_secret is None or len(self.pseudonym_secret.get_secret_value()) < 16:
+            raise ValueError("set REFERENCE_SECRET (or PSEUDONYM_SECRET) to file reports")
+        base = self.pseudonym_secret.get_secret_value().encode()
+        return hmac.new(base, b"report references", hashlib.sha256).digest()
 
     def clock(self) -> Clock:
         """The current time in the stations' zone."""

@@ -25,13 +25,20 @@ class JoinResult(Enum):
     USED = "used"
 
 
-async def invite(session: AsyncSession, station_code: str, now: dt.datetime) -> StaffInvite:
-    """A new one-time code for `station_code`, valid for 24 hours."""
+async def invite(
+    session: AsyncSession, station_code: str, now: dt.datetime, units: tuple[str, ...] = ()
+) -> StaffInvite:
+    """A new one-time code for `station_code`, valid for 24 hours; `units` mark the member
+    (e.g. ("fcpu",): sees that unit's sensitive reports)."""
     if await session.get(Station, station_code) is None:
         raise LookupError(station_code)
     code = new_code(INVITE_CODE_LENGTH)
     row = StaffInvite(
-        code=code, station_code=station_code, created_at=now, expires_at=now + INVITE_LIFETIME
+        code=code,
+        station_code=station_code,
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+        units=sorted(set(units)),
     )
     session.add(row)
     await session.flush()
@@ -63,8 +70,12 @@ async def join(
     else:
         chat.station_code = found.station_code
         chat.joined_at = now
-    if await session.get(StaffMember, (user_id, found.station_code)) is None:
-        session.add(StaffMember(user_id=user_id, station_code=found.station_code, joined_at=now))
+    member = await session.get(StaffMember, (user_id, found.station_code))
+    if member is None:
+        session.add(StaffMember(user_id=user_id, station_code=found.station_code, joined_at=now,
+                                units=list(found.units or [])))  # fmt: skip
+    elif found.units:
+        member.units = sorted({*member.units, *found.units})
     await session.flush()
     return JoinResult.JOINED, found.station_code
 
@@ -83,3 +94,9 @@ async def is_staff(session: AsyncSession, user_id: int, station_code: str) -> bo
         )
     )
     return found is not None
+
+
+async def has_unit(session: AsyncSession, user_id: int, station_code: str, unit: str) -> bool:
+    """Whether the user joined this station marked for `unit`."""
+    member = await session.get(StaffMember, (user_id, station_code))
+    return member is not None and unit in (member.units or [])

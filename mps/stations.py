@@ -46,9 +46,17 @@ async def import_registry(session: AsyncSession, registry: Registry) -> tuple[in
     return added, updated
 
 
+# The central triage queue (migration 0003): a station row for reports that
+# cannot be placed, never shown by the finder or in lists.
+TRIAGE = "TRIAGE"
+
+
 async def all_stations(session: AsyncSession) -> list[Station]:
-    """Every station, by code."""
-    return list((await session.scalars(select(Station).order_by(Station.code))).all())
+    """Every station of the registry, by code (not the triage queue)."""
+    rows = await session.scalars(
+        select(Station).where(Station.code != TRIAGE).order_by(Station.code)
+    )
+    return list(rows.all())
 
 
 def as_row(station: Station) -> dict[str, Any]:

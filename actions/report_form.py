@@ -1,0 +1,214 @@
+"""The `report_form`: category, what happened, where, when, a photo, consent, confirmation.
+
+`validate_report_form` reads every user turn of the form, like the booking
+form's validator: it fills the slot the form asked for and takes corrections
+of the others, and returns nothing for a message that is not an answer, so
+that the rules handle it (a question, another service). What happened is
+free text: while it is asked for, any message except an emergency or a call
+for discreet help is taken as the description.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.stations import by_place, entity_values, free_text, parse_location
+from actions.store import Store, get_store
+from actions.texts import label, language_of
+from mps.formatting import digits
+from mps.incident_time import parse_incident_date
+from mps.report_rules import CATEGORIES, UnitRules
+from mps.stations import TRIAGE
+
+RULES = UnitRules.load(Path(__file__).resolve().parents[1] / "data" / "report_routing.yml")
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
+# Intents whose messages answer the form (the text may carry corrections).
+ANSWERS = {"report_incident", "inform", "affirm", "deny", "share_location", "share_photo",
+           "nlu_fallback"}  # fmt: skip
+# Never read as an answer: these always interrupt the form.
+NEVER = {"emergency", "discreet_help"}
+FORM_SLOTS = ("report_category", "report_description", "report_place", "report_place_text",
+              "report_place_choices", "report_when", "report_photo", "report_consent",
+              "report_confirmed")  # fmt: skip
+
+
+class ValidateReportForm(Action):
+    """Fills and checks the slots of `report_form`."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "validate_report_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Slot events for this turn; none when the message is not an answer."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in NEVER:
+            return []
+        turn = _Turn(dispatcher, tracker, await get_store(), intent)
+        if turn.requested == "report_description":
+            turn.description()
+        elif turn.answering:
+            if turn.stops():
+                return [SlotSet("report_confirmed", False), SlotSet("requested_slot", None)]
+            turn.category()
+            turn.place()
+            turn.when()
+            turn.photo()
+            turn.consent()
+            turn.confirmation()
+        elif turn.requested == "report_place" and intent == "find_station":
+            turn.place()  # "near the Karrada station" answers "where?"
+        if not turn.changes and turn.complaint and turn.requested is not None:
+            dispatcher.utter_message(text=label(turn.complaint, turn.language))
+            turn.changes[turn.requested] = None  # ask the same again
+        return [SlotSet(k, v) for k, v in turn.changes.items()]
+
+
+class _Turn:
+    """One user turn of the form and the slot changes it makes."""
+
+    def __init__(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store, intent: str | None
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.store = store
+        self.intent = intent
+        self.requested = tracker.get_slot("requested_slot")
+        self.answering = intent in ANSWERS or self.requested is None
+        self.language = language_of(tracker)
+        self.entities = entity_values(tracker)
+        self.text = free_text(tracker)
+        self.changes: dict[str, Any] = {}
+        self.complaint: str | None = None
+        self.corrected = False
+
+    def set(self, name: str, value: Any) -> None:
+        if value != self.tracker.get_slot(name) and name != "report_confirmed":
+            self.corrected = True
+        self.changes[name] = value
+
+    def stops(self) -> bool:
+        """A plain "no" to a question that has no "no" answer ends the report."""
+        return self.intent == "deny" and self.requested in (
+            "report_category", "report_when", "report_confirmed",
+        ) and not self._date_or_category_in_text()  # fmt: skip
+
+    def _date_or_category_in_text(self) -> bool:
+        today = self.store.clock().today
+        return bool(self.text) and (
+            parse_incident_date(self.text, today) is not None
+            or RULES.category_in(self.text) is not None
+            or self.requested == "report_confirmed"
+            and bool(self.entities.get("location"))
+        )
+
+    def description(self) -> None:
+        text = self.text.strip()
+        if len(text) < DESCRIPTION_MIN:
+            self.complaint = "report_description_short"
+        elif len(text) > DESCRIPTION_MAX:
+            self.dispatcher.utter_message(
+                text=label(
+                    "report_description_long",
+                    self.language,
+                    length=digits(str(len(text)), self.language),
+                )  # fmt: skip
+            )
+            self.changes["report_description"] = None
+        else:
+            self.set("report_description", text)
+
+    def category(self) -> None:
+        value = self.entities.get("category", "")
+        found = value if value in CATEGORIES else RULES.category_in(value) if value else None
+        if found is None and self.text:
+            found = RULES.category_in(self.text)
+        if found is not None:
+            self.set("report_category", found)
+        elif self.requested == "report_category":
+            self.complaint = "report_ask_category"
+
+    def place(self) -> None:
+        code = self.entities.get("station")
+        point = parse_location(self.entities.get("location", ""))
+        if point is not None:
+            match = self.store.index.by_point(*point)
+            code = match.code if match else TRIAGE
+            self.set("report_place_text", self.entities["location"])
+        elif code is None and self.requested == "report_place" and self.intent == "deny":
+            code = TRIAGE
+        elif code is None and (self.requested == "report_place" or self._names_place()):
+            matches = by_place(self.store, self.tracker) if self.text else []
+            if len(matches) == 1:
+                code = matches[0].code
+            elif matches:
+                self.set("report_place_choices", [m.code for m in matches][:8])
+                self.set("report_place_text", self.text[:200])
+                return
+            elif self.requested == "report_place" and self.text:
+                self.dispatcher.utter_message(text=label("report_place_triage", self.language))
+                code = TRIAGE
+            if code is not None and self.text:
+                self.set("report_place_text", self.text[:200])
+        if code is None or (code != TRIAGE and code not in self.store.stations):
+            return
+        self.set("report_place", code)
+        self.set("report_place_choices", None)
+
+    def _names_place(self) -> bool:
+        """The message names a place (an entity), outside the question "where?"."""
+        return "place" in self.entities and self.requested != "report_description"
+
+    def when(self) -> None:
+        clock = self.store.clock()
+        value = self.entities.get("date", "")
+        day = parse_incident_date(value, clock.today) if value else None
+        if day is None and self.text:
+            day = parse_incident_date(self.text, clock.today)
+        if day is None:
+            if self.requested == "report_when":
+                self.complaint = "report_when_missing"
+            return
+        if day > clock.today:
+            self.dispatcher.utter_message(text=label("report_when_future", self.language))
+            self.changes["report_when"] = None
+            return
+        self.set("report_when", day.isoformat())
+
+    def photo(self) -> None:
+        photo = self.entities.get("photo")
+        if photo:
+            self.set("report_photo", photo[:200])
+        elif self.requested == "report_photo":
+            if self.intent == "deny":
+                self.set("report_photo", "none")
+            else:
+                self.complaint = "report_photo_missing"
+
+    def consent(self) -> None:
+        if self.requested != "report_consent":
+            return
+        if self.intent == "affirm":
+            self.set("report_consent", True)
+        elif self.intent == "deny":
+            self.set("report_consent", False)
+        else:
+            self.complaint = "report_consent_missing"
+
+    def confirmation(self) -> None:
+        if self.requested != "report_confirmed":
+            return
+        if self.corrected:
+            self.changes["report_confirmed"] = None
+        elif self.intent == "affirm":
+            self.changes["report_confirmed"] = True
+        else:
+            self.changes["report_confirmed"] = None

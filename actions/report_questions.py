@@ -1,0 +1,167 @@
+"""The questions of `report_form`, each with its buttons, and the summary to confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.stations import parse_location, station_buttons
+from actions.store import Store, get_store
+from actions.texts import label, language_of
+from mps.formatting import day_text
+from mps.report_rules import CATEGORIES
+from mps.stations import TRIAGE
+
+
+def _button(title: str, payload: str) -> dict[str, str]:
+    return {"title": title, "payload": payload}
+
+
+def category_name(category: str, language: str) -> str:
+    """A category in the reader's language."""
+    return label(f"cat_{category}", language)
+
+
+def place_name(store: Store, code: str | None, text: str | None, language: str) -> str:
+    """Where a report goes, as the citizen reads it."""
+    if code is None or code == TRIAGE:
+        return label("place_unknown", language) + (f": {text}" if text else "")
+    station = store.stations.get(code)
+    name = station.name.get(language, station.name["en"]) if station else code
+    if text and parse_location(text) is not None:
+        return f"{label('place_point', language)} → {name}"
+    return f"{text} → {name}" if text else name
+
+
+class _Ask(Action):
+    """Base of the question actions: name and one text key."""
+
+    slot = ""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Utter the question."""
+        language = language_of(tracker)
+        text, buttons = await self.question(tracker, language)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        raise NotImplementedError
+
+
+class ActionAskReportCategory(_Ask):
+    """What kind of problem: one button per category."""
+
+    slot = "report_category"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        buttons = [
+            _button(category_name(c, language), f'/inform{{"category": "{c}"}}')
+            for c in CATEGORIES
+        ]
+        return label("report_ask_category", language), buttons
+
+
+class ActionAskReportDescription(_Ask):
+    """What happened, in the citizen's words."""
+
+    slot = "report_description"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        return label("report_ask_description", language), []
+
+
+class ActionAskReportPlace(_Ask):
+    """Where: share a location or name a place; or choose among matching areas."""
+
+    slot = "report_place"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        store = await get_store()
+        choices = [
+            c for c in tracker.get_slot("report_place_choices") or [] if c in store.stations
+        ]
+        if choices:
+            buttons = station_buttons([store.stations[c] for c in choices], language, "inform")
+            unsure = _button(label("report_place_unsure", language), "/deny")
+            return label("report_place_choose", language), [*buttons, unsure]
+        return label("report_ask_place", language), []
+
+
+class ActionAskReportWhen(_Ask):
+    """When: today or yesterday as buttons, or any date in words or digits."""
+
+    slot = "report_when"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        today = (await get_store()).clock().today
+        days = (("report_when_today", today), ("report_when_yesterday", today - dt.timedelta(1)))
+        buttons = [
+            _button(label(key, language), f'/inform{{"date": "{day.isoformat()}"}}')
+            for key, day in days
+        ]
+        return label("report_ask_when", language), buttons
+
+
+class ActionAskReportPhoto(_Ask):
+    """An optional photo."""
+
+    slot = "report_photo"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        return label("report_ask_photo", language), [
+            _button(label("report_no_photo", language), "/deny")
+        ]
+
+
+class ActionAskReportConsent(_Ask):
+    """Consent to be contacted and to receive updates."""
+
+    slot = "report_consent"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        return label("report_ask_consent", language), [
+            _button(label("report_consent_yes", language), "/affirm"),
+            _button(label("report_consent_no", language), "/deny"),
+        ]
+
+
+class ActionAskReportConfirmed(_Ask):
+    """The summary, to send or correct."""
+
+    slot = "report_confirmed"
+
+    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+        store = await get_store()
+        when = tracker.get_slot("report_when")
+        photo = tracker.get_slot("report_photo")
+        text = label(
+            "report_summary",
+            language,
+            category=category_name(tracker.get_slot("report_category") or "other", language),
+            description=tracker.get_slot("report_description") or "",
+            place=place_name(
+                store,
+                tracker.get_slot("report_place"),
+                tracker.get_slot("report_place_text"),
+                language,
+            ),  # fmt: skip
+            date=day_text(dt.date.fromisoformat(when), language) if when else "",
+            photo=label("with_photo" if photo and photo != "none" else "without_photo", language),
+            consent=label(
+                "consent_yes" if tracker.get_slot("report_consent") else "consent_no", language
+            ),  # fmt: skip
+        )
+        return text, [
+            _button(label("report_send", language), "/affirm"),
+            _button(label("report_cancel", language), "/deny"),
+        ]
