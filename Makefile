@@ -36,8 +36,9 @@ setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from th
 	touch $@
 
 .env:
-	@sed "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
-	@echo "wrote .env with a fresh PSEUDONYM_SECRET; add TELEGRAM_BOT_TOKEN there"
+	@sed -e "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" \
+	     -e "s/^REFERENCE_SECRET=.*/REFERENCE_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
+	@echo "wrote .env with fresh PSEUDONYM_SECRET and REFERENCE_SECRET; add TELEGRAM_BOT_TOKEN there"
 
 db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an empty database
 	$(APP) -m bot.admin db upgrade

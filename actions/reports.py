@@ -187,7 +187,7 @@ class ActionReportStatus(Action):
                 dispatcher.utter_message(text=label("status_not_found", language))
                 return []
             events = await history(session, report.id)
-        lines = "\n".join(_event_text(e, store, language) for e in events)
+        steps = "\n".join(_event_text(e, store, language) for e in events)
         dispatcher.utter_message(
             text=label(
                 "status_history",
@@ -195,7 +195,7 @@ class ActionReportStatus(Action):
                 reference=report.reference,
                 category=category_name(report.category, language),
                 status=label(f"status_{report.status}", language),
-                lines=lines,
-            )  # fmt: skip
+                lines=steps,
+            )
         )
         return []

@@ -3,7 +3,11 @@
 db upgrade                      apply the database migrations
 stations list                   every station
 stations import FILE            check a registry file and import it (nothing on any error)
-staff invite --station CODE     a one-time code (24 h) for `/join CODE` in a staff chat
+staff invite --station CODE [--unit fcpu]
+                                a one-time code (24 h) for `/join CODE` in a staff chat;
+                                --unit marks the member for a unit's sensitive reports
+                                (send /join in a private chat with the bot); the central
+                                triage queue's code is TRIAGE
 events add --station CODE --date YYYY-MM-DD --start HH:MM --end HH:MM --capacity N
 events list [--station CODE]    upcoming Open House events with seats left
 """
@@ -50,6 +54,13 @@ def parser() -> argparse.ArgumentParser:
     )
     inv = staff.add_parser("invite", help="print a one-time code for /join")
     inv.add_argument("--station", required=True)
+    inv.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        choices=["fcpu", "juvenile", "community_policing"],
+        help="mark the member for this unit (sees its sensitive reports); repeatable",
+    )
     events = groups.add_parser("events", help="Open House events").add_subparsers(
         dest="command", required=True
     )
@@ -99,15 +110,15 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
     if key == ("staff", "invite"):
         try:
             async with database.sessions.begin() as session:
-                row = await invite(session, args.station.upper(), clock.now)
+                row = await invite(session, args.station.upper(), clock.now, tuple(args.unit))
         except LookupError:
             print(f"error: no station {args.station!r} (see `stations list`)", file=sys.stderr)
             return 1
         hours = int(INVITE_LIFETIME.total_seconds() // 3600)
         print(row.code)
+        where = "a private chat with the bot" if args.unit else "the station's staff chat"
         print(
-            f"send `/join {row.code}` in the station's staff chat within {hours} hours; "
-            "the code works once",
+            f"send `/join {row.code}` in {where} within {hours} hours; the code works once",
             file=sys.stderr,
         )
         return 0

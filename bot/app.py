@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,9 +22,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import conversation, quick_exit, staff
+from bot import conversation, quick_exit, report_staff, staff
 from bot.buttons import ButtonStore
+from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
 from bot.services import SERVICES_KEY, Services
@@ -38,10 +41,18 @@ from mps.emergency import KeywordNet, load_emergency
 logger = logging.getLogger(__name__)
 HTTP_SESSION_KEY = "http_session"
 REMINDERS_KEY = "reminders"
+OUTBOX_KEY = "outbox"
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUES = (
+    ROOT / "bot" / "messages.yml",
+    ROOT / "bot" / "report_messages.yml",
+    ROOT / "actions" / "labels.yml",
+    ROOT / "actions" / "report_labels.yml",
+)
 
 
 def _post_init_for(
-    settings: Settings, trail: ChatTrail
+    settings: Settings, trail: ChatTrail, gate: UpdateGate
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Open the HTTP session to Rasa and build the shared services."""
@@ -57,16 +68,25 @@ def _post_init_for(
             ),
             buttons=ButtonStore(),
             users=UserMemory(),
-            catalogue=Catalogue.load(),
+            catalogue=Catalogue.merged(*CATALOGUES),
             emergency=emergency,
             keywords=KeywordNet.from_data(emergency),
             pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
-            database=open_database(settings.database_url),
+            database=gate.database,
             trail=trail,
             clock=settings.clock,
+            staff_language=settings.staff_language,
         )
+        await gate.load()
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
             reminder_loop(application, settings.reminder_interval_seconds)
+        )
+        application.bot_data[OUTBOX_KEY] = asyncio.create_task(
+            outbox_loop(
+                application.bot,
+                application.bot_data[SERVICES_KEY],
+                settings.outbox_interval_seconds,
+            )
         )
         await application.bot.set_my_commands(
             [
@@ -74,6 +94,7 @@ def _post_init_for(
                 BotCommand("help", "Help / مساعدة / یارمەتی"),
                 BotCommand("language", "Language / اللغة / زمان"),
                 BotCommand("cancel", "Cancel / إلغاء / هەڵوەشاندنەوە"),
+                BotCommand("status", "My reports / بلاغاتي / ڕاپۆرتەکانم"),
                 BotCommand("tips", "Tips / نصائح / ئامۆژگاری"),
                 BotCommand("exit", "Exit / خروج / دەرچوون"),
             ]
@@ -86,12 +107,13 @@ def _post_init_for(
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the reminder job; close the HTTP session and the database."""
-    task = application.bot_data.pop(REMINDERS_KEY, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    """Stop the reminder and outbox jobs; close the HTTP session and the database."""
+    for key in (REMINDERS_KEY, OUTBOX_KEY):
+        task = application.bot_data.pop(key, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()
@@ -104,6 +126,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     """The bot application, with every handler wired."""
     assert settings.telegram_bot_token is not None
     trail = ChatTrail()
+    gate = UpdateGate(open_database(settings.database_url))
     bot = TrackingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_url,
@@ -116,11 +139,13 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(64)
-        .post_init(_post_init_for(settings, trail))
+        .post_init(_post_init_for(settings, trail, gate))
         .post_shutdown(post_shutdown)
         .build()
     )
-    # First, in its own group: note every private message id (for /exit).
+    # First: drop an update Telegram sent twice; then note every private
+    # message id (for /exit).
+    application.add_handler(TypeHandler(Update, gate), group=-2)
     application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
@@ -128,14 +153,19 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
     application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
     application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
+    application.add_handler(CommandHandler("status", conversation.on_status, filters=private))
     application.add_handler(CommandHandler("exit", quick_exit.on_exit, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
     application.add_handler(CommandHandler("checkin", staff.on_checkin))
     application.add_handler(CommandHandler("events", staff.on_events))
+    application.add_handler(CommandHandler("queue", report_staff.on_queue))
+    application.add_handler(CommandHandler("report", report_staff.on_report))
+    application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
     application.add_handler(CallbackQueryHandler(conversation.on_callback))
     application.add_handler(MessageHandler(private & filters.LOCATION, conversation.on_location))
+    application.add_handler(MessageHandler(private & filters.PHOTO, conversation.on_photo))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )

@@ -12,6 +12,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
+from bot import report_staff
 from bot.payloads import to_rasa
 from bot.quick_exit import exit_chat
 from bot.rasa_client import RasaUnavailable
@@ -20,6 +21,8 @@ from bot.services import Services, services
 from bot.tickets import send_ticket
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
+from mps.report_rules import find_reference
+from mps.reports import link_chat
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,12 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 await send_ticket(
                     chat, svc, item.text, svc.sender_id(user.id), _user_language(svc, update)
                 )
+            elif item.kind == "report":
+                svc = services(context)
+                user = update.effective_user
+                assert user is not None
+                async with svc.database.sessions.begin() as session:
+                    await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
             elif item.kind == "language_menu":
                 svc = services(context)
                 text = svc.catalogue.get("choose_language", _user_language(svc, update))
@@ -137,6 +146,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
+    if message.reply_to_message is not None and await report_staff.on_reply(update, context):
+        return
     text = clean_text(message.text or "")
     language = svc.users.observe(user.id, text, user.language_code)
     if len(text) > MAX_INPUT_CHARS:
@@ -260,6 +271,26 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo: the report form's picture (Rasa gets only Telegram's file id)."""
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None and message.photo
+    language = _user_language(svc, update)
+    file_id = message.photo[-1].file_id
+    payload = f'/share_photo{{"photo": "{file_id}"}}'
+    await ask_rasa(update, context, to_rasa(payload, language), language)
+
+
+async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status [REF]: follow up one's reports."""
+    svc = services(context)
+    language = _user_language(svc, update)
+    reference = find_reference(" ".join(context.args or []))
+    payload = f'/report_status{{"report_ref": "{reference}"}}' if reference else "/report_status"
+    await ask_rasa(update, context, to_rasa(payload, language), language)
+
+
 async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, voice, photos, files…: say politely that only text works."""
     message = update.effective_message
@@ -277,8 +308,11 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Citizens are served in private chats only."""
+    """Citizens are served in private chats only; staff replies to prompts are read."""
     message = update.effective_message
+    if message is not None and message.reply_to_message is not None:
+        if await report_staff.on_reply(update, context):
+            return
     if message is None or not (message.text or "").startswith("/"):
         return
     svc = services(context)

@@ -23,7 +23,7 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Outgoing:
     """One message to send: text, photo or document, maybe with a keyboard."""
 
-    kind: str  # "text", "photo", "document", "location", "ticket" or "language_menu"
+    kind: str  # "text", "photo", "document", "location", "ticket", "report" or "language_menu"
     text: str = ""
     media: str = ""
     filename: str | None = None
@@ -108,6 +108,9 @@ def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
     ticket = custom.get("ticket")
     if isinstance(ticket, dict) and isinstance(ticket.get("code"), str):
         return [Outgoing("ticket", text=ticket["code"])]
+    report = custom.get("report")
+    if isinstance(report, dict) and isinstance(report.get("reference"), str):
+        return [Outgoing("report", text=report["reference"])]
     location = custom.get("location")
     if isinstance(location, dict):
         try:

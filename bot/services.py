@@ -34,6 +34,7 @@ class Services:
     database: Database
     trail: ChatTrail
     clock: Callable[[], Clock]
+    staff_language: str = "ar"
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -31,6 +32,10 @@ class Settings(StoreSettings):
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
+    # How often the outbox (staff cards, citizen updates) is looked at.
+    outbox_interval_seconds: float = Field(default=2.0, gt=0)
+    # Language of the report cards in staff chats.
+    staff_language: Literal["ar", "ckb", "en"] = "ar"
 
     @field_validator("pseudonym_secret")
     @classmethod

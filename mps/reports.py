@@ -103,6 +103,17 @@ async def file_report(
     return report
 
 
+async def link_chat(session: AsyncSession, reference: str, owner: str, chat_id: int) -> bool:
+    """Store where the owner's updates go, only if they agreed to be contacted."""
+    done = await session.execute(
+        update(Report)
+        .where(Report.reference == reference, Report.owner == owner, Report.contact_consent)
+        .values(chat_id=chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return one_row(done)
+
+
 async def report_of(session: AsyncSession, reference: str, owner: str) -> Report | None:
     """The owner's report by reference; anyone else gets None ("not found")."""
     report = await session.scalar(select(Report).where(Report.reference == reference.upper()))

@@ -89,7 +89,14 @@ async def test_contacts_name_the_nearest_unit_lines_and_tips(store: None) -> Non
     assert unit["women"] == "Women officers are on duty."
     assert "📞 119" in lines["lines"] and "📞 911" in lines["lines"]
     assert tips["response"] == "utter_discreet_tips"
-    assert tips["buttons"] == [{"title": "Exit", "payload": "/exit"}]
+    # The safe call-back is offered for that unit's station, and Exit is always there.
+    assert tips["buttons"] == [
+        {
+            "title": "A call at a time that suits you",
+            "payload": '/request_callback{"station": "EBL-CTR"}',
+        },
+        {"title": "Exit", "payload": "/exit"},
+    ]
     unit, lines, _ = await contacts({"in_danger": False, "governorate": "basra"})
     assert "119" not in lines["lines"]  # a Kurdistan line is not offered in Basra
 

@@ -1,0 +1,121 @@
+"""A report as staff see it: the card's text and buttons, in the staff language."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from mps.catalogue import Catalogue
+from mps.formatting import day_text, digits, time_text
+from mps.models import Report, ReportEvent, Station
+from mps.report_rules import TRANSITIONS
+from mps.stations import TRIAGE
+
+# Callback data of the card's buttons: "r:<verb>:<reference>[:<station>]" (≤ 64 bytes).
+PREFIX = "r:"
+
+
+def station_name(station: Station | None, language: str) -> str:
+    """A station's name in `language`."""
+    if station is None:
+        return "?"
+    return station.name.get(language, station.name.get("en", station.code))
+
+
+def card_text(
+    report: Report,
+    station: Station | None,
+    texts: Catalogue,
+    language: str,
+    zone: ZoneInfo,
+    last: ReportEvent | None = None,
+) -> str:
+    """The card: category, status, place, time, description, reference; nothing else.
+
+    A call-back card shows only the number and the window: no word of the chat.
+    """
+    filed_at = report.created_at.astimezone(zone)
+    filed = " ".join(
+        (day_text(filed_at.date(), language, short=True), time_text(filed_at.time(), language))
+    )
+    common = {
+        "status": texts.get(f"status_{report.status}", language),
+        "station": station_name(station, language),
+        "unit": texts.get(f"unit_{report.unit}", language),
+        "filed": filed,
+    }
+    title = texts.get("card_title", language, reference=report.reference,
+                      category=texts.get(f"cat_{report.category}", language))  # fmt: skip
+    if report.category == "callback":
+        window = digits(report.contact_window or "", language)
+        body = texts.get("card_callback_body", language, phone=report.contact_phone or "",
+                         window=window, **common)  # fmt: skip
+    else:
+        place = report.place or ""
+        if report.latitude is not None and report.longitude is not None:
+            place = f"{place} 📍 {report.latitude:.5f},{report.longitude:.5f}".strip()
+        body = texts.get(
+            "card_body",
+            language,
+            place=place or "—",
+            when=day_text(report.occurred_on, language) if report.occurred_on else "—",
+            consent=texts.get("word_yes" if report.contact_consent else "word_no", language),
+            description=report.description,
+            **common,
+        )
+    parts = [title, body]
+    if report.station_code == TRIAGE:
+        parts.insert(1, texts.get("card_triage_note", language))
+    if last is not None and last.actor.startswith("staff:"):
+        what = (
+            texts.get(f"status_{last.to_value}", language)
+            if last.kind == "status"
+            else texts.get("btn_route", language)
+        )
+        at = last.at.astimezone(zone)
+        parts.append(texts.get("card_last_change", language, what=what, who=last.actor[6:],
+                               at=time_text(at.time(), language)))  # fmt: skip
+    return "\n\n".join(parts)
+
+
+def card_keyboard(report: Report, texts: Catalogue, language: str) -> InlineKeyboardMarkup | None:
+    """The buttons still meaningful for the report's status; none once closed."""
+    if report.status == "closed":
+        return None
+    ref = report.reference
+    allowed = TRANSITIONS[report.status]
+    rows: list[list[InlineKeyboardButton]] = []
+    first = []
+    if "acknowledged" in allowed:
+        first.append(InlineKeyboardButton(texts.get("btn_ack", language),
+                                          callback_data=f"{PREFIX}ack:{ref}"))  # fmt: skip
+    if "in_progress" in allowed:
+        first.append(InlineKeyboardButton(texts.get("btn_progress", language),
+                                          callback_data=f"{PREFIX}prog:{ref}"))  # fmt: skip
+    rows.append(first)
+    second = [InlineKeyboardButton(texts.get("btn_route", language),
+                                   callback_data=f"{PREFIX}route:{ref}")]  # fmt: skip
+    if report.contact_consent:
+        second.append(InlineKeyboardButton(texts.get("btn_ask", language),
+                                           callback_data=f"{PREFIX}ask:{ref}"))  # fmt: skip
+    rows.append(second)
+    rows.append([InlineKeyboardButton(texts.get("btn_close", language),
+                                      callback_data=f"{PREFIX}close:{ref}")])  # fmt: skip
+    return InlineKeyboardMarkup([r for r in rows if r])
+
+
+def route_keyboard(report: Report, stations: list[Station], language: str) -> InlineKeyboardMarkup:
+    """One button per other station, nearest first, for re-routing."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    station_name(s, language),
+                    callback_data=f"{PREFIX}to:{report.reference}:{s.code}",
+                )
+            ]  # fmt: skip
+            for s in stations
+            if s.code != report.station_code
+        ]
+    )
