@@ -4,6 +4,10 @@ The last processed `update_id` is kept in memory and in the database (table
 bot_state), so a restart does not process again what was done before it.
 The check and the new value happen without a pause in between, so updates
 handled concurrently cannot slip past it.
+
+Telegram picks a new, random starting id after a week without updates, so an
+id far below the last one is a new sequence, not a copy: only ids within
+`WINDOW` below the last one count as seen.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from mps.models import BotState
 
 logger = logging.getLogger(__name__)
 KEY = "last_update_id"
+WINDOW = 10_000
 
 
 class UpdateGate:
@@ -39,14 +44,19 @@ class UpdateGate:
 
     async def __call__(self, update_: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handler of the first group: stop a copy, else record its id."""
-        if update_.update_id <= self.last:
-            logger.info("update %s seen before: skipped", update_.update_id)
+        update_id = update_.update_id
+        if self.last - WINDOW < update_id <= self.last:
+            logger.info("update %s seen before: skipped", update_id)
             raise ApplicationHandlerStop
-        self.last = update_.update_id
+        restart = update_id <= self.last  # a new sequence
+        self.last = update_id
         async with self.database.sessions.begin() as session:
-            # Only ever raised: concurrent writes may land out of order.
+            stored = cast(BotState.value, BigInteger)
+            # Raised only (concurrent writes may land out of order), unless a new sequence.
             await session.execute(
                 update(BotState)
-                .where(BotState.key == KEY, cast(BotState.value, BigInteger) < update_.update_id)
-                .values(value=str(update_.update_id))
+                .where(BotState.key == KEY, (stored < update_id) | (stored - WINDOW >= update_id))
+                .values(value=str(update_id))
             )
+            if restart:
+                logger.info("update ids restarted at %s", update_id)

@@ -50,6 +50,7 @@ class ChatMessage:
     filename: str | None = None
     deleted: bool = False
     edited: int = 0
+    reply_to: int | None = None
     created: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
@@ -58,7 +59,7 @@ class ChatMessage:
             "message_id": self.message_id, "chat_id": self.chat_id, "sender": self.sender,
             "kind": self.kind, "text": self.text, "reply_markup": self.reply_markup,
             "media": self.media, "filename": self.filename, "deleted": self.deleted,
-            "edited": self.edited, "created": self.created,
+            "edited": self.edited, "created": self.created, "reply_to": self.reply_to,
         }  # fmt: skip
 
 
@@ -70,6 +71,7 @@ class Fault:
     status: int
     count: int
     retry_after: int | None = None
+    chat_id: int | None = None  # only calls for this chat
 
 
 class Emulator:
@@ -90,6 +92,8 @@ class Emulator:
         self.users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.changed = asyncio.Condition()
+        self.history: dict[int, dict[str, Any]] = {}
+        self.replays: list[dict[str, Any]] = []
 
     # -- helpers -----------------------------------------------------------
     def _user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
@@ -133,7 +137,8 @@ class Emulator:
                 "file_unique_id": "d",
                 "file_name": message.filename or "file",
             }
-        if message.reply_markup:
+        # Telegram returns only inline keyboards with a message (not ForceReply).
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
             body["reply_markup"] = message.reply_markup
         return body
 
@@ -146,6 +151,7 @@ class Emulator:
         update_id = next(self.update_ids)
         update["update_id"] = update_id
         self.updates.append(update)
+        self.history[update_id] = update
         async with self.changed:
             self.changed.notify_all()
         return update_id
@@ -165,6 +171,9 @@ class Emulator:
         self.calls.append((method, time.monotonic()))
         params = await _params(request)
         for fault in self.faults:
+            chat = params.get("chat_id")
+            if fault.chat_id is not None and str(chat) != str(fault.chat_id):
+                continue
             if fault.method.lower() == method.lower() and fault.count > 0:
                 fault.count -= 1
                 extra = (
@@ -201,6 +210,9 @@ class Emulator:
             self.confirmed = max(self.confirmed, offset - 1)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:
+            if self.replays:  # a copy of an update sent before, as Telegram sometimes does
+                replayed, self.replays = self.replays, []
+                return replayed
             pending = [u for u in self.updates if u["update_id"] >= offset]
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0:
@@ -212,9 +224,13 @@ class Emulator:
                     pass
 
     async def _bot_message(self, params: dict[str, Any], kind: str, **extra: Any) -> Any:
+        reply = params.get("reply_parameters") or {}
+        reply_to = reply.get("message_id") if isinstance(reply, dict) else None
+        reply_to = reply_to or params.get("reply_to_message_id")
         message = ChatMessage(
             next(self.message_ids), int(params["chat_id"]), "bot", kind,
-            reply_markup=params.get("reply_markup"), **extra,
+            reply_markup=params.get("reply_markup"), reply_to=int(reply_to) if reply_to else None,
+            **extra,
         )  # fmt: skip
         if kind == "text" and not 1 <= len(message.text) <= 4096:
             raise LookupError("message text is empty or too long")
@@ -302,10 +318,18 @@ class Emulator:
         user_id = int(request.match_info["user_id"])
         body = await request.json()
         chat_id = int(body.get("chat_id", user_id))
-        message = ChatMessage(next(self.message_ids), chat_id, "user", "text", text=body["text"])
+        reply_to = body.get("reply_to")
+        message = ChatMessage(
+            next(self.message_ids), chat_id, "user", "text", text=body["text"], reply_to=reply_to
+        )
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id, body.get("language_code"))
+        if reply_to is not None:
+            original = self.find(chat_id, int(reply_to))
+            if original is None:
+                return _error(404, "no such message to reply to")
+            payload["reply_to_message"] = self._message_json(original)
         if body["text"].startswith("/"):
             command = body["text"].split()[0]
             payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -325,7 +349,8 @@ class Emulator:
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id)
-        file = {"file_id": f"{kind}1", "file_unique_id": f"{kind}u1"}
+        file_id = str(body.get("file_id") or f"{kind}1")
+        file = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
         media: dict[str, dict[str, Any]] = {
             "sticker": {"sticker": {**file, "width": 512, "height": 512, "is_animated": False,
                                     "is_video": False, "type": "regular"}},
@@ -397,8 +422,17 @@ class Emulator:
         body = await request.json()
         self.faults.append(
             Fault(body["method"], int(body["status"]), int(body.get("count", 1)),
-                  body.get("retry_after"))
+                  body.get("retry_after"), body.get("chat_id"))
         )  # fmt: skip
+        return web.json_response({"ok": True})
+
+    async def c_repeat(self, request: web.Request) -> web.Response:
+        """Deliver an update once more, with its old update_id."""
+        update = self.history.get(int(request.match_info["update_id"]))
+        if update is None:
+            return _error(404, "no such update")
+        self.replays.append(update)
+        await self._store_touch()
         return web.json_response({"ok": True})
 
     async def c_file(self, request: web.Request) -> web.Response:
@@ -485,6 +519,7 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_get("/_emu/callbacks/{query_id}", emulator.c_callback_answer)
     app.router.add_post("/_emu/faults", emulator.c_fault)
     app.router.add_get("/_emu/stats", emulator.c_stats)
+    app.router.add_post("/_emu/updates/{update_id}/repeat", emulator.c_repeat)
     app.router.add_get("/_emu/files/{message_id}", emulator.c_file)
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,11 +72,18 @@ class Telegram:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
 
     def say(
-        self, user: int, text: str, language_code: str | None = None, chat: int | None = None
+        self,
+        user: int,
+        text: str,
+        language_code: str | None = None,
+        chat: int | None = None,
+        reply_to: int | None = None,
     ) -> int:
         body: dict[str, Any] = {"text": text}
         if chat is not None:
             body["chat_id"] = chat
+        if reply_to is not None:
+            body["reply_to"] = reply_to
         if language_code:
             body["language_code"] = language_code
         response = self.client.post(f"{self.base}/_emu/users/{user}/text", json=body)
@@ -87,6 +95,21 @@ class Telegram:
         response = self.client.post(f"{self.base}/_emu/users/{user}/media", json=body)
         response.raise_for_status()
         return int(response.json()["message_id"])
+
+    def say_update(self, user: int, text: str) -> int:
+        """Send text; the update id (to deliver it again with `repeat`)."""
+        response = self.client.post(f"{self.base}/_emu/users/{user}/text", json={"text": text})
+        response.raise_for_status()
+        return int(response.json()["update_id"])
+
+    def repeat(self, update_id: int) -> None:
+        """Make the emulator deliver an update a second time."""
+        self.client.post(f"{self.base}/_emu/updates/{update_id}/repeat").raise_for_status()
+
+    def fault(self, method: str, status: int, chat: int, retry_after: int | None = None) -> None:
+        """Make the next call of `method` for `chat` fail with `status`."""
+        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after}
+        self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
 
     def file(self, message_id: int) -> bytes:
         """The bytes of a file the bot sent."""
@@ -145,12 +168,20 @@ class Stack:
         """Run `python -m bot.admin …` against the stack's database; its output."""
         return admin(self.database_url, *args)
 
-    def restart_bot(self) -> None:
-        """Stop the bot process and start it again with the same settings."""
+    def restart_bot(self, kill: bool = False, **env: str) -> None:
+        """Stop the bot process (SIGKILL with `kill`: no shutdown at all) and start it
+        again, with `env` changed."""
         bot = next(s for s in self.services if s.name == "bot")
-        stop(bot)
+        started = bot_log(self).count("bot ready")
+        if kill:
+            assert bot.process is not None
+            os.killpg(bot.process.pid, signal.SIGKILL)
+            bot.process.wait(timeout=30)
+        else:
+            stop(bot)
+        bot.env.update(env)
         start(bot, self.log_dir)
-        wait_for_log(bot, "bot ready", occurrences=2)
+        wait_for_log(bot, "bot ready", occurrences=started + 1)
 
 
 def admin(database_url: str, *args: str) -> str:
@@ -185,7 +216,11 @@ def running_stack(
     database_url = database_url or f"sqlite+aiosqlite:///{log_dir}/mps.db"
     admin(database_url, "db", "upgrade")
     admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
-    store_env = {"DATABASE_URL": database_url, "TIMEZONE": "Asia/Baghdad"}
+    store_env = {
+        "DATABASE_URL": database_url,
+        "TIMEZONE": "Asia/Baghdad",
+        "REFERENCE_SECRET": "e2e-test-reference-secret-0123456789",
+    }
     emulator = emulator_service(emu_port)
     services = [emulator]
     if with_rasa:
@@ -205,6 +240,8 @@ def running_stack(
             "WEBHOOK_URL": "",
             "LOG_LEVEL": "INFO",
             "REMINDER_INTERVAL_SECONDS": "0.5",
+            "OUTBOX_INTERVAL_SECONDS": "0.3",
+            "STAFF_LANGUAGE": "en",
             **store_env,
         }
     )

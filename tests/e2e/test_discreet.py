@@ -69,7 +69,10 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert "Erbil" in unit and "Women officers are on duty." in unit
     assert "📞 119" in lines and "📞 911" in lines and "to be verified" in lines
     assert tips.startswith("A few tips:")
-    assert [b["text"] for b in buttons(contacts)] == [LABELS["exit"]["en"]]
+    # A neutral offer of a call-back, and Exit.
+    assert [b["text"] for b in buttons(contacts)] == [
+        "A call at a time that suits you", LABELS["exit"]["en"],
+    ]  # fmt: skip
 
 
 def test_discreet_flow_then_exit_deletes_every_message(stack: Stack) -> None:
