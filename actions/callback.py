@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -199,5 +199,5 @@ class ActionStopCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Reset the slots."""
-        return RESET
+        """Leave the form and reset its slots."""
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]

@@ -17,15 +17,26 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import by_place, entity_values, free_text, parse_location
+from actions.stations import by_place, entity_values, free_text, parse_location, typed_text
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from mps.emergency import KeywordNet, load_emergency
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
 from mps.report_rules import CATEGORIES, UnitRules
 from mps.stations import TRIAGE
+from mps.text import normalize, phrase_pattern
 
-RULES = UnitRules.load(Path(__file__).resolve().parents[1] / "data" / "report_routing.yml")
+DATA = Path(__file__).resolve().parents[1] / "data"
+RULES = UnitRules.load(DATA / "report_routing.yml")
+DANGER_PHRASES = KeywordNet.from_data(load_emergency(DATA / "emergency.yml"))
+# Words that put a described event in the present ("right now"): with them an
+# emergency reading of a description is believed, without them it is the past.
+NOW_WORDS = phrase_pattern([normalize(w) for w in (
+    "now", "right now", "happening", "at the moment", "hurry", "help me",
+    "الان", "الآن", "هسه", "هسا", "هلأ", "حاليا", "ساعدوني", "النجدة",
+    "ئێستا", "ئێستاکە", "فریام کەون", "یارمەتی",
+)])  # fmt: skip
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 # Intents whose messages answer the form (the text may carry corrections).
 ANSWERS = {"report_incident", "inform", "affirm", "deny", "share_location", "share_photo",
@@ -49,7 +60,7 @@ class ValidateReportForm(Action):
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not an answer."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in NEVER:
+        if intent in NEVER and not _past_description(tracker, intent):
             return []
         turn = _Turn(dispatcher, tracker, await get_store(), intent)
         if turn.requested == "report_description":
@@ -63,12 +74,22 @@ class ValidateReportForm(Action):
             turn.photo()
             turn.consent()
             turn.confirmation()
-        elif turn.requested == "report_place" and intent == "find_station":
-            turn.place()  # "near the Karrada station" answers "where?"
+        elif turn.requested == "report_place" and intent in ("find_station", "out_of_scope"):
+            turn.place()  # "near the Karrada station", "wadi X" answer "where?"
         if not turn.changes and turn.complaint and turn.requested is not None:
             dispatcher.utter_message(text=label(turn.complaint, turn.language))
             turn.changes[turn.requested] = None  # ask the same again
         return [SlotSet(k, v) for k, v in turn.changes.items()]
+
+
+def _past_description(tracker: Tracker, intent: str | None) -> bool:
+    """A description of something that happened, read by the classifier as an
+    emergency ("the lock was cut"): no danger phrase and nothing saying "now"."""
+    if intent != "emergency" or tracker.get_slot("requested_slot") != "report_description":
+        return False
+    text = free_text(tracker)
+    now = NOW_WORDS is not None and NOW_WORDS.search(normalize(text)) is not None
+    return bool(text) and not now and not DANGER_PHRASES.matches(text)
 
 
 class _Turn:
@@ -111,7 +132,7 @@ class _Turn:
         )
 
     def description(self) -> None:
-        text = self.text.strip()
+        text = typed_text(self.tracker).strip()
         if len(text) < DESCRIPTION_MIN:
             self.complaint = "report_description_short"
         elif len(text) > DESCRIPTION_MAX:
@@ -146,18 +167,21 @@ class _Turn:
         elif code is None and self.requested == "report_place" and self.intent == "deny":
             code = TRIAGE
         elif code is None and (self.requested == "report_place" or self._names_place()):
+            # The answer to "where?" is the whole message; elsewhere, the place named.
+            asked = self.requested == "report_place"
+            said = typed_text(self.tracker) if asked else self.entities.get("place", "")
             matches = by_place(self.store, self.tracker) if self.text else []
             if len(matches) == 1:
                 code = matches[0].code
             elif matches:
                 self.set("report_place_choices", [m.code for m in matches][:8])
-                self.set("report_place_text", self.text[:200])
+                self.set("report_place_text", said[:200])
                 return
-            elif self.requested == "report_place" and self.text:
+            elif asked and self.text:
                 self.dispatcher.utter_message(text=label("report_place_triage", self.language))
                 code = TRIAGE
-            if code is not None and self.text:
-                self.set("report_place_text", self.text[:200])
+            if code is not None and said:
+                self.set("report_place_text", said[:200])
         if code is None or (code != TRIAGE and code not in self.store.stations):
             return
         self.set("report_place", code)

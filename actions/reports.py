@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -105,8 +105,8 @@ class ActionStopReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Reset the slots; nothing is filed."""
-        return RESET
+        """Leave the form and reset its slots; nothing is filed."""
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]
 
 
 class ActionReportFormHelp(Action):

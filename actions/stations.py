@@ -29,6 +29,16 @@ def free_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def typed_text(tracker: Tracker) -> str:
+    """What the user typed, as typed (the NLU pipeline lower-cases and folds the
+    text it parses); empty for button payloads."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            text = str(event.get("text") or "")
+            return "" if text.startswith("/") else text
+    return free_text(tracker)
+
+
 def parse_location(value: str) -> tuple[float, float] | None:
     """`"lat,lon"` as (lon, lat), or None if it is not a position on Earth."""
     try:

@@ -121,15 +121,19 @@ def file_report(
     description: str,
     place: str | None = None,
     consent: bool = True,
+    when: str = "yesterday",
 ) -> str:
-    """Go through the form (first message, description, [place,] photo no, consent,
-    send); the reference the bot gives."""
+    """Go through the form (first message, description, [place, day,] no photo,
+    consent, send); the reference the bot gives. `place` and `when` answer their
+    questions if the first message did not."""
     reply = turn(stack, user, first)
     assert reply["text"] == label("report_ask_description")
     reply = turn(stack, user, description)
     if place is not None:
         assert reply["text"] == label("report_ask_place")
         reply = turn(stack, user, place)
+    if reply["text"].endswith(label("report_ask_when")):
+        reply = turn(stack, user, when)
     assert reply["text"] == label("report_ask_photo")
     reply = press_and_reply(stack, user, reply, label("report_no_photo"))
     assert reply["text"] == label("report_ask_consent")
@@ -304,6 +308,8 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
         "A car without plates parks by the school every night.", place="zzqx wadi far away",
     )  # fmt: skip
     triage = wait_for(stack, TRIAGE_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
+    tell = [m for m in bot_messages(stack, lost) if label("report_place_triage") in m["text"]]
+    assert tell, "the citizen is told the report goes to the central team"
     assert "Central triage" in triage["text"] and "zzqx wadi far away" in triage["text"]
 
 
@@ -343,7 +349,7 @@ def test_bot_killed_after_filing_delivers_once_after_restart(stack: Stack, staff
     stack.restart_bot(OUTBOX_INTERVAL_SECONDS="3600")
     citizen = next(_users)
     reference = file_report(
-        stack, citizen, "report a traffic problem in Karrada today",
+        stack, citizen, "i want to report cars blocking the street in Karrada today",
         "Cars park on the pavement and block the school gate.",
     )  # fmt: skip
     time.sleep(2)
