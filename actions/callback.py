@@ -8,7 +8,6 @@ button). Nothing she wrote is stored: only the number and the window.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,16 +16,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.discreet import exit_button
+from actions.report_form import RULES
 from actions.stations import entity_values, free_text
 from actions.store import get_store
 from actions.texts import label, language_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
-from mps.report_rules import UnitRules
 from mps.reports import Draft, file_report
 
 logger = logging.getLogger(__name__)
-RULES = UnitRules.load(Path(__file__).resolve().parents[1] / "data" / "report_routing.yml")
 RESET = [SlotSet(name, None) for name in
          ("callback_consent", "callback_phone", "callback_window", "station")]  # fmt: skip
 

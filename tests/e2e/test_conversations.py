@@ -17,6 +17,7 @@ from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
+REPORT_LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
 MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
 _users = itertools.count(1000)
 
@@ -156,10 +157,13 @@ def test_emergency_in_the_middle_gets_the_numbers_first(
 
 def test_unsupported_media_gets_a_polite_answer(stack: Stack) -> None:
     user = new_user()
-    for kind in ("sticker", "voice", "photo", "document"):
+    for kind in ("sticker", "voice", "document"):
         message_id = stack.telegram.send_media(user, kind)
         [reply] = stack.telegram.replies(user, message_id)
         assert reply["text"] == MESSAGES["unsupported_media"]["en"]
+    # A photo outside a report: how to send one with a report.
+    [reply] = stack.telegram.replies(user, stack.telegram.send_media(user, "photo"))
+    assert reply["text"] == REPORT_LABELS["report_photo_outside"]["en"]
 
 
 def test_over_long_and_odd_unicode_messages(stack: Stack) -> None:
