@@ -118,10 +118,17 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = query.message
     reply_to = ReplyParameters(message.message_id) if message is not None else None
     if verb == "route":
+        # Nearest first: to the reported point, else to the current station.
         here = next((s for s in stations if s.code == report.station_code), None)
-        if here is not None:
-            stations.sort(key=lambda s: distance_km((s.longitude, s.latitude),
-                                                    (here.longitude, here.latitude)))  # fmt: skip
+        anchor = (
+            (report.longitude, report.latitude)
+            if report.longitude is not None and report.latitude is not None
+            else (here.longitude, here.latitude)
+            if here is not None
+            else None
+        )
+        if anchor is not None:
+            stations.sort(key=lambda s: distance_km((s.longitude, s.latitude), anchor))
         keyboard = route_keyboard(report, stations[: ROUTE_CHOICES + 1], language)
         await chat.send_message(get("route_choose", language, reference=reference),
                                 reply_markup=keyboard, reply_parameters=reply_to)  # fmt: skip

@@ -71,6 +71,10 @@ def run(stack: Stack) -> dict[str, object]:
     for i in range(10):  # warm-up
         _latency(telegram, 1, questions[i % len(questions)])
     sequential = [_latency(telegram, 2, questions[i % len(questions)]) for i in range(SEQUENTIAL)]
+    # The same questions, each from a new user: conversations as short as real ones.
+    fresh = [
+        _latency(telegram, 10_000 + i, questions[i % len(questions)]) for i in range(SEQUENTIAL)
+    ]
 
     def user_session(user: int) -> list[float]:
         client = Telegram(telegram.base)
@@ -96,6 +100,10 @@ def run(stack: Stack) -> dict[str, object]:
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "sequential_ms": _summary(sequential),
+        # Does a reply slow down as one conversation grows?
+        "sequential_first_50_p50_ms": _percentile(sequential[:50], 0.50),
+        "sequential_last_50_p50_ms": _percentile(sequential[-50:], 0.50),
+        "fresh_users_ms": _summary(fresh),
         "concurrent_ms": _summary(concurrent),
         "concurrent_users": USERS,
         "replies_per_s": len(concurrent) / elapsed,
@@ -117,6 +125,7 @@ def main() -> None:
     assert isinstance(rss, dict)
     print(
         f"bench: seq_p50_ms={seq['p50']:.1f} seq_p95_ms={seq['p95']:.1f} "
+        f"fresh_p95_ms={figures['fresh_users_ms']['p95']:.1f} "  # type: ignore[index]
         f"conc_p95_ms={conc['p95']:.1f} msgs_per_s={figures['replies_per_s']:.1f} "
         f"rss_mb={sum(rss.values()):.0f}"
     )

@@ -417,3 +417,26 @@ def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> Non
         stack, "SELECT description, chat_id FROM reports WHERE reference = ?", reference
     )
     assert description == "" and owner_chat is None  # nothing of her words, no chat id
+
+
+def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
+    stack: Stack, staff: None
+) -> None:
+    citizen = next(_users)
+    ar = {key: value["ar"] for key, value in LABELS.items()}
+    reply = turn(stack, citizen, "انسرقت دراجتي في الكرادة البارحة")
+    assert reply["text"] == ar["report_ask_description"]
+    reply = turn(stack, citizen, "كانت دراجة زرقاء مقفلة امام المخبز وقطعوا القفل")
+    assert reply["text"] == ar["report_ask_photo"]
+    reply = press_and_reply(stack, citizen, reply, ar["report_no_photo"])
+    assert reply["text"] == ar["report_ask_consent"]
+    summary = press_and_reply(stack, citizen, reply, ar["report_consent_yes"])
+    yesterday = dt.datetime.now(BAGHDAD).date() - dt.timedelta(days=1)
+    assert ar["cat_theft"] in summary["text"] and day_text(yesterday, "ar") in summary["text"]
+    date_line = next(line for line in summary["text"].splitlines() if line.startswith("التاريخ"))
+    assert not re.search(r"[0-9]", date_line) and re.search(r"[٠-٩]", date_line)
+    filed = press_and_reply(stack, citizen, summary, ar["report_send"])
+    assert filed["text"].startswith("تم إرسال بلاغك إلى")
+    reference = REFERENCE.search(filed["text"])[0]  # type: ignore[index]
+    card = wait_for(stack, KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
+    assert "دراجة زرقاء" in card["text"]  # her words, as she wrote them
