@@ -23,7 +23,7 @@ from actions.texts import label, language_of
 from mps.emergency import KeywordNet, load_emergency
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
-from mps.report_rules import CATEGORIES, UnitRules
+from mps.report_rules import CATEGORIES, UnitRules, find_reference
 from mps.stations import TRIAGE
 from mps.text import normalize, phrase_pattern
 
@@ -103,13 +103,26 @@ class _Turn:
         self.store = store
         self.intent = intent
         self.requested = tracker.get_slot("requested_slot")
-        self.answering = intent in ANSWERS or self.requested is None
         self.language = language_of(tracker)
         self.entities = entity_values(tracker)
         self.text = free_text(tracker)
+        self.answering = intent in ANSWERS or self.requested is None or self._answer_anyway()
         self.changes: dict[str, Any] = {}
         self.complaint: str | None = None
         self.corrected = False
+
+    def _answer_anyway(self) -> bool:
+        """A message the classifier put elsewhere that still answers the form: "is my
+        report sent?" without a reference, or a day given at the day or summary step
+        ("no, it happened today" read as report_status)."""
+        if self.intent == "report_status" and find_reference(self.text) is None:
+            return True
+        return (
+            self.requested in ("report_when", "report_confirmed")
+            and self.intent not in ("faq", "choose_topic")
+            and bool(self.text)
+            and parse_incident_date(self.text, self.store.clock().today) is not None
+        )
 
     def set(self, name: str, value: Any) -> None:
         if value != self.tracker.get_slot(name) and name != "report_confirmed":

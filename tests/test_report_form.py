@@ -1,0 +1,112 @@
+"""The report form's slot filling, with a real database and the demo stations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.store
+from actions.report_form import ValidateReportForm
+from actions.store import Store
+from mps.database import Database
+from mps.settings import StoreSettings
+from mps.stations import TRIAGE, all_stations, load_index
+from tests.conftest import BAGHDAD
+
+
+def today() -> dt.date:
+    return dt.datetime.now(BAGHDAD).date()
+
+
+@pytest.fixture
+async def store(stocked: Database) -> AsyncIterator[None]:
+    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
+    async with stocked.sessions() as session:
+        stations = {s.code: s for s in await all_stations(session)}
+        index = await load_index(session)
+    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
+    yield
+    actions.store._store = None
+
+
+def tracker(text: str, intent: str, requested: str | None = None, **entities: str) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+    }
+    slots = {"language": "en", "requested_slot": requested}
+    return Tracker("pseudonym-1", slots, message, [], False, None, {"name": "report_form"},
+                   "action_listen")  # fmt: skip
+
+
+async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateReportForm().run(dispatcher, t, {})
+    return {e["name"]: e["value"] for e in events}, [
+        m.get("text") or "" for m in dispatcher.messages
+    ]
+
+
+async def test_the_first_message_fills_category_place_and_day(store: None) -> None:
+    slots, said = await validate(tracker(
+        "someone stole my bike in Karrada yesterday", "report_incident", place="Karrada",
+    ))  # fmt: skip
+    assert slots == {
+        "report_category": "theft",
+        "report_place": "BGD-KRD",
+        "report_place_text": "Karrada",
+        "report_place_choices": None,
+        "report_when": (today() - dt.timedelta(days=1)).isoformat(),
+    }
+    assert said == []
+
+
+async def test_description_is_any_text_of_the_right_length(store: None) -> None:
+    slots, _ = await validate(tracker("the lock was cut and the bike taken", "emergency",
+                                      "report_description"))  # fmt: skip
+    assert slots == {"report_description": "the lock was cut and the bike taken"}
+    # Danger now: not a description, the rules give the emergency numbers.
+    slots, _ = await validate(tracker("he is stabbing him right now", "emergency",
+                                      "report_description"))  # fmt: skip
+    assert slots == {}
+    slots, said = await validate(tracker("bike", "inform", "report_description"))
+    assert slots == {"report_description": None} and "at least 10 characters" in said[0]
+
+
+async def test_a_place_nobody_covers_goes_to_triage(store: None) -> None:
+    slots, said = await validate(tracker("zzqx wadi far away", "out_of_scope", "report_place"))
+    assert slots["report_place"] == TRIAGE and slots["report_place_text"] == "zzqx wadi far away"
+    assert "central team" in said[0]
+    slots, _ = await validate(tracker("33.302,44.428", "share_location", "report_place",
+                                      location="33.302,44.428"))  # fmt: skip
+    assert slots["report_place"] == "BGD-KRD"
+
+
+async def test_no_means_no_photo_no_consent_or_stop(store: None) -> None:
+    assert (await validate(tracker("no", "deny", "report_photo")))[0] == {"report_photo": "none"}
+    assert (await validate(tracker("no", "deny", "report_consent")))[0] == {
+        "report_consent": False
+    }
+    assert (await validate(tracker("no", "deny", "report_category")))[0] == {
+        "report_confirmed": False,
+        "requested_slot": None,
+    }
+
+
+async def test_a_correction_at_the_summary_whatever_the_intent(store: None) -> None:
+    # "no, it happened today" was once read as report_status: still a correction.
+    slots, _ = await validate(tracker("no, it happened today", "report_status",
+                                      "report_confirmed"))  # fmt: skip
+    assert slots == {"report_when": today().isoformat(), "report_confirmed": None}
+    future = (today() + dt.timedelta(days=3)).strftime("%Y-%m-%d")
+    slots, said = await validate(tracker(f"it was on {future}", "inform", "report_when"))
+    assert slots == {"report_when": None} and "future" in said[0]
+    slots, _ = await validate(tracker("yes", "affirm", "report_confirmed"))
+    assert slots == {"report_confirmed": True}
