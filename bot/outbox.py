@@ -177,7 +177,9 @@ async def _send_answer(bot: Bot, svc: Services, message: OutboxMessage, report: 
     """The citizen's answer, as a reply to the card in each of the station's chats."""
     async with svc.database.sessions() as session:
         chats = await card_chats(session, report)
-        cards = {c.chat_id: c.message_id for c in await cards_of(session, report.id)}
+        cards: dict[int, int] = {}
+        for card in await cards_of(session, report.id):
+            cards.setdefault(card.chat_id, card.message_id)  # the first card is the thread
     if not chats:
         raise NoStaffChat(report.station_code)
     text = svc.catalogue.get("staff_answer", svc.staff_language, reference=report.reference,

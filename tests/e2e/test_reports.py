@@ -208,6 +208,15 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     assert "Status: acknowledged by the station" in redrawn["text"]
     assert STAFF["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
 
+    # The queue lists it with its status; /report shows its card again.
+    asked = stack.telegram.say(KRD_STAFF, "/queue", chat=KRD_GROUP)
+    queue = wait_for(stack, KRD_GROUP, lambda m: m["message_id"] > asked)
+    assert queue["text"].startswith("Open reports for Karrada")
+    assert f"{reference} · Theft (after the fact) · acknowledged by the station" in queue["text"]
+    asked = stack.telegram.say(KRD_STAFF, f"/report {reference.lower()}", chat=KRD_GROUP)
+    shown = wait_for(stack, KRD_GROUP, lambda m: m["message_id"] > asked)
+    assert shown["text"].startswith(f"Report {reference}") and "blue bike" in shown["text"]
+
     # Staff ask a question; the citizen answers by replying; it comes back under the card.
     stack.telegram.callback_answer(
         press(stack, KRD_STAFF, redrawn, "Ask the citizen", chat=KRD_GROUP)
