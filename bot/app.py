@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import conversation, quick_exit, report_staff, staff
+from bot import citizen_reports, conversation, quick_exit, report_staff, staff
 from bot.buttons import ButtonStore
 from bot.dedup import UpdateGate
 from bot.errors import on_error
@@ -153,7 +153,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("language", conversation.on_language, filters=private))
     application.add_handler(CommandHandler("cancel", conversation.on_cancel, filters=private))
     application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
-    application.add_handler(CommandHandler("status", conversation.on_status, filters=private))
+    application.add_handler(CommandHandler("status", citizen_reports.on_status, filters=private))
     application.add_handler(CommandHandler("exit", quick_exit.on_exit, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
@@ -165,7 +165,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
     application.add_handler(CallbackQueryHandler(conversation.on_callback))
     application.add_handler(MessageHandler(private & filters.LOCATION, conversation.on_location))
-    application.add_handler(MessageHandler(private & filters.PHOTO, conversation.on_photo))
+    application.add_handler(MessageHandler(private & filters.PHOTO, citizen_reports.on_photo))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )

@@ -21,7 +21,6 @@ from bot.services import Services, services
 from bot.tickets import send_ticket
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
-from mps.report_rules import find_reference
 from mps.reports import link_chat
 
 logger = logging.getLogger(__name__)
@@ -268,26 +267,6 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     language = _user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
     payload = f'/share_location{{"location": "{position}"}}'
-    await ask_rasa(update, context, to_rasa(payload, language), language)
-
-
-async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo: the report form's picture (Rasa gets only Telegram's file id)."""
-    svc = services(context)
-    message = update.effective_message
-    assert message is not None and message.photo
-    language = _user_language(svc, update)
-    file_id = message.photo[-1].file_id
-    payload = f'/share_photo{{"photo": "{file_id}"}}'
-    await ask_rasa(update, context, to_rasa(payload, language), language)
-
-
-async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/status [REF]: follow up one's reports."""
-    svc = services(context)
-    language = _user_language(svc, update)
-    reference = find_reference(" ".join(context.args or []))
-    payload = f'/report_status{{"report_ref": "{reference}"}}' if reference else "/report_status"
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 
