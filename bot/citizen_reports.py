@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.conversation import _user_language, ask_rasa
+from bot.conversation import ask_rasa
 from bot.payloads import to_rasa
-from bot.services import services
+from bot.services import services, user_language
 from mps.report_rules import find_reference
 
 
@@ -16,7 +16,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.photo
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     file_id = message.photo[-1].file_id
     payload = f'/share_photo{{"photo": "{file_id}"}}'
     await ask_rasa(update, context, to_rasa(payload, language), language)
@@ -25,7 +25,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/status [REF]: follow up one's reports."""
     svc = services(context)
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     reference = find_reference(" ".join(context.args or []))
     payload = f'/report_status{{"report_ref": "{reference}"}}' if reference else "/report_status"
     await ask_rasa(update, context, to_rasa(payload, language), language)

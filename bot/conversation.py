@@ -17,7 +17,7 @@ from bot.payloads import to_rasa
 from bot.quick_exit import exit_chat
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
-from bot.services import Services, services
+from bot.services import services, user_language
 from bot.tickets import send_ticket
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
@@ -37,13 +37,6 @@ def clean_text(text: str) -> str:
         if not 0xD800 <= ord(c) <= 0xDFFF and (c in "\n\t" or unicodedata.category(c) != "Cc")
     )
     return "".join(kept).strip()
-
-
-def _user_language(svc: Services, update: Update) -> str:
-    user = update.effective_user
-    if user is None:
-        return "en"
-    return svc.users.language(user.id, user.language_code)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -75,7 +68,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 user = update.effective_user
                 assert user is not None
                 await send_ticket(
-                    chat, svc, item.text, svc.sender_id(user.id), _user_language(svc, update)
+                    chat, svc, item.text, svc.sender_id(user.id), user_language(svc, update)
                 )
             elif item.kind == "report":
                 svc = services(context)
@@ -85,7 +78,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                     await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
             elif item.kind == "language_menu":
                 svc = services(context)
-                text = svc.catalogue.get("choose_language", _user_language(svc, update))
+                text = svc.catalogue.get("choose_language", user_language(svc, update))
                 await chat.send_message(text, reply_markup=language_keyboard())
             return
         except RetryAfter as error:
@@ -163,7 +156,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     get = svc.catalogue.get
     keyboard = InlineKeyboardMarkup(
         [
@@ -199,7 +192,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: what the assistant does, with the topics (from Rasa)."""
-    language = _user_language(services(context), update)
+    language = user_language(services(context), update)
     await ask_rasa(update, context, to_rasa("/help", language), language)
 
 
@@ -208,7 +201,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat = update.effective_chat
     assert chat is not None
     svc = services(context)
-    text = svc.catalogue.get("choose_language", _user_language(svc, update))
+    text = svc.catalogue.get("choose_language", user_language(svc, update))
     await chat.send_message(text, reply_markup=language_keyboard())
 
 
@@ -217,7 +210,7 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     with contextlib.suppress(RasaUnavailable):
         await svc.rasa.send(svc.sender_id(user.id), to_rasa("/restart", language), language)
     await chat.send_message(svc.catalogue.get("cancelled", language))
@@ -229,7 +222,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     data = query.data or ""
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     if data == "lang:menu":
         await query.answer()
         await on_language(update, context)
@@ -255,7 +248,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/tips: the discreet-help flow, behind a neutral word."""
-    language = _user_language(services(context), update)
+    language = user_language(services(context), update)
     await ask_rasa(update, context, to_rasa("/discreet_help", language), language)
 
 
@@ -264,7 +257,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.location is not None
-    language = _user_language(svc, update)
+    language = user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
     payload = f'/share_location{{"location": "{position}"}}'
     await ask_rasa(update, context, to_rasa(payload, language), language)
@@ -275,7 +268,7 @@ async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     assert message is not None
     svc = services(context)
-    await message.reply_text(svc.catalogue.get("unsupported_media", _user_language(svc, update)))
+    await message.reply_text(svc.catalogue.get("unsupported_media", user_language(svc, update)))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -283,7 +276,7 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     message = update.effective_message
     assert message is not None
     svc = services(context)
-    await message.reply_text(svc.catalogue.get("unknown_command", _user_language(svc, update)))
+    await message.reply_text(svc.catalogue.get("unknown_command", user_language(svc, update)))
 
 
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -295,4 +288,4 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or not (message.text or "").startswith("/"):
         return
     svc = services(context)
-    await message.reply_text(svc.catalogue.get("private_only", _user_language(svc, update)))
+    await message.reply_text(svc.catalogue.get("private_only", user_language(svc, update)))

@@ -14,8 +14,8 @@ from telegram import ForceReply, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
 from bot.report_cards import PREFIX, card_keyboard, card_text, route_keyboard, station_name
-from bot.services import Services, services
-from bot.staff import _language, _staff_station
+from bot.services import Services, services, user_language
+from bot.staff import staff_station
 from mps.formatting import digits
 from mps.models import Report, ReportEvent, Station
 from mps.report_rules import IllegalTransition, find_reference
@@ -73,7 +73,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     svc = services(context)
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None and chat is not None
-    language = _language(svc, update)
+    language = user_language(svc, update)
     parts = (query.data or "").removeprefix(PREFIX).split(":")
     verb, reference = parts[0], parts[1] if len(parts) > 1 else ""
     get = svc.catalogue.get
@@ -164,7 +164,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     report, kind = found
     text = (message.text or "").strip()
-    language = _language(svc, update)
+    language = user_language(svc, update)
     get = svc.catalogue.get
     if not text:
         return True
@@ -212,8 +212,8 @@ def _age(svc: Services, report: Report, language: str) -> str:
 async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/queue: the station's open reports, oldest first."""
     svc = services(context)
-    language = _language(svc, update)
-    station = await _staff_station(update, svc, language)
+    language = user_language(svc, update)
+    station = await staff_station(update, svc, language)
     user, message = update.effective_user, update.effective_message
     if station is None or user is None or message is None:
         return
@@ -243,7 +243,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/report REF: one report's card, with its buttons, for its station's staff."""
     svc = services(context)
-    language = _language(svc, update)
+    language = user_language(svc, update)
     user, message, chat = update.effective_user, update.effective_message, update.effective_chat
     if user is None or message is None or chat is None:
         return

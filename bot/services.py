@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.buttons import ButtonStore
@@ -46,3 +47,11 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     found = context.application.bot_data[SERVICES_KEY]
     assert isinstance(found, Services)
     return found
+
+
+def user_language(svc: Services, update: Update) -> str:
+    """The language the sender reads: chosen, detected, or from Telegram; English at worst."""
+    user = update.effective_user
+    if user is None:
+        return "en"
+    return svc.users.language(user.id, user.language_code)

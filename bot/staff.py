@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.services import Services, services
+from bot.services import Services, services, user_language
 from mps.bookings import upcoming_events
 from mps.checkin import CheckIn, attendees, check_in
 from mps.codes import clean_code
@@ -23,11 +23,6 @@ CHECKIN_KEYS = {
 }
 
 
-def _language(svc: Services, update: Update) -> str:
-    user = update.effective_user
-    return svc.users.language(user.id, user.language_code) if user else "en"
-
-
 async def _reply(update: Update, text: str) -> None:
     message = update.effective_message
     assert message is not None
@@ -37,7 +32,7 @@ async def _reply(update: Update, text: str) -> None:
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/join CODE: bind this chat to the code's station and enrol the sender as staff."""
     svc = services(context)
-    language = _language(svc, update)
+    language = user_language(svc, update)
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     if not context.args:
@@ -53,7 +48,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(update, svc.catalogue.get(f"join_{result.value}", language))
 
 
-async def _staff_station(update: Update, svc: Services, language: str) -> Station | None:
+async def staff_station(update: Update, svc: Services, language: str) -> Station | None:
     """The chat's station if the sender is its staff; else say why not."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
@@ -71,8 +66,8 @@ async def _staff_station(update: Update, svc: Services, language: str) -> Statio
 async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/attendees: the bookings of the station's next Open House event."""
     svc = services(context)
-    language = _language(svc, update)
-    station = await _staff_station(update, svc, language)
+    language = user_language(svc, update)
+    station = await staff_station(update, svc, language)
     if station is None:
         return
     name = station.name.get(language, station.name["en"])
@@ -114,8 +109,8 @@ async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/checkin CODE: let a visitor in, once, on the day, at this station only."""
     svc = services(context)
-    language = _language(svc, update)
-    station = await _staff_station(update, svc, language)
+    language = user_language(svc, update)
+    station = await staff_station(update, svc, language)
     if station is None:
         return
     if not context.args:
@@ -135,8 +130,8 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def on_events(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/events: the station's upcoming Open House events and their bookings."""
     svc = services(context)
-    language = _language(svc, update)
-    station = await _staff_station(update, svc, language)
+    language = user_language(svc, update)
+    station = await staff_station(update, svc, language)
     if station is None:
         return
     name = station.name.get(language, station.name["en"])

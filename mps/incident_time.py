@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mps.parsing import _DAY_MONTH, _MONTHS, _WEEKDAYS, _has, _safe_date
+from mps.parsing import DAY_MONTH, MONTHS, WEEKDAYS, has_phrase, safe_date
 from mps.text import normalize
 
 
@@ -42,15 +42,15 @@ def parse_incident_date(text: str, today: dt.date) -> dt.date | None:
     folded = normalize(text)
     numeric = re.search(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", folded)
     if numeric:
-        return _safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
-    found = _DAY_MONTH.search(folded)
+        return safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+    found = DAY_MONTH.search(folded)
     if found:
         day, month = int(found[1]), int(found[2])
         year = int(found[3]) if found[3] else None
         return _latest(day, month, year, today)
-    if _has(folded, _BEFORE_YESTERDAY):
+    if has_phrase(folded, _BEFORE_YESTERDAY):
         return today - dt.timedelta(days=2)
-    if _has(folded, _YESTERDAY):
+    if has_phrase(folded, _YESTERDAY):
         return today - dt.timedelta(days=1)
     ago = _DAYS_AGO.search(folded)
     if ago:
@@ -60,17 +60,17 @@ def parse_incident_date(text: str, today: dt.date) -> dt.date | None:
     word_ago = _WORD_AGO.search(folded)
     if word_ago and word_ago[1] in _WORD_NUMBERS:
         return today - dt.timedelta(days=_WORD_NUMBERS[word_ago[1]])
-    if _has(folded, _NOW):
+    if has_phrase(folded, _NOW):
         return today
-    for phrase, month in _MONTHS:
+    for phrase, month in MONTHS:
         named = re.search(
             rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
         )
         if named and (named[1] or named[2]):
             return _latest(int(named[1] or named[2]), month, None, today)
     for word in re.findall(r"\w+", folded):
-        stripped = word[2:] if word.startswith("ال") and word not in _WEEKDAYS else word
-        weekday = _WEEKDAYS.get(word, _WEEKDAYS.get(stripped))
+        stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
+        weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
         if weekday is not None:
             back = (today.weekday() - weekday) % 7 or 7
             return today - dt.timedelta(days=back)
@@ -80,8 +80,8 @@ def parse_incident_date(text: str, today: dt.date) -> dt.date | None:
 def _latest(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
     """Day/month in the given year, or else the last time it came round."""
     if year is not None:
-        return _safe_date(year + 2000 if year < 100 else year, month, day)
-    found = _safe_date(today.year, month, day)
+        return safe_date(year + 2000 if year < 100 else year, month, day)
+    found = safe_date(today.year, month, day)
     if found is not None and found > today:
-        found = _safe_date(today.year - 1, month, day)
+        found = safe_date(today.year - 1, month, day)
     return found

@@ -99,7 +99,7 @@ def party_size_error(size: int | None) -> str | None:
     return None
 
 
-_WEEKDAYS = {
+WEEKDAYS = {
     normalize(word): index
     for index, words in enumerate(
         (
@@ -114,7 +114,7 @@ _WEEKDAYS = {
     )
     for word in words.split()
 }
-_MONTHS = sorted(
+MONTHS = sorted(
     (
         (normalize(word.replace("_", " ")), index + 1)
         for index, words in enumerate(
@@ -147,11 +147,12 @@ _NEXT_WEEK = [
 ]
 
 
-def _has(folded: str, phrases: list[str]) -> bool:
+def has_phrase(folded: str, phrases: list[str]) -> bool:
+    """Whether normalised text holds one of the phrases, on word boundaries."""
     return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in phrases)
 
 
-_DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{2,4}))?(?![\d:])")
+DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{2,4}))?(?![\d:])")
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -159,19 +160,19 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     folded = normalize(text)
     numeric = re.search(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", folded)
     if numeric:
-        return _safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
-    numeric = _DAY_MONTH.search(folded)
+        return safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
+    numeric = DAY_MONTH.search(folded)
     if numeric:
         day, month = int(numeric[1]), int(numeric[2])
         year = int(numeric[3]) if numeric[3] else None
         return _with_year(day, month, year, today)
-    if _has(folded, _AFTER_TOMORROW):
+    if has_phrase(folded, _AFTER_TOMORROW):
         return today + dt.timedelta(days=2)
-    if _has(folded, _TOMORROW):
+    if has_phrase(folded, _TOMORROW):
         return today + dt.timedelta(days=1)
-    if _has(folded, _TODAY):
+    if has_phrase(folded, _TODAY):
         return today
-    for phrase, month in _MONTHS:
+    for phrase, month in MONTHS:
         found = re.search(
             rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
         )
@@ -179,17 +180,18 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
             return _with_year(int(found[1] or found[2]), month, None, today)
     words = re.findall(r"\w+", folded)
     for word in words:
-        stripped = word[2:] if word.startswith("ال") and word not in _WEEKDAYS else word
-        weekday = _WEEKDAYS.get(word, _WEEKDAYS.get(stripped))
+        stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
+        weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
         if weekday is not None:
             ahead = (weekday - today.weekday()) % 7 or 7
             return today + dt.timedelta(days=ahead)
-    if _has(folded, _NEXT_WEEK):
+    if has_phrase(folded, _NEXT_WEEK):
         return today + dt.timedelta(days=7 - today.weekday())
     return None
 
 
-def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+def safe_date(year: int, month: int, day: int) -> dt.date | None:
+    """The date, or None if it does not exist (31/02)."""
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -199,8 +201,8 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 def _with_year(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
     """Day/month, in the given year or else the next time it comes round."""
     if year is not None:
-        return _safe_date(year + 2000 if year < 100 else year, month, day)
-    found = _safe_date(today.year, month, day)
+        return safe_date(year + 2000 if year < 100 else year, month, day)
+    found = safe_date(today.year, month, day)
     if found is not None and found < today:
-        found = _safe_date(today.year + 1, month, day)
+        found = safe_date(today.year + 1, month, day)
     return found
