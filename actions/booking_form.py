@@ -15,7 +15,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import by_place, entity_values, free_text, parse_location
+from actions.stations import (
+    INTERRUPTIONS,
+    by_place,
+    entity_values,
+    free_text,
+    intent_of,
+    parse_location,
+)
 from actions.store import Store, get_store
 from actions.texts import language_of
 from mps.bookings import seats_left, starts_at, upcoming_events
@@ -28,8 +35,6 @@ ANSWERS = {"book_visit", "inform", "affirm", "deny", "share_location", "nlu_fall
 # Of those, the ones that get "please answer the question" when nothing is understood;
 # a bare "no" or "yes" outside the confirmation goes to the rules instead.
 PLAIN_ANSWERS = {"book_visit", "inform", "share_location", "nlu_fallback"}
-# Never read as an answer: these always leave or interrupt the form.
-NEVER = {"emergency", "discreet_help"}
 
 
 class ValidateBookingForm(Action):
@@ -43,8 +48,8 @@ class ValidateBookingForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not about the booking."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in NEVER:
+        intent = intent_of(tracker)
+        if intent in INTERRUPTIONS:
             return []
         turn = _Turn(dispatcher, tracker, await get_store(), intent)
         await turn.station()

@@ -13,16 +13,16 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions.asking import AskAction, Question
 from actions.discreet import exit_button
-from actions.report_form import RULES
-from actions.stations import entity_values, free_text
+from actions.reports import file_draft
+from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
 from actions.texts import label, language_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
-from mps.reports import Draft, file_report
+from mps.reports import Draft
 
 logger = logging.getLogger(__name__)
 RESET = [SlotSet(name, None) for name in
@@ -40,7 +40,7 @@ class ValidateCallbackForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not an answer."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = intent_of(tracker)
         if intent == "emergency":
             return []
         language = language_of(tracker)
@@ -73,58 +73,51 @@ class ValidateCallbackForm(Action):
         return []
 
 
-class _AskCallback(Action):
-    slot = ""
-    key = ""
-
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return f"action_ask_{self.slot}"
-
-    def buttons(self, language: str) -> list[dict[str, str]]:
-        return []
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Utter the question, with Exit."""
-        language = language_of(tracker)
-        buttons = [*self.buttons(language), exit_button(language)]
-        dispatcher.utter_message(text=label(self.key, language), buttons=buttons)
-        return []
+def _with_exit(key: str, language: str, *buttons: dict[str, str]) -> Question:
+    """A question of the call-back form: its text, its buttons and Exit."""
+    return label(key, language), [*buttons, exit_button(language)]
 
 
-class ActionAskCallbackConsent(_AskCallback):
+class ActionAskCallbackConsent(AskAction):
     """What a call-back is, and whether she wants one."""
 
-    slot, key = "callback_consent", "callback_ask_consent"
+    slot = "callback_consent"
 
-    def buttons(self, language: str) -> list[dict[str, str]]:
-        return [
+    async def question(self, tracker: Tracker, language: str) -> Question:
+        """Yes or No."""
+        return _with_exit(
+            "callback_ask_consent",
+            language,
             {"title": label("callback_yes", language), "payload": "/affirm"},
             {"title": label("callback_no", language), "payload": "/deny"},
-        ]
+        )
 
 
-class ActionAskCallbackPhone(_AskCallback):
+class ActionAskCallbackPhone(AskAction):
     """The number to call."""
 
-    slot, key = "callback_phone", "callback_ask_phone"
+    slot = "callback_phone"
+
+    async def question(self, tracker: Tracker, language: str) -> Question:
+        """Typed: no buttons but Exit."""
+        return _with_exit("callback_ask_phone", language)
 
 
-class ActionAskCallbackWindow(_AskCallback):
+class ActionAskCallbackWindow(AskAction):
     """A safe time to call."""
 
-    slot, key = "callback_window", "callback_ask_window"
+    slot = "callback_window"
 
-    def buttons(self, language: str) -> list[dict[str, str]]:
-        return [
+    async def question(self, tracker: Tracker, language: str) -> Question:
+        """One button per window."""
+        windows = [
             {
                 "title": label(f"window_{name}", language),
                 "payload": f'/inform{{"callback_window": "{name}"}}',
             }  # fmt: skip
             for name in WINDOWS
         ]
+        return _with_exit("callback_ask_window", language, *windows)
 
 
 def window_text(window: str, language: str) -> str:
@@ -163,14 +156,7 @@ class ActionFileCallback(Action):
             contact_phone=phone,
             contact_window=WINDOWS.get(window, window),
         )
-        try:
-            key = store.settings.reference_key()
-            async with store.database.sessions.begin() as session:
-                await file_report(
-                    session, draft, tracker.sender_id, key, store.clock(), RULES, store.index
-                )
-        except (SQLAlchemyError, ValueError) as error:
-            logger.error("filing a call-back failed: %s", type(error).__name__)
+        if await file_draft(store, draft, tracker.sender_id) is None:
             dispatcher.utter_message(text=label("callback_failed", language), buttons=exit_only)
             return RESET
         logger.info("call-back request queued")

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import entity_values, free_text, parse_location
+from actions.stations import entity_values, free_text, intent_of, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
 from mps.formatting import digits
@@ -56,7 +56,7 @@ class ValidateDiscreetForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is about something else."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = intent_of(tracker)
         requested = tracker.get_slot("requested_slot")
         if requested is None:
             return []

@@ -17,7 +17,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import by_place, entity_values, free_text, parse_location, typed_text
+from actions.stations import (
+    INTERRUPTIONS,
+    by_place,
+    entity_values,
+    free_text,
+    intent_of,
+    parse_location,
+    typed_text,
+)
 from actions.store import Store, get_store
 from actions.texts import label, language_of
 from mps.emergency import KeywordNet, load_emergency
@@ -41,8 +49,6 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 # Intents whose messages answer the form (the text may carry corrections).
 ANSWERS = {"report_incident", "inform", "affirm", "deny", "share_location", "share_photo",
            "nlu_fallback"}  # fmt: skip
-# Never read as an answer: these always interrupt the form.
-NEVER = {"emergency", "discreet_help"}
 FORM_SLOTS = ("report_category", "report_description", "report_place", "report_place_text",
               "report_place_choices", "report_when", "report_photo", "report_consent",
               "report_confirmed")  # fmt: skip
@@ -59,8 +65,8 @@ class ValidateReportForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not an answer."""
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in NEVER and not _past_description(tracker, intent):
+        intent = intent_of(tracker)
+        if intent in INTERRUPTIONS and not _past_description(tracker, intent):
             return []
         turn = _Turn(dispatcher, tracker, await get_store(), intent)
         if turn.requested == "report_description":

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
+from actions.asking import AskAction, Question
 from actions.stations import parse_location, station_buttons
 from actions.store import Store, get_store
-from actions.texts import label, language_of
+from actions.texts import label
 from mps.formatting import day_text
 from mps.report_rules import CATEGORIES
 from mps.stations import TRIAGE
@@ -36,34 +35,12 @@ def place_name(store: Store, code: str | None, text: str | None, language: str) 
     return f"{text} → {name}" if text else name
 
 
-class _Ask(Action):
-    """Base of the question actions: name and one text key."""
-
-    slot = ""
-
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return f"action_ask_{self.slot}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Utter the question."""
-        language = language_of(tracker)
-        text, buttons = await self.question(tracker, language)
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return []
-
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
-        raise NotImplementedError
-
-
-class ActionAskReportCategory(_Ask):
+class ActionAskReportCategory(AskAction):
     """What kind of problem: one button per category."""
 
     slot = "report_category"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         buttons = [
             _button(category_name(c, language), f'/inform{{"category": "{c}"}}')
             for c in CATEGORIES
@@ -71,21 +48,21 @@ class ActionAskReportCategory(_Ask):
         return label("report_ask_category", language), buttons
 
 
-class ActionAskReportDescription(_Ask):
+class ActionAskReportDescription(AskAction):
     """What happened, in the citizen's words."""
 
     slot = "report_description"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         return label("report_ask_description", language), []
 
 
-class ActionAskReportPlace(_Ask):
+class ActionAskReportPlace(AskAction):
     """Where: share a location or name a place; or choose among matching areas."""
 
     slot = "report_place"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         store = await get_store()
         choices = [
             c for c in tracker.get_slot("report_place_choices") or [] if c in store.stations
@@ -97,12 +74,12 @@ class ActionAskReportPlace(_Ask):
         return label("report_ask_place", language), []
 
 
-class ActionAskReportWhen(_Ask):
+class ActionAskReportWhen(AskAction):
     """When: today or yesterday as buttons, or any date in words or digits."""
 
     slot = "report_when"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         today = (await get_store()).clock().today
         days = (("report_when_today", today), ("report_when_yesterday", today - dt.timedelta(1)))
         buttons = [
@@ -112,35 +89,35 @@ class ActionAskReportWhen(_Ask):
         return label("report_ask_when", language), buttons
 
 
-class ActionAskReportPhoto(_Ask):
+class ActionAskReportPhoto(AskAction):
     """An optional photo."""
 
     slot = "report_photo"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         return label("report_ask_photo", language), [
             _button(label("report_no_photo", language), "/deny")
         ]
 
 
-class ActionAskReportConsent(_Ask):
+class ActionAskReportConsent(AskAction):
     """Consent to be contacted and to receive updates."""
 
     slot = "report_consent"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         return label("report_ask_consent", language), [
             _button(label("report_consent_yes", language), "/affirm"),
             _button(label("report_consent_no", language), "/deny"),
         ]
 
 
-class ActionAskReportConfirmed(_Ask):
+class ActionAskReportConfirmed(AskAction):
     """The summary, to send or correct."""
 
     slot = "report_confirmed"
 
-    async def question(self, tracker: Tracker, language: str) -> tuple[str, list[dict[str, str]]]:
+    async def question(self, tracker: Tracker, language: str) -> Question:
         store = await get_store()
         when = tracker.get_slot("report_when")
         photo = tracker.get_slot("report_photo")

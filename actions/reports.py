@@ -13,7 +13,6 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.report_form import FORM_SLOTS, RULES
@@ -24,7 +23,7 @@ from actions.texts import label, language_of
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
 from mps.report_rules import find_reference
-from mps.reports import Draft, file_report, history, report_of
+from mps.reports import Draft, file_report, history, report_of, reports_of
 from mps.stations import TRIAGE
 
 logger = logging.getLogger(__name__)
@@ -58,6 +57,18 @@ def station_label(store: Store, code: str | None, language: str) -> str:
     return station.name.get(language, station.name["en"])
 
 
+async def file_draft(store: Store, draft: Draft, owner: str) -> Report | None:
+    """File a draft with its outbox entry in one transaction; None (logged, nothing
+    saved) if the database or the reference key failed."""
+    try:
+        key = store.settings.reference_key()
+        async with store.database.sessions.begin() as session:
+            return await file_report(session, draft, owner, key, store.clock(), RULES, store.index)
+    except (SQLAlchemyError, ValueError) as error:
+        logger.error("filing a %s report failed: %s", draft.category, type(error).__name__)
+        return None
+
+
 class ActionFileReport(Action):
     """The end of the form: file the report and give its reference, or say it stopped."""
 
@@ -75,17 +86,11 @@ class ActionFileReport(Action):
             return RESET
         store = await get_store()
         draft = _draft(tracker, language)
-        try:
-            key = store.settings.reference_key()
-            async with store.database.sessions.begin() as session:
-                report = await file_report(
-                    session, draft, tracker.sender_id, key, store.clock(), RULES, store.index
-                )
-                reference, station = report.reference, report.station_code
-        except (SQLAlchemyError, ValueError) as error:
-            logger.error("filing a report failed: %s", type(error).__name__)
+        report = await file_draft(store, draft, tracker.sender_id)
+        if report is None:
             dispatcher.utter_message(text=label("report_failed", language))
             return RESET
+        reference, station = report.reference, report.station_code
         logger.info("report filed for station %s", station)
         text = label("report_filed", language, station=station_label(store, station, language),
                      reference=reference)  # fmt: skip
@@ -158,13 +163,7 @@ class ActionReportStatus(Action):
         )
         async with store.database.sessions() as session:
             if reference is None:
-                rows = await session.scalars(
-                    select(Report)
-                    .where(Report.owner == tracker.sender_id, Report.sensitive.is_(False))
-                    .order_by(Report.id.desc())
-                    .limit(10)
-                )
-                reports = list(rows.all())
+                reports = await reports_of(session, tracker.sender_id)
                 if not reports:
                     dispatcher.utter_message(text=label("status_none", language))
                     return []

@@ -13,6 +13,14 @@ from mps.formatting import digits
 from mps.models import Station
 from mps.routing import Match
 
+# Never read as a form's answer: these always interrupt a form.
+INTERRUPTIONS = frozenset({"emergency", "discreet_help"})
+
+
+def intent_of(tracker: Tracker) -> str | None:
+    """The intent of the latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
 
 def entity_values(tracker: Tracker) -> dict[str, str]:
     """Entities of the latest message, by name (the last one of a name wins)."""

@@ -13,6 +13,7 @@ from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
 from bot import report_staff
+from bot.errors import retry_seconds
 from bot.payloads import to_rasa
 from bot.quick_exit import exit_chat
 from bot.rasa_client import RasaUnavailable
@@ -84,7 +85,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
         except RetryAfter as error:
             if attempt == 2:
                 raise
-            await asyncio.sleep(float(getattr(error, "retry_after", 1)))
+            await asyncio.sleep(retry_seconds(error))
 
 
 async def _keep_typing(update: Update) -> None:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.services import SERVICES_KEY, services
+from bot.services import SERVICES_KEY, services, user_language
 
 logger = logging.getLogger(__name__)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asks us to wait (python-telegram-bot gives seconds, or a
+    timedelta when PTB_TIMEDELTA is set)."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,7 +31,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if SERVICES_KEY not in context.application.bot_data:
         return  # failed before start-up finished: nobody to answer yet
     svc = services(context)
-    user = update.effective_user
-    language = svc.users.language(user.id, user.language_code) if user else "en"
+    language = user_language(svc, update)
     with contextlib.suppress(TelegramError):
         await update.effective_chat.send_message(svc.catalogue.get("error", language))

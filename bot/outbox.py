@@ -12,7 +12,6 @@ Telegram's 429 `retry_after` is honoured; other errors back off exponentially.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import update
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import RetryAfter, TelegramError
 
+from bot.errors import retry_seconds
 from bot.report_cards import card_keyboard, card_text, station_name
 from bot.services import Services
 from mps.models import OutboxMessage, Report, Station
@@ -72,7 +72,7 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
         elif message.kind == "answer":
             await _send_answer(bot, svc, message, report)
     except RetryAfter as error:
-        await _failed(svc, message, "429 Too Many Requests", _seconds(error.retry_after))
+        await _failed(svc, message, "429 Too Many Requests", retry_seconds(error))
         return False
     except (TelegramError, NoStaffChat) as error:
         await _failed(svc, message, type(error).__name__)
@@ -81,10 +81,6 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
         await mark_sent(session, message.id, svc.clock())
     logger.info("outbox %s delivered (%s)", message.id, message.kind)
     return True
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 async def _failed(

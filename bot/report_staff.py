@@ -17,7 +17,7 @@ from bot.report_cards import PREFIX, card_keyboard, card_text, route_keyboard, s
 from bot.services import Services, services, user_language
 from bot.staff import staff_station
 from mps.formatting import digits
-from mps.models import Report, ReportEvent, Station
+from mps.models import Report, Station
 from mps.report_rules import IllegalTransition, find_reference
 from mps.report_threads import (
     NoContact,
@@ -29,7 +29,14 @@ from mps.report_threads import (
     open_queue,
     remember,
 )
-from mps.reports import IllegalReroute, NotAllowed, change_status, reroute, staff_report
+from mps.reports import (
+    IllegalReroute,
+    NotAllowed,
+    change_status,
+    last_change,
+    reroute,
+    staff_report,
+)
 from mps.routing import distance_km
 from mps.stations import all_stations
 
@@ -50,12 +57,7 @@ async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
         station = await session.get(Station, report.station_code)
         cards = await cards_of(session, report.id)
         current = set(await card_chats(session, report))
-        last = await session.scalar(
-            select(ReportEvent)
-            .where(ReportEvent.report_id == report.id)
-            .order_by(ReportEvent.id.desc())
-            .limit(1)
-        )
+        last = await last_change(session, report.id)
     text = card_text(report, station, svc.catalogue, language, svc.clock().zone, last)
     keyboard = card_keyboard(report, svc.catalogue, language)
     for card in cards:
@@ -263,12 +265,7 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_text(get("report_unknown", language, reference=reference))
             return
         station = await session.get(Station, report.station_code)
-        last = await session.scalar(
-            select(ReportEvent)
-            .where(ReportEvent.report_id == report.id)
-            .order_by(ReportEvent.id.desc())
-            .limit(1)
-        )
+        last = await last_change(session, report.id)
     text = card_text(report, station, svc.catalogue, svc.staff_language, svc.clock().zone, last)
     sent = await message.reply_text(
         text, reply_markup=card_keyboard(report, svc.catalogue, svc.staff_language)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mps.parsing import DAY_MONTH, MONTHS, WEEKDAYS, has_phrase, safe_date
+from mps.parsing import has_phrase, named_date, numeric_date
 from mps.text import normalize
 
 
@@ -40,14 +40,9 @@ def parse_incident_date(text: str, today: dt.date) -> dt.date | None:
     A date in the future is returned as is; the caller refuses it.
     """
     folded = normalize(text)
-    numeric = re.search(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", folded)
-    if numeric:
-        return safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
-    found = DAY_MONTH.search(folded)
-    if found:
-        day, month = int(found[1]), int(found[2])
-        year = int(found[3]) if found[3] else None
-        return _latest(day, month, year, today)
+    matched, day = numeric_date(folded, today, past=True)
+    if matched:
+        return day
     if has_phrase(folded, _BEFORE_YESTERDAY):
         return today - dt.timedelta(days=2)
     if has_phrase(folded, _YESTERDAY):
@@ -62,26 +57,4 @@ def parse_incident_date(text: str, today: dt.date) -> dt.date | None:
         return today - dt.timedelta(days=_WORD_NUMBERS[word_ago[1]])
     if has_phrase(folded, _NOW):
         return today
-    for phrase, month in MONTHS:
-        named = re.search(
-            rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
-        )
-        if named and (named[1] or named[2]):
-            return _latest(int(named[1] or named[2]), month, None, today)
-    for word in re.findall(r"\w+", folded):
-        stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
-        weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
-        if weekday is not None:
-            back = (today.weekday() - weekday) % 7 or 7
-            return today - dt.timedelta(days=back)
-    return None
-
-
-def _latest(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
-    """Day/month in the given year, or else the last time it came round."""
-    if year is not None:
-        return safe_date(year + 2000 if year < 100 else year, month, day)
-    found = safe_date(today.year, month, day)
-    if found is not None and found > today:
-        found = safe_date(today.year - 1, month, day)
-    return found
+    return named_date(folded, today, past=True)

@@ -156,37 +156,57 @@ DAY_MONTH = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.]\s*(\d{1,2})(?:\s*[/.]\s*(\d{
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """A date named in `text`: relative words, weekdays, day/month numbers or month names."""
+    """A date named in `text`: relative words, weekdays, day/month numbers or month names.
+    Looks ahead: a weekday or a day/month without a year is the next one."""
     folded = normalize(text)
-    numeric = re.search(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", folded)
-    if numeric:
-        return safe_date(int(numeric[1]), int(numeric[2]), int(numeric[3]))
-    numeric = DAY_MONTH.search(folded)
-    if numeric:
-        day, month = int(numeric[1]), int(numeric[2])
-        year = int(numeric[3]) if numeric[3] else None
-        return _with_year(day, month, year, today)
+    matched, day = numeric_date(folded, today, past=False)
+    if matched:
+        return day
     if has_phrase(folded, _AFTER_TOMORROW):
         return today + dt.timedelta(days=2)
     if has_phrase(folded, _TOMORROW):
         return today + dt.timedelta(days=1)
     if has_phrase(folded, _TODAY):
         return today
+    day = named_date(folded, today, past=False)
+    if day is None and has_phrase(folded, _NEXT_WEEK):
+        return today + dt.timedelta(days=7 - today.weekday())
+    return day
+
+
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def numeric_date(folded: str, today: dt.date, past: bool) -> tuple[bool, dt.date | None]:
+    """A date in digits (2026-11-20, 20/11, 20.11.26) in normalised text: whether one is
+    written, and the date (None if it does not exist). Without a year it is the next
+    one, or with `past` the last one."""
+    iso = _ISO_DATE.search(folded)
+    if iso:
+        return True, safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
+    found = DAY_MONTH.search(folded)
+    if found:
+        year = int(found[3]) if found[3] else None
+        return True, nearest_date(int(found[1]), int(found[2]), year, today, past)
+    return False, None
+
+
+def named_date(folded: str, today: dt.date, past: bool) -> dt.date | None:
+    """A month name with a day ("5 december"), else a weekday, in normalised text: the
+    next such day, or with `past` the last one (never today)."""
     for phrase, month in MONTHS:
         found = re.search(
             rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
         )
         if found and (found[1] or found[2]):
-            return _with_year(int(found[1] or found[2]), month, None, today)
-    words = re.findall(r"\w+", folded)
-    for word in words:
+            return nearest_date(int(found[1] or found[2]), month, None, today, past)
+    for word in re.findall(r"\w+", folded):
         stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
         weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
         if weekday is not None:
-            ahead = (weekday - today.weekday()) % 7 or 7
-            return today + dt.timedelta(days=ahead)
-    if has_phrase(folded, _NEXT_WEEK):
-        return today + dt.timedelta(days=7 - today.weekday())
+            if past:
+                return today - dt.timedelta(days=(today.weekday() - weekday) % 7 or 7)
+            return today + dt.timedelta(days=(weekday - today.weekday()) % 7 or 7)
     return None
 
 
@@ -198,11 +218,16 @@ def safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _with_year(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
-    """Day/month, in the given year or else the next time it comes round."""
+def nearest_date(
+    day: int, month: int, year: int | None, today: dt.date, past: bool
+) -> dt.date | None:
+    """Day/month in the given year; without one, the next time it comes round (from
+    today on), or with `past` the last time (up to today)."""
     if year is not None:
         return safe_date(year + 2000 if year < 100 else year, month, day)
     found = safe_date(today.year, month, day)
-    if found is not None and found < today:
+    if found is not None and past and found > today:
+        found = safe_date(today.year - 1, month, day)
+    elif found is not None and not past and found < today:
         found = safe_date(today.year + 1, month, day)
     return found

@@ -6,7 +6,8 @@ import re
 
 from mps.text import normalize
 
-# Mobile numbers: 07X XXXX XXXX nationally, +964 7X XXXX XXXX internationally.
+# Mobile numbers: 0 then 7 and nine digits nationally (0770 123 4567), +964 then 7 and
+# nine digits internationally (+964 770 123 4567).
 _MOBILE = re.compile(r"^(?:00964|\+964|964|0)?(7\d{9})$")
 _WINDOW = re.compile(
     r"(?<!\d)(\d{1,2})(?::00)?\s*(?:-|–|to|الى|إلى|تا|بۆ)\s*(\d{1,2})(?::00)?(?!\d)"

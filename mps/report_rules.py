@@ -6,20 +6,17 @@ Pure rules, no database: the report service and its tests use them.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from mps.codes import ALPHABET
 from mps.text import normalize, phrase_pattern
 
 CATEGORIES = (
     "noise", "theft", "vandalism", "lost_found", "traffic", "suspicious",
     "online_harassment", "other",
 )  # fmt: skip
-STATUSES = ("new", "acknowledged", "in_progress", "closed")
 # Allowed status changes; re-routing keeps the status and is allowed until closed.
 TRANSITIONS = {
     "new": {"acknowledged", "in_progress", "closed"},
@@ -38,12 +35,6 @@ def check_transition(current: str, new: str) -> None:
     """Raise IllegalTransition unless `current` → `new` is allowed."""
     if new not in TRANSITIONS.get(current, set()):
         raise IllegalTransition(f"{current} → {new}")
-
-
-def new_reference() -> str:
-    """`MPS-7K3F-Q9`: 6 random characters of the unambiguous alphabet (~27 bits)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(6))
-    return f"MPS-{body[:4]}-{body[4:]}"
 
 
 def find_reference(text: str) -> str | None:

@@ -120,6 +120,27 @@ async def report_of(session: AsyncSession, reference: str, owner: str) -> Report
     return report if report is not None and report.owner == owner else None
 
 
+async def reports_of(session: AsyncSession, owner: str, limit: int = 10) -> list[Report]:
+    """The owner's latest reports, newest first (sensitive ones are never listed)."""
+    rows = await session.scalars(
+        select(Report)
+        .where(Report.owner == owner, Report.sensitive.is_(False))
+        .order_by(Report.id.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def last_change(session: AsyncSession, report_id: int) -> ReportEvent | None:
+    """The newest event of a report."""
+    return await session.scalar(
+        select(ReportEvent)
+        .where(ReportEvent.report_id == report_id)
+        .order_by(ReportEvent.id.desc())
+        .limit(1)
+    )
+
+
 async def history(session: AsyncSession, report_id: int) -> list[ReportEvent]:
     """Every change of a report, oldest first."""
     rows = await session.scalars(

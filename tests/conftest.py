@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import actions.store
+from actions.store import Store
 from mps.bookings import Clock
 from mps.database import Database
 from mps.registry import check_registry
 from mps.routing import StationIndex
-from mps.stations import import_registry
+from mps.settings import StoreSettings
+from mps.stations import all_stations, import_registry, load_index
 from tests.db import BACKENDS, database_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +59,15 @@ def index() -> StationIndex:
         row["governorate_name"] = registry.governorates[s.governorate].name.model_dump()
         rows.append(row)
     return StationIndex.from_rows(rows)
+
+
+@pytest.fixture
+async def action_store(stocked: Database) -> AsyncIterator[Store]:
+    """The actions' Store on the stocked database (what `get_store()` returns)."""
+    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
+    async with stocked.sessions() as session:
+        stations = {s.code: s for s in await all_stations(session)}
+        index = await load_index(session)
+    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
+    yield actions.store._store
+    actions.store._store = None

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.store
 from actions.booking_form import ValidateBookingForm
 from actions.bookings import ActionBookVisit
 from actions.store import Store
 from mps.bookings import add_event
-from mps.database import Database
-from mps.settings import StoreSettings
-from mps.stations import all_stations, load_index
 from tests.conftest import BAGHDAD
 
 
@@ -28,19 +22,13 @@ def saturday() -> dt.date:
 
 
 @pytest.fixture
-async def store(stocked: Database) -> AsyncIterator[dict[str, int]]:
-    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
-    async with stocked.sessions.begin() as session:
-        clock = settings.clock()
+async def store(action_store: Store) -> dict[str, int]:
+    """The demo stations and an Open House event next Saturday at Karrada and Ankawa."""
+    database, clock = action_store.database, action_store.clock()
+    async with database.sessions.begin() as session:
         krd = await add_event(session, "BGD-KRD", saturday(), dt.time(9), dt.time(13), 5, clock)
         ank = await add_event(session, "EBL-ANK", saturday(), dt.time(9), dt.time(13), 5, clock)
-        ids = {"krd": krd.id, "ank": ank.id}
-    async with stocked.sessions() as session:
-        stations = {s.code: s for s in await all_stations(session)}
-        index = await load_index(session)
-    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
-    yield ids
-    actions.store._store = None
+        return {"krd": krd.id, "ank": ank.id}
 
 
 def tracker(

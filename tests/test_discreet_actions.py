@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.store
 from actions.discreet import ActionDiscreetContacts, ValidateDiscreetForm
 from actions.store import Store
-from mps.database import Database
-from mps.settings import StoreSettings
-from mps.stations import all_stations, load_index
 
 
 @pytest.fixture
-async def store(stocked: Database) -> AsyncIterator[None]:
-    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
-    async with stocked.sessions() as session:
-        stations = {s.code: s for s in await all_stations(session)}
-        index = await load_index(session)
-    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
-    yield
-    actions.store._store = None
+def store(action_store: Store) -> None:
+    """The actions see the demo stations."""
 
 
 def tracker(text: str, intent: str, slots: dict[str, Any], **entities: str) -> Tracker:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.store
 from actions.report_form import ValidateReportForm
 from actions.store import Store
-from mps.database import Database
-from mps.settings import StoreSettings
-from mps.stations import TRIAGE, all_stations, load_index
+from mps.stations import TRIAGE
 from tests.conftest import BAGHDAD
 
 
@@ -25,14 +20,8 @@ def today() -> dt.date:
 
 
 @pytest.fixture
-async def store(stocked: Database) -> AsyncIterator[None]:
-    settings = StoreSettings(database_url="sqlite+aiosqlite:///unused.db")
-    async with stocked.sessions() as session:
-        stations = {s.code: s for s in await all_stations(session)}
-        index = await load_index(session)
-    actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
-    yield
-    actions.store._store = None
+def store(action_store: Store) -> None:
+    """The actions see the demo stations."""
 
 
 def tracker(text: str, intent: str, requested: str | None = None, **entities: str) -> Tracker:

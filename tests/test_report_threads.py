@@ -6,7 +6,6 @@ import pytest
 
 from mps.database import Database
 from mps.models import Report
-from mps.report_rules import UnitRules
 from mps.report_threads import (
     answer_staff,
     ask_citizen,
@@ -19,11 +18,7 @@ from mps.reports import Draft, NotAllowed, file_report, link_chat, staff_report
 from mps.routing import StationIndex
 from mps.staff import invite, join
 from mps.stations import TRIAGE, all_stations
-from tests.conftest import ROOT, clock_at
-
-KEY = b"test-reference-key-0123456789abcdef"
-RULES = UnitRules.load(ROOT / "data" / "report_routing.yml")
-NOW = clock_at("2026-11-25 10:00")
+from tests.test_reports import KEY, NOW, RULES
 
 
 async def _enrol(database: Database, station: str, user: int, chat: int, *units: str) -> None:

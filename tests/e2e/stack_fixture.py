@@ -264,6 +264,12 @@ def running_stack(
             stop(service)
 
 
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inline buttons of a message, row after row."""
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
 def bot_log(stack: Stack) -> str:
     """Everything the bot process logged."""
     bot = next(s for s in stack.services if s.name == "bot")
@@ -271,4 +277,4 @@ def bot_log(stack: Stack) -> str:
     return bot.log_path.read_text(errors="replace")
 
 
-__all__ = ["Stack", "Telegram", "admin", "bot_log", "running_stack"]
+__all__ = ["Stack", "Telegram", "admin", "bot_log", "buttons", "running_stack"]

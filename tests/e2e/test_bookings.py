@@ -18,7 +18,7 @@ import yaml
 from icalendar import Calendar
 
 from mps.tickets import qr_png
-from tests.e2e.stack_fixture import Stack
+from tests.e2e.stack_fixture import Stack, buttons
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
@@ -30,11 +30,6 @@ _users = itertools.count(5000)
 
 def new_user() -> int:
     return next(_users)
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:

@@ -12,7 +12,7 @@ import yaml
 
 from mps.faq import load_faq
 from mps.pseudonym import pseudonymise
-from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log
+from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log, buttons
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
@@ -35,11 +35,6 @@ def trained_question(topic: str, language: str) -> str:
         if b["intent"] == f"faq/{topic}" and b["metadata"]["lang"] == language
     )  # fmt: skip
     return str(block["examples"].splitlines()[0][2:])
-
-
-def buttons(message: dict) -> list[dict]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
 @pytest.mark.parametrize(

@@ -17,18 +17,13 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.e2e.stack_fixture import Stack, running_stack
+from tests.e2e.stack_fixture import Stack, buttons, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
 LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
 _users = itertools.count(7000)
 TRACKER_SECONDS = 4
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:

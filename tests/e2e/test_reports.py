@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from mps.formatting import day_text
-from tests.e2e.stack_fixture import Stack
+from tests.e2e.stack_fixture import Stack, buttons
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
@@ -37,11 +37,6 @@ FCPU_OFFICER = 9102
 
 def label(key: str) -> str:
     return str(LABELS[key]["en"])
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = message.get("reply_markup") or {}
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def bot_messages(stack: Stack, chat: int) -> list[dict[str, Any]]:
