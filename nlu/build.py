@@ -27,10 +27,10 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from nlu.near_copies import NearCopies
 from mps.emergency import EmergencyData, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
+from nlu.near_copies import NearCopies
 
 HELD_OUT_SHARE = 0.2
 # Changing the salt re-draws the held-out split. It was last changed after
@@ -188,8 +188,13 @@ class Builder:
 
     def _write_nlu(self) -> None:
         """Drop held-out near-copies of training examples, then write both splits."""
-        trained = [_plain(e) for blocks in self.files.values() for b in blocks if "train" in b
-                   for e in b["train"]]
+        trained = [
+            _plain(e)
+            for blocks in self.files.values()
+            for b in blocks
+            if "train" in b
+            for e in b["train"]
+        ]
         index = NearCopies(trained)
         total = moved = 0
         for block, test in self.heldout_blocks:
@@ -200,8 +205,11 @@ class Builder:
                     block["train"].append(example)
                     continue
                 self.heldout.append(
-                    {"lang": block["metadata"]["lang"], "intent": block["intent"],
-                     "text": _plain(example)}
+                    {
+                        "lang": block["metadata"]["lang"],
+                        "intent": block["intent"],
+                        "text": _plain(example),
+                    }
                 )
         self.near_copy_rate = moved / total if total else 0.0
         for name, blocks in self.files.items():

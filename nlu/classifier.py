@@ -15,7 +15,7 @@ answer whose score is above a low threshold, whatever the top intent.
 from __future__ import annotations
 
 import pickle
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -49,7 +49,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """TF-IDF character and word n-grams with a linear SVM (nlu.linear)."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The shipped model's hyper-parameters (nlu.linear.ModelConfig)."""
         defaults = ModelConfig()
         return {
@@ -68,10 +68,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[LinearIntentModel] = None,
+        model: LinearIntentModel | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -81,7 +81,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -91,8 +91,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the model on every example that has an intent."""
-        texts: List[str] = []
-        labels: List[str] = []
+        texts: list[str] = []
+        labels: list[str] = []
         for message in training_data.intent_examples:
             text = message.get(TEXT)
             if not text:
@@ -112,7 +112,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -126,7 +126,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             model = None
         return cls(config, model_storage, resource, model)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Set intent, ranking, FAQ selection and emergency score on each message."""
         if self._model is None:
             return messages
@@ -134,11 +134,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not todo:
             return messages
         labels = self._model.labels
-        for message, row in zip(todo, self._model.predict_proba([m.get(TEXT) for m in todo])):
+        for message, row in zip(
+            todo, self._model.predict_proba([m.get(TEXT) for m in todo]), strict=False
+        ):
             self._annotate(message, labels, row)
         return messages
 
-    def _annotate(self, message: Message, labels: List[str], row: np.ndarray) -> None:
+    def _annotate(self, message: Message, labels: list[str], row: np.ndarray) -> None:
         ranking = intent_ranking(labels, row)
         top_name, top_confidence = ranking[0]
         second = ranking[1][1] if len(ranking) > 1 else 0.0

@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import numpy as np
 import yaml
@@ -31,7 +31,7 @@ from nlu.linear import LinearIntentModel, ModelConfig, base_intent
 LANGUAGES = ("en", "ar", "ckb")
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
-CANDIDATES: Dict[str, Dict[str, Any]] = {
+CANDIDATES: dict[str, dict[str, Any]] = {
     "svm char2-5+word1-2 (shipped)": {},
     "svm C=1.0": {"c": 1.0},
     "svm C=0.2": {"c": 0.2},
@@ -43,7 +43,7 @@ CANDIDATES: Dict[str, Dict[str, Any]] = {
 }
 
 
-def load_examples(data: Path) -> List[Tuple[str, str, str]]:
+def load_examples(data: Path) -> list[tuple[str, str, str]]:
     """(language, label, normalised text) of every training example under `data`/nlu."""
     examples = []
     for path in sorted((data / "nlu").rglob("*.yml")):
@@ -59,23 +59,25 @@ def load_examples(data: Path) -> List[Tuple[str, str, str]]:
     return examples
 
 
-def scores(
-    languages: List[str], gold: List[str], predicted: List[str]
-) -> Dict[str, float | None]:
+def scores(languages: list[str], gold: list[str], predicted: list[str]) -> dict[str, float | None]:
     """Macro-F1 per language (FAQ topics as labels), FAQ accuracy, emergency recall."""
-    result: Dict[str, float | None] = {}
+    result: dict[str, float | None] = {}
     for language in LANGUAGES:
-        pairs = [(g, p) for lang, g, p in zip(languages, gold, predicted) if lang == language]
+        pairs = [
+            (g, p)
+            for lang, g, p in zip(languages, gold, predicted, strict=False)
+            if lang == language
+        ]
         if not pairs:
             result[f"{language}_f1"] = None
             continue
-        g, p = zip(*pairs)
+        g, p = zip(*pairs, strict=False)
         result[f"{language}_f1"] = float(
             f1_score(g, p, labels=sorted(set(g)), average="macro", zero_division=0)
         )
-    faq = [(g, p) for g, p in zip(gold, predicted) if g.startswith("faq/")]
+    faq = [(g, p) for g, p in zip(gold, predicted, strict=False) if g.startswith("faq/")]
     result["faq_acc"] = sum(g == p for g, p in faq) / len(faq) if faq else None
-    emergency = [p for g, p in zip(gold, predicted) if g == "emergency"]
+    emergency = [p for g, p in zip(gold, predicted, strict=False) if g == "emergency"]
     result["emergency_recall"] = (
         sum(p == "emergency" for p in emergency) / len(emergency) if emergency else None
     )
@@ -83,34 +85,32 @@ def scores(
 
 
 def cross_validate(
-    examples: List[Tuple[str, str, str]], config: ModelConfig, folds: int
-) -> Dict[str, Any]:
+    examples: list[tuple[str, str, str]], config: ModelConfig, folds: int
+) -> dict[str, Any]:
     """Out-of-fold predictions and per-fold scores of one candidate."""
     languages = [e[0] for e in examples]
     labels = [e[1] for e in examples]
     texts = [e[2] for e in examples]
-    strata = [f"{lang}|{label}" for lang, label in zip(languages, labels)]
+    strata = [f"{lang}|{label}" for lang, label in zip(languages, labels, strict=False)]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.random_seed)
-    out_of_fold: List[np.ndarray | None] = [None] * len(examples)
-    model_labels: List[str] = []
+    out_of_fold: list[np.ndarray | None] = [None] * len(examples)
+    model_labels: list[str] = []
     per_fold = []
     started = time.perf_counter()
     for train, test in splitter.split(texts, strata):
-        model = LinearIntentModel(config).fit([texts[i] for i in train], [labels[i] for i in train])
+        model = LinearIntentModel(config).fit(
+            [texts[i] for i in train], [labels[i] for i in train]
+        )
         probabilities = model.predict_proba([texts[i] for i in test])
         model_labels = model.labels
         predicted = [model_labels[int(row.argmax())] for row in probabilities]
-        per_fold.append(
-            scores([languages[i] for i in test], [labels[i] for i in test], predicted)
-        )
-        for index, row in zip(test, probabilities):
+        per_fold.append(scores([languages[i] for i in test], [labels[i] for i in test], predicted))
+        for index, row in zip(test, probabilities, strict=False):
             out_of_fold[index] = row
     seconds = (time.perf_counter() - started) / folds
     predicted = [model_labels[int(row.argmax())] for row in out_of_fold if row is not None]
     summary = scores(languages, labels, predicted)
-    spreads = [
-        statistics.pstdev([f[f"{lang}_f1"] or 0.0 for f in per_fold]) for lang in LANGUAGES
-    ]
+    spreads = [statistics.pstdev([f[f"{lang}_f1"] or 0.0 for f in per_fold]) for lang in LANGUAGES]
     summary["cv_sd"] = max(spreads)
     summary["fit_s"] = seconds
     return {
@@ -121,7 +121,7 @@ def cross_validate(
     }
 
 
-def tune_thresholds(result: Dict[str, Any]) -> Dict[str, float]:
+def tune_thresholds(result: dict[str, Any]) -> dict[str, float]:
     """Pick the fallback and emergency-line thresholds from out-of-fold predictions.
 
     Emergency line: the highest threshold at which every emergency example's
@@ -132,9 +132,9 @@ def tune_thresholds(result: Dict[str, Any]) -> Dict[str, float]:
     still answers at least 97 % of the examples, and report the accuracy of
     what is answered.
     """
-    labels: List[str] = result["labels"]
+    labels: list[str] = result["labels"]
     probabilities: np.ndarray = result["probabilities"]
-    gold: List[str] = result["gold"]
+    gold: list[str] = result["gold"]
     column = labels.index("emergency")
     emergency = probabilities[:, column]
     is_emergency = np.array([g == "emergency" for g in gold])
@@ -143,8 +143,8 @@ def tune_thresholds(result: Dict[str, Any]) -> Dict[str, float]:
     intents = np.zeros(len(gold))
     correct = np.zeros(len(gold), dtype=bool)
     for i, row in enumerate(probabilities):
-        totals: Dict[str, float] = {}
-        for label, p in zip(labels, row):
+        totals: dict[str, float] = {}
+        for label, p in zip(labels, row, strict=False):
             totals[base_intent(label)] = totals.get(base_intent(label), 0.0) + float(p)
         top = max(totals, key=lambda k: totals[k])
         intents[i] = totals[top]
@@ -164,7 +164,7 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def main(argv: List[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: print the candidate table as Markdown."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("build/data"))
@@ -176,7 +176,7 @@ def main(argv: List[str] | None = None) -> int:
     print(f"{len(examples)} training examples, {args.folds} folds (same folds for every row)\n")
     print("| candidate | en F1 | ar F1 | ckb F1 | FAQ acc | emergency recall | cv sd | fit s |")
     print("|---|---|---|---|---|---|---|---|")
-    shipped: Dict[str, Any] | None = None
+    shipped: dict[str, Any] | None = None
     for name in names:
         result = cross_validate(examples, ModelConfig.from_dict(CANDIDATES[name]), args.folds)
         s = result["summary"]

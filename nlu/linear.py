@@ -13,8 +13,9 @@ turned into probabilities with a softmax; `temperature` sets how peaked).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -31,8 +32,8 @@ class ModelConfig:
     """Hyper-parameters of one candidate model (the defaults are the shipped model)."""
 
     estimator: str = "svm"
-    char_ngram: Tuple[int, int] = (2, 5)
-    word_ngram: Tuple[int, int] = (1, 2)
+    char_ngram: tuple[int, int] = (2, 5)
+    word_ngram: tuple[int, int] = (1, 2)
     max_char_features: int = 60000
     max_word_features: int = 20000
     c: float = 0.5
@@ -41,7 +42,7 @@ class ModelConfig:
     random_seed: int = 7
 
     @classmethod
-    def from_dict(cls, values: Dict[str, Any]) -> ModelConfig:
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
         """Read the keys a Rasa component config or a CV candidate gives."""
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
         for key in ("char_ngram", "word_ngram"):
@@ -101,7 +102,7 @@ class LinearIntentModel:
         return self
 
     @property
-    def labels(self) -> List[str]:
+    def labels(self) -> list[str]:
         """The classes, in the column order of `predict_proba`."""
         return [str(label) for label in self.classifier.classes_]
 
@@ -122,17 +123,21 @@ def base_intent(label: str) -> str:
     return label.split("/", 1)[0]
 
 
-def intent_ranking(labels: Sequence[str], probabilities: np.ndarray) -> List[Tuple[str, float]]:
+def intent_ranking(labels: Sequence[str], probabilities: np.ndarray) -> list[tuple[str, float]]:
     """Intents by probability, FAQ topics summed into one `faq` entry."""
-    totals: Dict[str, float] = {}
-    for label, probability in zip(labels, probabilities):
+    totals: dict[str, float] = {}
+    for label, probability in zip(labels, probabilities, strict=False):
         intent = base_intent(label)
         totals[intent] = totals.get(intent, 0.0) + float(probability)
     return sorted(totals.items(), key=lambda item: item[1], reverse=True)
 
 
-def topic_ranking(labels: Sequence[str], probabilities: np.ndarray) -> List[Tuple[str, float]]:
+def topic_ranking(labels: Sequence[str], probabilities: np.ndarray) -> list[tuple[str, float]]:
     """FAQ topics (`faq/<topic>`) by probability, renormalised among themselves."""
-    topics = [(lab, float(p)) for lab, p in zip(labels, probabilities) if lab.startswith("faq/")]
+    topics = [
+        (lab, float(p))
+        for lab, p in zip(labels, probabilities, strict=False)
+        if lab.startswith("faq/")
+    ]
     total = sum(p for _, p in topics) or 1.0
     return sorted(((lab, p / total) for lab, p in topics), key=lambda i: i[1], reverse=True)
