@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from mps.emergency import EmergencyData, emergency_text, load_emergency
+from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
 from nlu.near_copies import NearCopies
@@ -45,6 +45,9 @@ MAIN_TOPICS = (
     "open_house_days",
     "emergency_numbers",
 )
+# "I lost my passport", "my account was hacked", "a car hit mine": both a
+# question and a report. The FAQ answer comes with a button that starts one.
+REPORTABLE_TOPICS = ("lost_documents", "cybercrime", "traffic_accident")
 _BABEL_LOCALE = {"en": "en", "ar": "ar_IQ", "ckb": "ckb_IQ"}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
@@ -230,6 +233,7 @@ class Builder:
     def _build_responses(self, faq: list[FaqTopic], emergency: EmergencyData) -> None:
         source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))
         footer = source.pop("_faq_footer")
+        report_button = source.pop("_faq_report_button")
         titles = {t.topic: t.title for t in faq}
         responses: dict[str, list[dict[str, Any]]] = {}
         for name, spec in source.items():
@@ -244,9 +248,17 @@ class Builder:
                 )
                 for lang in LANGUAGES
             }
-            responses[f"utter_faq/{topic.topic}"] = _variations(texts, {})
+            extra: dict[str, Any] = {}
+            if topic.topic in REPORTABLE_TOPICS:
+                # A question that may also be a report: the answer, and a way to report.
+                extra["buttons"] = lambda lang: [
+                    {"title": report_button[lang], "payload": "/report_incident"}
+                ]
+            responses[f"utter_faq/{topic.topic}"] = _variations(texts, extra)
         texts = {lang: emergency_text(emergency, lang) for lang in LANGUAGES}
         responses["utter_emergency"] = _variations(texts, {})
+        lines = {lang: emergency_line(emergency, lang) for lang in LANGUAGES}
+        responses["utter_emergency_line"] = _variations(lines, {})
         _dump(self.out / "domain" / "responses.yml", {"version": "3.1", "responses": responses})
 
     def _response(
