@@ -54,8 +54,8 @@ build:  ## compile data/faq, data/responses.yml and data/nlu into build/
 
 # What the model is trained from; the model is rebuilt only when one of them is
 # newer (Rasa's own cache in .rasa/ is too small to keep a whole model).
-TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml \
-	$(shell find data/nlu data/faq data/rules domain nlu -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml data/report_routing.yml \
+	$(shell find data/nlu data/faq data/rules data/stations domain nlu -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 
 train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)
 
