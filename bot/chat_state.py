@@ -19,9 +19,11 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+logger = logging.getLogger(__name__)
 DELETE_WINDOW_SECONDS = 48 * 3600  # Telegram's window, and how long ids are kept
 UPDATE_MEMORY_SECONDS = 48 * 3600
 EXIT_SECONDS = 600
@@ -81,6 +83,21 @@ def chat_key(secret: bytes, chat_id: int) -> str:
 
 
 async def blocked(state: ChatState, chat_id: int) -> bool:
-    """Whether the running handler (or job) must not post into `chat_id`."""
-    exited = await state.exited(chat_id)
+    """Whether the running handler (or job) must not post into `chat_id`. If the
+    store cannot be reached, False: an answer (maybe the emergency numbers)
+    matters more than the rare message after an /exit."""
+    try:
+        exited = await state.exited(chat_id)
+    except Exception as error:
+        logger.warning("exit mark not checked: %s", type(error).__name__)
+        return False
     return exited is not None and exited.blocks(CURRENT_UPDATE.get())
+
+
+async def noted(state: ChatState, chat_id: int, message_id: int) -> Exited | None:
+    """`state.note`, logging (not raising) when the store cannot be reached."""
+    try:
+        return await state.note(chat_id, message_id)
+    except Exception as error:
+        logger.warning("message id not noted for /exit: %s", type(error).__name__)
+        return None

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.chat_state import noted
 from bot.payloads import to_rasa
 from bot.rasa_client import RasaUnavailable
 from bot.services import Services, services
@@ -42,19 +43,27 @@ async def on_exit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def exit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Mark the chat as exited, delete every message of it the bot can (48 h, both
     sides), wipe Rasa's tracker for this user, and unlink her reports and bookings
-    from the chat. Nothing is said afterwards: an empty chat is the answer."""
+    from the chat. Nothing is said afterwards: an empty chat is the answer. A step
+    that fails (a store down) does not stop the others."""
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     # First the mark, then the trail: a message sent meanwhile is caught by one of them.
-    await svc.chats.close(chat.id, update.update_id)
-    ids = await svc.chats.take(chat.id)
+    ids: list[int] = []
+    try:
+        await svc.chats.close(chat.id, update.update_id)
+        ids = await svc.chats.take(chat.id)
+    except Exception as error:
+        logger.warning("exit: the trail could not be read: %s", type(error).__name__)
     for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
         with contextlib.suppress(TelegramError):
             await context.bot.delete_messages(chat.id, ids[start : start + 100])
     await wipe_conversation(svc, user.id)
-    async with svc.database.sessions.begin() as session:
-        await forget_chat(session, chat.id)
+    try:
+        async with svc.database.sessions.begin() as session:
+            await forget_chat(session, chat.id)
+    except Exception as error:
+        logger.warning("exit: reports and bookings not unlinked: %s", type(error).__name__)
     logger.info("exit: %d messages deleted", len(ids))
 
 
@@ -75,6 +84,7 @@ async def note_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None or chat is None or chat.type != "private":
         return
     state = services(context).chats
-    exited = await state.note(chat.id, message.message_id)
+    exited = await noted(state, chat.id, message.message_id)
     if exited is not None and not exited.reopened and update.update_id > exited.update_id:
-        await state.reopen(chat.id, update.update_id)
+        with contextlib.suppress(Exception):
+            await state.reopen(chat.id, update.update_id)

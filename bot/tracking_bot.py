@@ -19,7 +19,7 @@ from telegram import Message
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.chat_state import CURRENT_UPDATE, ChatState, blocked
+from bot.chat_state import CURRENT_UPDATE, ChatState, blocked, noted
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class TrackingBot(ExtBot[None]):
             raise ChatExited("the chat was wiped by /exit")
         result = await super()._send_message(endpoint, data, *args, **kwargs)
         if isinstance(result, Message) and result.chat.type == "private":
-            exited = await self._chats.note(result.chat_id, result.message_id)
+            exited = await noted(self._chats, result.chat_id, result.message_id)
             if exited is not None and exited.blocks(CURRENT_UPDATE.get()):
                 with contextlib.suppress(TelegramError):
                     await self.delete_message(result.chat_id, result.message_id)

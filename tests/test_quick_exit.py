@@ -246,3 +246,30 @@ async def test_a_message_sent_while_the_chat_exits_is_deleted(
     with pytest.raises(ChatExited):
         await bot.send_message(USER, "an answer")
     assert telegram.deleted == [100]
+
+
+class DownState(DatabaseChatState):
+    """A store that cannot be reached (Redis or the database down)."""
+
+    async def note(self, chat_id: int, message_id: int) -> Any:
+        raise ConnectionError("down")
+
+    async def exited(self, chat_id: int) -> Any:
+        raise ConnectionError("down")
+
+    async def close(self, chat_id: int, update_id: int) -> None:
+        raise ConnectionError("down")
+
+
+async def test_with_the_store_down_the_bot_still_answers_and_exit_still_wipes(
+    database: Database, telegram: FakeTelegram
+) -> None:
+    chats = DownState(database, SECRET)
+    bot = TrackingBot("123:test", chats=chats)
+    await bot.send_message(USER, "the emergency numbers")
+    assert telegram.sent == [100]
+    rasa, chat, fake_bot = FakeRasa(), FakeChat(), FakeBot()
+    svc = services(database, chats, rasa)
+    update, context = handler_args(svc, chat, fake_bot, update_id=50)
+    await quick_exit.exit_chat(update, context)
+    assert rasa.wiped == [svc.sender_id(USER)]
