@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import yaml
 
 from scripts.stack import ROOT, endpoints_file
 
@@ -61,6 +62,21 @@ def wipe_in_rasa(endpoints: Path) -> dict[str, object]:
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def test_make_run_uses_redis_for_trackers_and_locks_only_when_given(tmp_path: Path) -> None:
+    memory = yaml.safe_load(endpoints_file(None, tmp_path).read_text())
+    assert memory["tracker_store"]["type"] == "nlu.tracker_store.WipingInMemoryTrackerStore"
+    assert "lock_store" not in memory  # Rasa's default: in memory
+    path = endpoints_file("redis://:p%40ss@cache.internal:6380/3", tmp_path)
+    stores = yaml.safe_load(path.read_text())
+    server = {"url": "cache.internal", "port": 6380, "db": 3, "password": "p@ss"}
+    assert stores["tracker_store"] == {
+        "type": "nlu.tracker_store.WipingRedisTrackerStore", **server,
+        "record_exp": 1800, "key_prefix": "mps",
+    }  # fmt: skip
+    assert stores["lock_store"] == {"type": "redis", **server, "key_prefix": "mps"}
+    assert path.stat().st_mode & 0o077 == 0  # it holds the password
 
 
 def test_the_in_memory_store_forgets_a_wiped_conversation(tmp_path: Path) -> None:
