@@ -20,6 +20,7 @@ from actions.report_questions import category_name
 from actions.stations import entity_values, free_text, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from mps.file_ids import is_file_id
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
 from mps.report_rules import find_reference
@@ -42,7 +43,7 @@ def _draft(tracker: Tracker, language: str) -> Draft:
         place="" if point else place_text,
         point=point,
         occurred_on=dt.date.fromisoformat(when) if when else None,
-        photo_file_id=photo if photo and photo != "none" else None,
+        photo_file_id=photo if photo != "none" and is_file_id(photo) else None,
         contact_consent=bool(tracker.get_slot("report_consent")),
         language=language,
         station=place if place and place != TRIAGE else None,

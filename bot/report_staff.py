@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.report_cards import PREFIX, card_keyboard, card_text, route_keyboard, station_name
 from bot.services import Services, services, user_language
 from bot.staff import staff_station
+from bot.user_text import clean_text
 from mps.formatting import digits
 from mps.models import Report, Station
 from mps.report_rules import IllegalTransition, find_reference
@@ -165,7 +166,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if found is None or found[1] not in ("ask", "close", "question"):
         return False
     report, kind = found
-    text = (message.text or "").strip()
+    text = clean_text(message.text or "")
     language = user_language(svc, update)
     get = svc.catalogue.get
     if not text:

@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.buttons import ButtonStore
+from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
-from bot.trail import ChatTrail
 from bot.users import UserMemory
 from mps.bookings import Clock
 from mps.catalogue import Catalogue
@@ -33,7 +33,7 @@ class Services:
     keywords: KeywordNet
     pseudonym_secret: bytes
     database: Database
-    trail: ChatTrail
+    chats: ChatState
     clock: Callable[[], Clock]
     staff_language: str = "ar"
 

@@ -245,3 +245,35 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class ChatTrailEntry(Base):
+    """A message the bot may still delete when its private chat says /exit (ids and
+    times only, never text; kept 48 hours, Telegram's window for deleting)."""
+
+    __tablename__ = "chat_trail"
+
+    # A keyed hash of the chat id, not the id itself.
+    chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ExitedChat(Base):
+    """A private chat that just said /exit: nothing older may be posted into it."""
+
+    __tablename__ = "exited_chats"
+
+    chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger)  # the /exit (or Exit) update
+    reopened: Mapped[bool] = mapped_column(default=False)  # she wrote again since
+    until: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SeenUpdate(Base):
+    """A Telegram update already handled (kept 48 hours)."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)

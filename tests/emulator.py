@@ -16,12 +16,15 @@ import argparse
 import asyncio
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+# A bot command: a slash, then letters, digits or _, maybe @botname.
+COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]+)?")
 BOT_USER = {
     "id": 990001,
     "is_bot": True,
@@ -330,9 +333,9 @@ class Emulator:
             if original is None:
                 return _error(404, "no such message to reply to")
             payload["reply_to_message"] = self._message_json(original)
-        if body["text"].startswith("/"):
-            command = body["text"].split()[0]
-            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        command = COMMAND.match(body["text"])  # as Telegram: "/ x" is no command
+        if command:
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         update_id = await self._push_update({"message": payload})
         return web.json_response({"message_id": message.message_id, "update_id": update_id})
 

@@ -21,6 +21,7 @@ from scripts.stack import (
     Service,
     actions_service,
     bot_service,
+    endpoints_file,
     log_tail,
     rasa_service,
     start,
@@ -200,14 +201,17 @@ def running_stack(
     log_dir: Path,
     with_rasa: bool = True,
     database_url: str | None = None,
-    endpoints: Path = ROOT / "endpoints.yml",
+    redis_url: str | None = None,
+    tracker_seconds: int = 1800,
     rasa_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
     SQLite in `log_dir` unless `database_url` is given (its schema is migrated,
-    the demo stations are imported); Rasa's endpoints file may be replaced, e.g.
-    by one with a Redis tracker store.
+    the demo stations are imported). With `redis_url`, as `make run` with
+    REDIS_URL: Rasa keeps trackers (expiring after `tracker_seconds`, key prefix
+    "mpse2e") and locks there, and the bot its /exit trail and handled updates;
+    else memory and the database.
     """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
@@ -226,7 +230,14 @@ def running_stack(
     if with_rasa:
         services += [
             actions_service(action_port, store_env),
-            rasa_service(rasa_url, action_port, MODEL, RASA_TOKEN, endpoints, rasa_env),
+            rasa_service(
+                rasa_url,
+                action_port,
+                MODEL,
+                RASA_TOKEN,
+                endpoints_file(redis_url, log_dir, tracker_seconds, key_prefix="mpse2e"),
+                rasa_env,
+            ),  # fmt: skip
         ]
     bot = bot_service(
         {
@@ -242,6 +253,7 @@ def running_stack(
             "REMINDER_INTERVAL_SECONDS": "0.5",
             "OUTBOX_INTERVAL_SECONDS": "0.3",
             "STAFF_LANGUAGE": "en",
+            "REDIS_URL": redis_url or "",
             **store_env,
         }
     )

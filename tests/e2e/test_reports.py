@@ -444,3 +444,38 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     reference = REFERENCE.search(filed["text"])[0]  # type: ignore[index]
     card = wait_for(stack, KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
     assert "دراجة زرقاء" in card["text"]  # her words, as she wrote them
+
+
+def test_an_update_after_exit_is_not_posted_into_the_wiped_chat(stack: Stack, staff: None) -> None:
+    citizen = next(_users)
+    reference = file_report(
+        stack, citizen, "I want to report vandalism", "Someone broke the bus stop glass.",
+        place="Karrada", when="today",
+    )  # fmt: skip
+    card = wait_for(stack, KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
+    [(linked,)] = sql(stack, "SELECT chat_id FROM reports WHERE reference = ?", reference)
+    assert linked == citizen  # updates would go to her chat
+    stack.telegram.say(citizen, "/exit")
+    deadline = time.monotonic() + 30
+    while not all(m["deleted"] for m in stack.telegram.transcript(citizen)):
+        assert time.monotonic() < deadline, "the chat was not wiped"
+        time.sleep(0.2)
+    # The chat is forgotten: the staff's next step reaches the card, not her.
+    deadline = time.monotonic() + 30
+    while sql(stack, "SELECT chat_id FROM reports WHERE reference = ?", reference) != [(None,)]:
+        assert time.monotonic() < deadline, "the report still points at her chat"
+        time.sleep(0.2)
+    stack.telegram.callback_answer(press(stack, KRD_STAFF, card, "Acknowledge", chat=KRD_GROUP))
+    wait_for(
+        stack, KRD_GROUP,
+        lambda m: m["message_id"] == card["message_id"] and "acknowledged" in m["text"],
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while sql(
+        stack, "SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
+               "WHERE r.reference = ? AND o.sent_at IS NULL", reference,
+    ) != [(0,)]:  # fmt: skip
+        assert time.monotonic() < deadline, "the outbox did not finish"
+        time.sleep(0.2)
+    assert all(m["deleted"] for m in stack.telegram.transcript(citizen))
+    assert status_of(stack, reference) == "acknowledged"
