@@ -348,7 +348,7 @@ async def dead_letters(
     )
     if station is not None and station != TRIAGE:
         query = query.where(Report.station_code == station)
-    return list((await session.execute(query)).tuples().all())
+    return list((await session.execute(query)).all())
 
 
 async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bool:

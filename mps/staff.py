@@ -126,7 +126,7 @@ async def numbers_of(session: AsyncSession, user_ids: set[int]) -> dict[int, int
     rows = await session.execute(
         select(StaffNumber.user_id, StaffNumber.number).where(StaffNumber.user_id.in_(user_ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def station_of_chat(session: AsyncSession, chat_id: int) -> str | None:

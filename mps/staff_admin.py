@@ -56,7 +56,7 @@ async def members(session: AsyncSession, station: str | None = None) -> list[Mem
     )
     if station is not None:
         query = query.where(StaffMember.station_code == station)
-    rows = (await session.execute(query)).tuples().all()
+    rows = (await session.execute(query)).all()
     found = [Member(n, m.user_id, m.station_code, list(m.units or []), m.joined_at)
              for m, n in rows]  # fmt: skip
     return sorted(found, key=lambda m: (m.station_code, m.number or 0, m.user_id))
@@ -102,7 +102,7 @@ async def chats(session: AsyncSession, station: str | None = None) -> list[Bound
     if station is not None:
         query = query.where(StaffChat.station_code == station)
     query = query.order_by(StaffChat.station_code, StaffChat.chat_id)
-    rows = (await session.execute(query)).tuples().all()
+    rows = (await session.execute(query)).all()
     return [
         BoundChat(c.chat_id, c.station_code, c.joined_at,
                   f"{f.error} ×{f.failures} since {f.failed_at:%Y-%m-%d %H:%M}Z" if f else None)
