@@ -23,7 +23,15 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import citizen_reports, conversation, quick_exit, report_staff, staff, staff_watch
+from bot import (
+    citizen_reports,
+    conversation,
+    quick_exit,
+    report_staff,
+    staff,
+    staff_queue,
+    staff_watch,
+)
 from bot.buttons import ButtonStore
 from bot.dedup import UpdateGate
 from bot.errors import on_error
@@ -161,8 +169,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
     application.add_handler(CommandHandler("checkin", staff.on_checkin))
     application.add_handler(CommandHandler("events", staff.on_events))
-    application.add_handler(CommandHandler("queue", report_staff.on_queue))
-    application.add_handler(CommandHandler("report", report_staff.on_report))
+    application.add_handler(CommandHandler("queue", staff_queue.on_queue))
+    application.add_handler(CommandHandler("report", staff_queue.on_report))
     application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
     # Staff chats: strangers added, a group upgraded, the bot removed or added back.
     application.add_handler(
