@@ -91,7 +91,11 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
     except RetryAfter as error:
         await _failed(svc, message, "429 Too Many Requests", retry_seconds(error))
         return False
-    except Undeliverable as error:
+    except (Undeliverable, Forbidden, BadRequest) as error:
+        # Nobody can receive it (a call-back with no unit officer anywhere), or the
+        # citizen blocked the bot: retrying will not help.
+        if isinstance(error, TelegramError) and not _lost_for_good(error):
+            return await _retry(bot, svc, message, report, error, callback_card)
         logger.warning("outbox %s (%s) is a dead letter: %s", message.id, message.kind,
                        type(error).__name__)  # fmt: skip
         async with svc.database.sessions.begin() as session:
@@ -100,15 +104,27 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
             await callbacks.tell(bot, svc, report, delivered=False)
         return False
     except (TelegramError, NoStaffChat) as error:
-        if await _failed(svc, message, type(error).__name__) and callback_card:
-            await callbacks.tell(bot, svc, report, delivered=False)
-        return False
+        return await _retry(bot, svc, message, report, error, callback_card)
     async with svc.database.sessions.begin() as session:
         await mark_sent(session, message.id, svc.clock())
     logger.info("outbox %s delivered (%s)", message.id, message.kind)
     if callback_card:
         await callbacks.tell(bot, svc, report, delivered=True)
     return True
+
+
+async def _retry(
+    bot: Bot,
+    svc: Services,
+    message: OutboxMessage,
+    report: Report,
+    error: Exception,
+    callback_card: bool,
+) -> bool:
+    """Back off and try later; after bounded attempts a dead letter (she is told)."""
+    if await _failed(svc, message, type(error).__name__) and callback_card:
+        await callbacks.tell(bot, svc, report, delivered=False)
+    return False
 
 
 async def _failed(

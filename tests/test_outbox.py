@@ -116,9 +116,7 @@ async def test_one_dead_chat_does_not_hold_up_the_stations_other_chats(
     svc = services(stocked, now)
     first = await _file(stocked, index, NOISE)
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
-    assert [t.split("\n")[0] for t in telegram.to(-101)] == [
-        f"Report {first.reference} · Noise"
-    ]
+    assert [t.split("\n")[0] for t in telegram.to(-101)] == [f"Report {first.reference} · Noise"]
     assert (await _row(stocked, first)).sent_at is not None
     async with stocked.sessions() as session:
         [gone, ok] = await chats(session, "BGD-KRD")
@@ -233,3 +231,26 @@ async def test_cards_name_staff_by_number_never_by_telegram_id(
     assert fresh is not None
     text = card_text(fresh, None, TEXTS, "en", NOW.zone, last, who)
     assert "by staff #1" in text and "555000111" not in text
+
+
+async def test_an_update_to_a_citizen_who_blocked_the_bot_is_a_dead_letter_at_once(
+    stocked: Database, index: StationIndex
+) -> None:
+    from mps.reports import link_chat
+
+    await _enrol(stocked, "BGD-KRD", 101, -100)
+    telegram, now = FakeTelegram(blocked={555}), Now()
+    svc = services(stocked, now)
+    report = await _file(stocked, index, Draft(**{**NOISE.__dict__, "contact_consent": True}))
+    async with stocked.sessions.begin() as session:
+        assert await link_chat(session, report.reference or "", "p1", 555)
+        await change_status(session, report.reference or "", 101, "acknowledged", NOW)
+    assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]  # the card
+    assert telegram.tried.count(555) == 1
+    now.later(60)
+    await deliver_due(telegram, svc)  # type: ignore[arg-type]
+    assert telegram.tried.count(555) == 1  # not retried
+    async with stocked.sessions() as session:
+        [(row, dead)] = await dead_letters(session, "BGD-KRD")
+        assert row.kind == "citizen_update" and dead.id == report.id
+        assert row.last_error == "Forbidden"
