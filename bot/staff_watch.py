@@ -42,13 +42,12 @@ async def warn_strangers(
         if station is None:
             return
         for user in users:
-            if user.id == context.bot.id or now - warned.get((chat.id, user.id), -1e9) < (
-                WARN_AGAIN_SECONDS
-            ):
+            key = (chat.id, user.id)
+            if user.id == context.bot.id or now - warned.get(key, -1e9) < WARN_AGAIN_SECONDS:
                 continue
+            warned[key] = now  # before any await: the twin update finds it taken
             if user.id not in FAKE_USER_IDS and await is_staff(session, user.id, station):
                 continue
-            warned[(chat.id, user.id)] = now
             strangers.append(user)
             await audit(session, svc.clock().now, "bot", "stranger_added", f"chat:{chat.id}",
                         station, f"user:{user.id}")  # fmt: skip
