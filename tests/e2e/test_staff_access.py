@@ -21,7 +21,6 @@ from tests.e2e.test_reports import (
     _users,
     bot_messages,
     cards,
-    file_report,
     label,
     press,
     press_and_reply,
@@ -70,11 +69,21 @@ def triage(stack: Stack) -> None:
 def noise(stack: Stack, place: str) -> tuple[int, str]:
     """A citizen (who agrees to updates) reports noise at `place`; they and the reference."""
     citizen = next(_users)
-    reference = file_report(
-        stack, citizen, f"i want to report noise in {place}",
-        "Loud generator running all night next to our house.",
-    )  # fmt: skip
-    return citizen, reference
+    reply = turn(stack, citizen, "i want to report noise")
+    assert reply["text"] == label("report_ask_description")
+    reply = turn(stack, citizen, "Loud generator running all night next to our house.")
+    for _ in range(3):  # where and when, in the order the form asks
+        if reply["text"] == label("report_ask_place"):
+            reply = turn(stack, citizen, place)
+        elif reply["text"].endswith(label("report_ask_when")):
+            reply = turn(stack, citizen, "yesterday")
+    assert reply["text"] == label("report_ask_photo")
+    reply = press_and_reply(stack, citizen, reply, label("report_no_photo"))
+    summary = press_and_reply(stack, citizen, reply, label("report_consent_yes"))
+    filed = press_and_reply(stack, citizen, summary, label("report_send"))
+    found = REFERENCE.search(filed["text"])
+    assert found is not None, filed["text"]
+    return citizen, found[0]
 
 
 def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
@@ -177,7 +186,9 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     enrol(stack, staff, group, "BGD-NBG")
     enrol(stack, fcpu, fcpu, "BGD-NBG", "fcpu")
     citizen = next(_users)
-    reply = turn(stack, citizen, "i want to report online blackmail")
+    question = turn(stack, citizen, "i want to report a problem")
+    assert question["text"] == label("report_ask_category")
+    reply = press_and_reply(stack, citizen, question, label("cat_online_harassment"))
     assert reply["text"] == label("report_ask_description")
     reply = turn(stack, citizen, "Someone threatens to share my private photos unless I pay.")
     assert reply["text"] == label("report_ask_place")
