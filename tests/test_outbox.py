@@ -126,7 +126,7 @@ async def test_one_dead_chat_does_not_hold_up_the_stations_other_chats(
     second = await _file(stocked, index, NOISE)
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     assert telegram.tried == [-101]  # the dead chat is not tried again
-    assert len(telegram.to(-101)) == 2 and second.reference in telegram.to(-101)[1]
+    assert len(telegram.to(-101)) == 2 and f"Report {second.reference}" in telegram.to(-101)[1]
 
 
 async def test_a_group_upgraded_to_a_supergroup_is_followed(
@@ -136,7 +136,10 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
     telegram, now = FakeTelegram(moved={-100: -1001000}), Now()
     report = await _file(stocked, index, NOISE)
     assert await deliver_due(telegram, services(stocked, now)) == 1  # type: ignore[arg-type]
-    assert len(telegram.to(-1001000)) == 1 and report.reference in telegram.to(-1001000)[0]
+    assert (
+        len(telegram.to(-1001000)) == 1
+        and f"Report {report.reference}" in telegram.to(-1001000)[0]
+    )
     async with stocked.sessions() as session:
         assert [c.chat_id for c in await chats(session, "BGD-KRD")] == [-1001000]
         audit = (await session.scalars(select(StaffAudit))).all()
@@ -154,7 +157,7 @@ async def test_when_the_station_has_nobody_left_triage_gets_the_card_at_once(
     report = await _file(stocked, index, NOISE)
     assert await deliver_due(telegram, services(stocked, now)) == 1  # type: ignore[arg-type]
     [card] = telegram.to(-300)
-    assert report.reference in card and TEXTS.get("card_triage_note", "en") in card
+    assert f"Report {report.reference}" in card and TEXTS.get("card_triage_note", "en") in card
 
 
 async def test_bounded_retries_end_in_a_dead_letter(
