@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -135,3 +137,60 @@ async def test_staff_have_numbers_that_outlive_their_membership(stocked: Databas
         assert await numbers_of(session, {555000111, 555000222}) == {555000111: 1, 555000222: 2}
         await remove_member(session, 555000111, None, "admin:chief", NOW.now)
         assert await numbers_of(session, {555000111}) == {555000111: 1}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_the_migration_unlinks_existing_sensitive_reports_and_numbers_staff(
+    backend: str, tmp_path: Path
+) -> None:
+    import os
+
+    from sqlalchemy import text
+
+    from mps.database import open_database, upgrade
+
+    if backend == "sqlite":
+        database = open_database(f"sqlite+aiosqlite:///{tmp_path}/old.db")
+    else:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("TEST_DATABASE_URL is not set (`.ci/run` sets it)")
+        database = open_database(url)
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    try:
+        await upgrade(database, "0003")
+        at = NOW.now
+        async with database.engine.begin() as connection:
+            for user, day in ((900, 2), (800, 1), (900, 3)):
+                await connection.execute(text(
+                    "INSERT INTO staff_members (user_id, station_code, joined_at, units) "
+                    "VALUES (:u, :s, :j, '[]') ON CONFLICT DO NOTHING"
+                ), {"u": user, "s": "TRIAGE", "j": NOW.now.replace(day=day)})  # fmt: skip
+            for n, (unit, category) in enumerate(
+                [("fcpu", "other"), ("community_policing", "online_harassment"),
+                 ("community_policing", "noise")], start=1,
+            ):  # fmt: skip
+                await connection.execute(text(
+                    "INSERT INTO reports (id, owner, language, category, unit, station_code, "
+                    "description, place, contact_consent, sensitive, status, chat_id, "
+                    "created_at, updated_at) VALUES (:id, 'pseudonym-of-her', 'en', :c, :u, "
+                    "'TRIAGE', 'x', '', true, false, 'new', 5550001, :at, :at)"
+                ), {"id": n, "c": category, "u": unit, "at": at})  # fmt: skip
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT id, sensitive, owner, chat_id, contact_consent FROM reports ORDER BY id"
+            ))).all()  # fmt: skip
+            numbers = (await connection.execute(text(
+                "SELECT user_id, number FROM staff_numbers ORDER BY number"
+            ))).all()  # fmt: skip
+        assert [(r[0], bool(r[1]), r[2], r[3], bool(r[4])) for r in rows] == [
+            (1, True, "sealed:1", None, False),
+            (2, True, "sealed:2", None, False),
+            (3, False, "pseudonym-of-her", 5550001, True),
+        ]
+        assert [tuple(n) for n in numbers] == [(800, 1), (900, 2)]
+    finally:
+        await database.close()
