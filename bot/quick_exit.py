@@ -27,6 +27,7 @@ async def exit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
+    svc.callbacks.forget_chat(chat.id)  # no word of a call-back comes after her exit
     ids = svc.trail.take(chat.id)
     for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
         with contextlib.suppress(TelegramError):

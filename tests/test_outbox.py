@@ -257,3 +257,17 @@ async def test_an_update_to_a_citizen_who_blocked_the_bot_is_a_dead_letter_at_on
         [(row, dead)] = await dead_letters(session, "BGD-KRD")
         assert row.kind == "citizen_update" and dead.id == report.id
         assert row.last_error == "Forbidden"
+
+
+async def test_after_exit_no_word_of_the_callback_comes_to_her_chat(
+    stocked: Database, index: StationIndex
+) -> None:
+    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
+    telegram, now = FakeTelegram(), Now()
+    svc = services(stocked, now)
+    report = await _file(stocked, index, CALLBACK)
+    assert report.reference is not None
+    await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
+    svc.callbacks.forget_chat(777)  # what /exit does
+    assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
+    assert len(telegram.to(102)) == 1 and telegram.to(777) == []
