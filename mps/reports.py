@@ -25,8 +25,8 @@ from mps.staff import has_unit, is_staff
 from mps.stations import TRIAGE
 
 MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
-# Failed deliveries of one outbox row before it becomes a dead letter (about 8.5
-# minutes of backoff: 2, 4, … 256 s).
+# Failed deliveries of one outbox row before it becomes a dead letter (about 4
+# minutes of backoff: 2, 4, … 128 s).
 MAX_ATTEMPTS = 8
 
 
