@@ -93,8 +93,14 @@ class ActionFileReport(Action):
             return RESET
         reference, station = report.reference, report.station_code
         logger.info("report filed for station %s", station)
-        text = label("report_filed", language, station=station_label(store, station, language),
-                     reference=reference)  # fmt: skip
+        name = station_label(store, station, language)
+        if report.sensitive:
+            # For the unit's eyes only, and linked to nobody: no /status, no updates.
+            text = label("report_filed_sensitive", language, station=name, reference=reference,
+                         unit=label(f"unit_{report.unit}", language))  # fmt: skip
+            dispatcher.utter_message(text=text)
+            return RESET
+        text = label("report_filed", language, station=name, reference=reference)
         if draft.contact_consent:
             text += "\n" + label("report_filed_updates", language)
         dispatcher.utter_message(text=text, json_message={"report": {"reference": reference}})

@@ -15,6 +15,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -22,7 +23,15 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import citizen_reports, conversation, quick_exit, report_staff, staff
+from bot import (
+    citizen_reports,
+    conversation,
+    quick_exit,
+    report_staff,
+    staff,
+    staff_queue,
+    staff_watch,
+)
 from bot.buttons import EXIT_CALLBACK, ButtonStore
 from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
@@ -177,12 +186,23 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
     application.add_handler(CommandHandler("checkin", staff.on_checkin))
     application.add_handler(CommandHandler("events", staff.on_events))
-    application.add_handler(CommandHandler("queue", report_staff.on_queue))
-    application.add_handler(CommandHandler("report", report_staff.on_report))
+    application.add_handler(CommandHandler("queue", staff_queue.on_queue))
+    application.add_handler(CommandHandler("report", staff_queue.on_report))
     application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
     application.add_handler(
         CallbackQueryHandler(quick_exit.on_exit_button, pattern=f"^{EXIT_CALLBACK}$")
     )
+    # Staff chats: strangers added, a group upgraded, the bot removed or added back.
+    application.add_handler(
+        ChatMemberHandler(staff_watch.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
+    )
+    application.add_handler(
+        ChatMemberHandler(staff_watch.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, staff_watch.on_new_members)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, staff_watch.on_migrate))
     application.add_handler(CallbackQueryHandler(conversation.on_callback))
     application.add_handler(MessageHandler(private & filters.LOCATION, conversation.on_location))
     application.add_handler(MessageHandler(private & filters.PHOTO, citizen_reports.on_photo))

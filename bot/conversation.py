@@ -11,7 +11,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
-from bot import report_staff
+from bot import callbacks, report_staff
 from bot.chat_state import blocked
 from bot.errors import retry_seconds
 from bot.payloads import to_rasa
@@ -68,6 +68,8 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 assert user is not None
                 async with svc.database.sessions.begin() as session:
                     await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
+            elif item.kind == "callback":
+                await callbacks.watch(context.bot, services(context), item.text, chat.id)
             elif item.kind == "language_menu":
                 svc = services(context)
                 text = svc.catalogue.get("choose_language", user_language(svc, update))

@@ -23,7 +23,9 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Outgoing:
     """One message to send: text, photo or document, maybe with a keyboard."""
 
-    kind: str  # "text", "photo", "document", "location", "ticket", "report" or "language_menu"
+    # "text", "photo", "document", "location", "ticket", "report", "callback" or
+    # "language_menu"
+    kind: str
     text: str = ""
     media: str = ""
     filename: str | None = None
@@ -119,6 +121,9 @@ def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
     report = custom.get("report")
     if isinstance(report, dict) and isinstance(report.get("reference"), str):
         return [Outgoing("report", text=report["reference"])]
+    callback = custom.get("callback")
+    if isinstance(callback, dict) and isinstance(callback.get("reference"), str):
+        return [Outgoing("callback", text=callback["reference"])]
     location = custom.get("location")
     if isinstance(location, dict):
         try:

@@ -79,10 +79,13 @@ class Telegram:
         language_code: str | None = None,
         chat: int | None = None,
         reply_to: int | None = None,
+        sender_chat: int | None = None,
     ) -> int:
         body: dict[str, Any] = {"text": text}
         if chat is not None:
             body["chat_id"] = chat
+        if sender_chat is not None:  # an anonymous admin (the group), or a channel
+            body["sender_chat"] = sender_chat
         if reply_to is not None:
             body["reply_to"] = reply_to
         if language_code:
@@ -107,10 +110,29 @@ class Telegram:
         """Make the emulator deliver an update a second time."""
         self.client.post(f"{self.base}/_emu/updates/{update_id}/repeat").raise_for_status()
 
-    def fault(self, method: str, status: int, chat: int, retry_after: int | None = None) -> None:
-        """Make the next call of `method` for `chat` fail with `status`."""
-        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after}
+    def fault(
+        self,
+        method: str,
+        status: int,
+        chat: int,
+        retry_after: int | None = None,
+        count: int = 1,
+        migrate_to: int | None = None,
+    ) -> None:
+        """Make the next `count` calls of `method` for `chat` fail with `status`
+        (`migrate_to`: "the group is now the supergroup `migrate_to`")."""
+        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after,
+                "count": count, "migrate_to_chat_id": migrate_to}  # fmt: skip
         self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
+
+    def add_member(self, user: int, chat: int, by: int) -> None:
+        """`by` adds `user` to the group `chat`."""
+        body = {"chat_id": chat, "by": by}
+        self.client.post(f"{self.base}/_emu/users/{user}/added", json=body).raise_for_status()
+
+    def chat_info(self, chat: int, **info: Any) -> None:
+        """Extra fields of a chat: username (a public group), linked_chat_id, type."""
+        self.client.post(f"{self.base}/_emu/chats/{chat}/info", json=info).raise_for_status()
 
     def file(self, message_id: int) -> bytes:
         """The bytes of a file the bot sent."""
