@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from telegram import BotCommand, Update
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -26,6 +27,7 @@ from bot import citizen_reports, conversation, quick_exit, report_staff, staff
 from bot.buttons import ButtonStore
 from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.limits import bot_limiter, rate_guard
 from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
@@ -33,6 +35,7 @@ from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
 from bot.trail import ChatTrail
+from bot.update_types import only_allowed
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.database import open_database
@@ -76,6 +79,7 @@ def _post_init_for(
             trail=trail,
             clock=settings.clock,
             staff_language=settings.staff_language,
+            limiter=bot_limiter(settings.rate_messages_per_minute, settings.rate_joins_per_hour),
         )
         await gate.load()
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
@@ -134,6 +138,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         request=HTTPXRequest(connection_pool_size=128, pool_timeout=10),
         get_updates_request=HTTPXRequest(),
         trail=trail,
+        # Keeps to Telegram's limits (overall, and 20 a minute per group).
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate),
     )
     application = (
         ApplicationBuilder()
@@ -143,10 +149,13 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .post_shutdown(post_shutdown)
         .build()
     )
-    # First: drop an update Telegram sent twice; then note every private
-    # message id (for /exit).
-    application.add_handler(TypeHandler(Update, gate), group=-2)
-    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-1)
+    # First: drop kinds of update the bot does not handle (edited messages) and
+    # updates Telegram sent twice; then note every private message id (for /exit);
+    # then the per-user limits.
+    application.add_handler(TypeHandler(Update, only_allowed), group=-4)
+    application.add_handler(TypeHandler(Update, gate), group=-3)
+    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-2)
+    application.add_handler(TypeHandler(Update, rate_guard), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
     application.add_handler(CommandHandler("help", conversation.on_help, filters=private))

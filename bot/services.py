@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -16,6 +16,7 @@ from mps.bookings import Clock
 from mps.catalogue import Catalogue
 from mps.database import Database
 from mps.emergency import EmergencyData, KeywordNet
+from mps.limits import Limit, RateLimiter
 from mps.pseudonym import pseudonymise
 
 SERVICES_KEY = "services"
@@ -36,6 +37,9 @@ class Services:
     trail: ChatTrail
     clock: Callable[[], Clock]
     staff_language: str = "ar"
+    limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter({"message": Limit(20, 60), "join": Limit(5, 3600)})
+    )
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

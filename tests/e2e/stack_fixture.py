@@ -202,14 +202,15 @@ def running_stack(
     database_url: str | None = None,
     endpoints: Path = ROOT / "endpoints.yml",
     rasa_env: dict[str, str] | None = None,
+    bot_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
     SQLite in `log_dir` unless `database_url` is given (its schema is migrated,
     the demo stations are imported); Rasa's endpoints file may be replaced, e.g.
-    by one with a Redis tracker store.
+    by one with a Redis tracker store; `bot_env` changes the bot's settings.
     """
-    if not MODEL.exists():
+    if with_rasa and not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
@@ -243,6 +244,7 @@ def running_stack(
             "OUTBOX_INTERVAL_SECONDS": "0.3",
             "STAFF_LANGUAGE": "en",
             **store_env,
+            **(bot_env or {}),
         }
     )
     try:
