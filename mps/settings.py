@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mps.bookings import Clock
@@ -25,6 +25,9 @@ class StoreSettings(BaseSettings):
     # without it, one is derived from PSEUDONYM_SECRET.
     reference_secret: SecretStr | None = None
     pseudonym_secret: SecretStr | None = None
+    # Per user (pseudonym), filed by the action server: reports and call-backs a day.
+    rate_reports_per_day: int = Field(default=5, ge=1)
+    rate_callbacks_per_day: int = Field(default=3, ge=1)
 
     @field_validator("timezone")
     @classmethod
