@@ -31,6 +31,7 @@ from bot.limits import bot_limiter, rate_guard
 from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
+from bot.retention import purge_loop
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 HTTP_SESSION_KEY = "http_session"
 REMINDERS_KEY = "reminders"
 OUTBOX_KEY = "outbox"
+RETENTION_KEY = "retention"
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = (
     ROOT / "bot" / "messages.yml",
@@ -92,6 +94,9 @@ def _post_init_for(
                 settings.outbox_interval_seconds,
             )
         )
+        application.bot_data[RETENTION_KEY] = asyncio.create_task(
+            purge_loop(gate.database, settings.clock, settings.retention())
+        )
         await application.bot.set_my_commands(
             [
                 BotCommand("start", "Start / البداية / دەستپێک"),
@@ -112,7 +117,7 @@ def _post_init_for(
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop the reminder and outbox jobs; close the HTTP session and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY):
+    for key in (REMINDERS_KEY, OUTBOX_KEY, RETENTION_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()

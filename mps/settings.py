@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mps.bookings import Clock
 from mps.database import DEFAULT_URL
+from mps.retention import Retention
 
 
 class StoreSettings(BaseSettings):
@@ -28,6 +29,10 @@ class StoreSettings(BaseSettings):
     # Per user (pseudonym), filed by the action server: reports and call-backs a day.
     rate_reports_per_day: int = Field(default=5, ge=1)
     rate_callbacks_per_day: int = Field(default=3, ge=1)
+    # Days personal data is kept (mps/retention.py): closed reports' details, and
+    # bookings after the day of their event.
+    retention_report_days: int = Field(default=90, ge=0)
+    retention_booking_days: int = Field(default=30, ge=0)
 
     @field_validator("timezone")
     @classmethod
@@ -46,6 +51,10 @@ class StoreSettings(BaseSettings):
             raise ValueError("set REFERENCE_SECRET (or PSEUDONYM_SECRET) to file reports")
         base = self.pseudonym_secret.get_secret_value().encode()
         return hmac.new(base, b"report references", hashlib.sha256).digest()
+
+    def retention(self) -> Retention:
+        """The retention periods."""
+        return Retention(self.retention_report_days, self.retention_booking_days)
 
     def clock(self) -> Clock:
         """The current time in the stations' zone."""
