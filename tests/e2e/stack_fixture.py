@@ -31,6 +31,7 @@ from scripts.stack import (
 MODEL = ROOT / "models" / "mps.tar.gz"
 SECRET = "e2e-test-pseudonym-secret-0123456789"
 RASA_TOKEN = "e2e-rasa-api-token"
+ACTION_TOKEN = "e2e-action-server-token-0123456789"
 
 
 def free_port() -> int:
@@ -226,8 +227,10 @@ def running_stack(
     services = [emulator]
     if with_rasa:
         services += [
-            actions_service(action_port, store_env),
-            rasa_service(rasa_url, action_port, MODEL, RASA_TOKEN, endpoints, rasa_env),
+            actions_service(action_port, store_env, ACTION_TOKEN),
+            rasa_service(
+                rasa_url, action_port, MODEL, RASA_TOKEN, endpoints, rasa_env, ACTION_TOKEN
+            ),  # fmt: skip
         ]
     bot = bot_service(
         {

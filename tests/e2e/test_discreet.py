@@ -141,7 +141,10 @@ def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoints.write_text(
         yaml.safe_dump(
             {
-                "action_endpoint": {"url": "${ACTION_ENDPOINT_URL}"},
+                "action_endpoint": {
+                    "url": "${ACTION_ENDPOINT_URL}",
+                    "token": "${ACTION_SERVER_TOKEN}",
+                },
                 "tracker_store": {
                     "type": "redis",
                     "url": redis.hostname or "127.0.0.1",
