@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.safety_net import in_danger
 from bot.services import Services, services, user_language
 from mps.emergency import emergency_text
 from mps.limits import Limit, RateLimiter, Verdict
@@ -89,7 +90,7 @@ async def _answer(update: Update, svc: Services, verdict: Verdict, kind: str) ->
     if chat is None:
         return
     text = update.message.text if update.message is not None else None
-    if text and svc.keywords.matches(text):
+    if text and in_danger(svc, text):
         await chat.send_message(emergency_text(svc.emergency, language))
     elif verdict is Verdict.NOTIFY:
         await chat.send_message(notice)
