@@ -9,9 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import StoreSettings
+from mps.settings import PLACEHOLDERS, StoreSettings
 
-_PLACEHOLDERS = {"", "change-me", "changeme", "secret", "xxx", "todo", "replace-me"}
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 WEBHOOK_SECRET_HELP = (
@@ -55,7 +54,7 @@ class Settings(StoreSettings):
     @classmethod
     def _real_secret(cls, value: SecretStr) -> SecretStr:
         secret = value.get_secret_value()
-        if secret.lower() in _PLACEHOLDERS or len(secret) < 16:
+        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
             raise ValueError(
                 "PSEUDONYM_SECRET must be a random value of at least 16 characters "
                 "(make setup writes one to .env; e.g. `openssl rand -hex 32`)"
@@ -65,7 +64,7 @@ class Settings(StoreSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower() in _PLACEHOLDERS:
+        if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
             return None
         return value
 
@@ -74,6 +73,6 @@ class Settings(StoreSettings):
         if not self.webhook_url:
             return self
         secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-        if not _WEBHOOK_SECRET.fullmatch(secret) or secret.lower() in _PLACEHOLDERS:
+        if not _WEBHOOK_SECRET.fullmatch(secret) or secret.lower() in PLACEHOLDERS:
             raise ValueError(WEBHOOK_SECRET_HELP)
         return self

@@ -14,6 +14,11 @@ from mps.bookings import Clock
 from mps.database import DEFAULT_URL
 from mps.retention import Retention
 
+# Values that are not secrets (refused wherever a secret is required).
+PLACEHOLDERS = frozenset(
+    {"", "change-me", "changeme", "secret", "xxx", "todo", "replace-me", "password"}
+)
+
 
 class StoreSettings(BaseSettings):
     """DATABASE_URL and TIMEZONE, from the environment or `.env`."""
@@ -33,6 +38,19 @@ class StoreSettings(BaseSettings):
     # bookings after the day of their event.
     retention_report_days: int = Field(default=90, ge=0)
     retention_booking_days: int = Field(default=30, ge=0)
+
+    @field_validator("reference_secret")
+    @classmethod
+    def _real_reference_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if not secret:
+            return None  # derived from PSEUDONYM_SECRET
+        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
+            raise ValueError(
+                "REFERENCE_SECRET must be a random value of at least 16 characters "
+                "(make setup writes one to .env; e.g. `openssl rand -hex 32`), or unset"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

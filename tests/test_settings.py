@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.__main__ import main
 from bot.settings import Settings
+from mps.settings import StoreSettings
 
 PSEUDONYM = "test-pseudonym-secret-0123456789"
 STRONG = "Ab3_-" + "x7Kq" * 7
@@ -47,3 +49,18 @@ def test_a_strong_secret_is_accepted_and_polling_needs_none() -> None:
 
 def test_the_webhook_listens_on_loopback_unless_told() -> None:
     assert Settings().webhook_listen == "127.0.0.1"  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["change-me", "short", "password"])
+def test_a_weak_reference_secret_is_refused(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    monkeypatch.setenv("REFERENCE_SECRET", secret)
+    with pytest.raises(ValidationError, match="REFERENCE_SECRET"):
+        StoreSettings()
+
+
+def test_an_unset_reference_secret_is_derived(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFERENCE_SECRET", "")
+    settings = StoreSettings()
+    assert settings.reference_secret is None and len(settings.reference_key()) == 32
+    monkeypatch.setenv("REFERENCE_SECRET", "a-real-reference-secret-0123")
+    assert StoreSettings().reference_key() == b"a-real-reference-secret-0123"
