@@ -27,6 +27,7 @@ from bot import citizen_reports, conversation, quick_exit, report_staff, staff
 from bot.buttons import ButtonStore
 from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.health import health_file, heartbeat
 from bot.limits import bot_limiter, rate_guard
 from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
@@ -47,6 +48,7 @@ HTTP_SESSION_KEY = "http_session"
 REMINDERS_KEY = "reminders"
 OUTBOX_KEY = "outbox"
 RETENTION_KEY = "retention"
+HEARTBEAT_KEY = "heartbeat"
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = (
     ROOT / "bot" / "messages.yml",
@@ -94,6 +96,7 @@ def _post_init_for(
                 settings.outbox_interval_seconds,
             )
         )
+        application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(gate.database, settings.clock, settings.retention())
         )
@@ -117,7 +120,7 @@ def _post_init_for(
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop the reminder and outbox jobs; close the HTTP session and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY, RETENTION_KEY):
+    for key in (REMINDERS_KEY, OUTBOX_KEY, RETENTION_KEY, HEARTBEAT_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()

@@ -7,7 +7,9 @@ No Rasa needed: /start and /language are answered by the bot itself.
 from __future__ import annotations
 
 import itertools
+import os
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.stack_fixture import Stack, bot_log, free_port, running_stack
+from tests.e2e.stack_fixture import ROOT, Stack, bot_log, free_port, running_stack
 
 SECRET = "Wh-secret_" + "k3Y9" * 8
 _users = itertools.count(730001)
@@ -41,6 +43,7 @@ def webhook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
         "WEBHOOK_PORT": str(port),
     }
     log_dir = tmp_path_factory.mktemp("webhook")
+    env["HEALTH_FILE"] = str(log_dir / "bot-alive")
     with running_stack(log_dir, with_rasa=False, bot_env=env) as stack:
         _wait_listening(port)
         yield stack, f"http://127.0.0.1:{port}/telegram"
@@ -130,3 +133,12 @@ def test_polling_asks_for_the_handled_kinds_only(polling_stack: Stack) -> None:
     stack.telegram.replies(user, after)
     texts = [m["text"] for m in _bot_messages(stack, user)]
     assert len(texts) == 2 and texts[0] == texts[1]  # two menus, no welcome
+
+
+def test_the_health_check_sees_the_running_bot(webhook_stack) -> None:
+    stack, _ = webhook_stack
+    check = [str(ROOT / ".venv/bin/python"), "-m", "bot.health"]
+    env = {**os.environ, "HEALTH_FILE": str(stack.log_dir / "bot-alive")}
+    assert subprocess.run(check, cwd=ROOT, env=env, check=False).returncode == 0
+    env["HEALTH_FILE"] = str(stack.log_dir / "no-such-bot")
+    assert subprocess.run(check, cwd=ROOT, env=env, check=False).returncode == 1
