@@ -21,19 +21,23 @@ help:  ## list the targets
 
 setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from the locks, migrate the database, train the model if needed
 
+# Each step prints one line; the tools' own output goes to a log that is shown
+# only when the step fails.
+define logged
+@mkdir -p var/log; $(2) > var/log/$(1).log 2>&1 || { tail -40 var/log/$(1).log; echo "failed: see var/log/$(1).log"; exit 1; }
+endef
+
 .venv/.stamp: requirements/app.lock
 	@test -n "$(PY_APP)" || scripts/find-python.sh 3.11+ PYTHON3
-	$(PY_APP) -m venv .venv
-	.venv/bin/pip install --quiet --upgrade pip
-	.venv/bin/pip install --quiet -r requirements/app.lock
-	touch $@
+	@echo "setup: app env (.venv, $(PY_APP)) from requirements/app.lock"
+	$(call logged,pip-app,$(PY_APP) -m venv .venv && .venv/bin/pip install --upgrade pip && .venv/bin/pip install -r requirements/app.lock)
+	@touch $@
 
 .venv-rasa/.stamp: requirements/rasa.lock
 	@test -n "$(PY_RASA)" || scripts/find-python.sh 3.10 PYTHON310
-	$(PY_RASA) -m venv .venv-rasa
-	.venv-rasa/bin/pip install --quiet --upgrade pip
-	.venv-rasa/bin/pip install --quiet -r requirements/rasa.lock
-	touch $@
+	@echo "setup: Rasa env (.venv-rasa, $(PY_RASA)) from requirements/rasa.lock; a few minutes the first time"
+	$(call logged,pip-rasa,$(PY_RASA) -m venv .venv-rasa && .venv-rasa/bin/pip install --upgrade pip && .venv-rasa/bin/pip install -r requirements/rasa.lock)
+	@touch $@
 
 .env:
 	@sed -e "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" \
@@ -41,8 +45,9 @@ setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from th
 	@echo "wrote .env with fresh PSEUDONYM_SECRET and REFERENCE_SECRET; add TELEGRAM_BOT_TOKEN there"
 
 db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an empty database
-	$(APP) -m bot.admin db upgrade
-	$(APP) -m bot.admin stations import data/stations/demo.yml --if-empty
+	@echo "setup: database migrations and demo stations"
+	@$(APP) -m bot.admin db upgrade
+	@$(APP) -m bot.admin stations import data/stations/demo.yml --if-empty
 
 build:  ## compile data/faq, data/responses.yml and data/nlu into build/
 	$(APP) -m nlu.build
@@ -55,9 +60,16 @@ TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml \
 train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)
 
 models/mps.tar.gz: $(TRAIN_INPUTS) | .venv/.stamp .venv-rasa/.stamp
-	$(APP) -m nlu.build
-	$(RASA) train $(RASA_DATA) --out models --fixed-model-name mps --quiet
-	touch $@
+	@echo "train: compiling data/ into build/"
+	@$(APP) -m nlu.build
+	@echo "train: training the model (under a minute; log in var/log/train.log)"
+	@mkdir -p var/log; start=$$(date +%s.%N); \
+	  $(RASA) train $(RASA_DATA) --out models --fixed-model-name mps --quiet > var/log/train.log 2>&1 \
+	    || { tail -40 var/log/train.log; echo "failed: see var/log/train.log"; exit 1; }; \
+	  $(APP) -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 1))" \
+	    $$(date +%s.%N) $$start > models/train_seconds.txt
+	@touch $@
+	@echo "train: models/mps.tar.gz ($$(du -h models/mps.tar.gz | cut -f1), $$(cat models/train_seconds.txt) s)"
 
 run: setup  ## start Rasa, the action server and the bot; Ctrl-C stops them all
 	$(APP) scripts/run.py

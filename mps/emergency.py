@@ -34,6 +34,7 @@ class EmergencyData(BaseModel):
     last_reviewed: date
     numbers: list[EmergencyNumber]
     heading: Localized
+    line: Localized
     advice: Localized
     sample_note: Localized
     keywords: dict[str, list[str]]
@@ -46,6 +47,15 @@ def load_emergency(path: Path) -> EmergencyData:
     if missing:
         raise ValueError(f"{path}: no emergency keywords for {', '.join(missing)}")
     return data
+
+
+def emergency_line(data: EmergencyData, language: str) -> str:
+    """One line added to another answer when a message may be about danger."""
+    numbers = {entry.region: entry.number for entry in data.numbers}
+    iraq, kurdistan = numbers.get("iraq", "911"), numbers.get("kurdistan", "119")
+    if language in ("ar", "ckb"):
+        iraq, kurdistan = to_arabic_indic(iraq), to_arabic_indic(kurdistan)
+    return "⚠️ " + data.line.get(language).format(iraq=iraq, kurdistan=kurdistan)
 
 
 def emergency_text(data: EmergencyData, language: str) -> str:

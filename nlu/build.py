@@ -27,11 +27,16 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from mps.emergency import EmergencyData, emergency_text, load_emergency
+from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
+from nlu.near_copies import NearCopies
 
 HELD_OUT_SHARE = 0.2
+# Changing the salt re-draws the held-out split. It was last changed after
+# misses were looked at (README, "Understanding"), so no held-out message
+# scored today was read while tuning.
+SPLIT_SALT = "2026-11-28"
 MAIN_TOPICS = (
     "opening_hours",
     "clearance_certificate",
@@ -40,6 +45,9 @@ MAIN_TOPICS = (
     "open_house_days",
     "emergency_numbers",
 )
+# "I lost my passport", "my account was hacked", "a car hit mine": both a
+# question and a report. The FAQ answer comes with a button that starts one.
+REPORTABLE_TOPICS = ("lost_documents", "cybercrime", "traffic_accident")
 _BABEL_LOCALE = {"en": "en", "ar": "ar_IQ", "ckb": "ckb_IQ"}
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
@@ -67,12 +75,18 @@ def _examples(block: str) -> list[str]:
     return [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
 
 
-def _held_out(intent: str, language: str, examples: list[str]) -> set[str]:
+def _held_out(intent: str, language: str, examples: list[str], salt: str) -> set[str]:
     """Pick the held-out examples of one group, stable across runs and edits."""
     ranked = sorted(
-        examples, key=lambda e: hashlib.sha256(f"{intent}|{language}|{e}".encode()).digest()
+        examples,
+        key=lambda e: hashlib.sha256(f"{salt}|{intent}|{language}|{e}".encode()).digest(),
     )
     return set(ranked[: math.ceil(len(ranked) * HELD_OUT_SHARE)])
+
+
+def _plain(example: str) -> str:
+    """The example's text without entity annotations."""
+    return _ANNOTATION.sub(r"\1", example)
 
 
 def _variations(texts: dict[str, str], extra: dict[str, Any]) -> list[dict[str, Any]]:
@@ -101,10 +115,14 @@ def topic_payload(topic: str) -> str:
 class Builder:
     """Compiles the data of one checkout into build/."""
 
-    def __init__(self, root: Path, out: Path) -> None:
+    def __init__(self, root: Path, out: Path, salt: str = SPLIT_SALT) -> None:
         self.root = root
         self.out = out
+        self.salt = salt
         self.heldout: list[dict[str, str]] = []
+        self.heldout_blocks: list[tuple[dict[str, Any], list[str]]] = []
+        self.files: dict[str, list[dict[str, Any]]] = {}
+        self.near_copy_rate = 0.0
 
     def run(self) -> None:
         """Build everything, replacing the previous build."""
@@ -118,10 +136,14 @@ class Builder:
         shutil.copytree(self.root / "domain", self.out / "domain")
         self._build_nlu()
         self._build_faq_nlu(faq)
+        self._write_nlu()
         emergency = load_emergency(self.root / "data" / "emergency.yml")
         self._build_responses(faq, emergency)
         self._build_config(emergency)
-        _dump(self.out / "eval" / "heldout.yml", {"examples": self.heldout})
+        _dump(
+            self.out / "eval" / "heldout.yml",
+            {"near_copy_rate": round(self.near_copy_rate, 4), "examples": self.heldout},
+        )
 
     def _build_config(self, emergency: EmergencyData) -> None:
         """config.yml with the emergency phrases given to EmergencyKeywords."""
@@ -133,9 +155,10 @@ class Builder:
         _dump(self.out / "config.yml", config)
 
     def _build_nlu(self) -> None:
-        for path in sorted((self.root / "data" / "nlu").glob("*.yml")):
+        for path in sorted((self.root / "data" / "nlu").rglob("*.yml")):
             content = yaml.safe_load(path.read_text(encoding="utf-8"))
-            blocks = []
+            name = path.relative_to(self.root / "data" / "nlu").as_posix().replace("/", "__")
+            blocks: list[dict[str, Any]] = []
             for block in content.get("nlu", []):
                 if "intent" not in block:
                     blocks.append(block)
@@ -143,26 +166,8 @@ class Builder:
                 language = block.get("metadata", {}).get("lang")
                 if language not in LANGUAGES:
                     raise ValueError(f"{path}: intent {block['intent']} needs metadata.lang")
-                examples = _examples(block["examples"])
-                test = _held_out(block["intent"], language, examples)
-                self.heldout += [
-                    {
-                        "lang": language,
-                        "intent": block["intent"],
-                        "text": _ANNOTATION.sub(r"\1", e),
-                    }
-                    for e in examples
-                    if e in test
-                ]
-                train = [e for e in examples if e not in test]
-                blocks.append(
-                    {
-                        "intent": block["intent"],
-                        "metadata": block["metadata"],
-                        "examples": "".join(f"- {e}\n" for e in train),
-                    }
-                )
-            _dump(self.out / "data" / "nlu" / path.name, {"version": "3.1", "nlu": blocks})
+                blocks.append(self._split(block["intent"], language, _examples(block["examples"])))
+            self.files[name] = blocks
 
     def _build_faq_nlu(self, faq: list[FaqTopic]) -> None:
         blocks = []
@@ -170,22 +175,65 @@ class Builder:
             intent = f"faq/{topic.topic}"
             for language in LANGUAGES:
                 examples = sorted({q.strip() for q in topic.questions[language]})
-                test = _held_out(intent, language, examples)
-                self.heldout += [
-                    {"lang": language, "intent": intent, "text": e} for e in examples if e in test
-                ]
-                blocks.append(
+                blocks.append(self._split(intent, language, examples))
+        self.files["faq.yml"] = blocks
+
+    def _split(self, intent: str, language: str, examples: list[str]) -> dict[str, Any]:
+        """One training block; its held-out share goes to self.heldout_blocks."""
+        test = _held_out(intent, language, examples, self.salt)
+        block = {
+            "intent": intent,
+            "metadata": {"lang": language},
+            "train": [e for e in examples if e not in test],
+        }
+        self.heldout_blocks.append((block, [e for e in examples if e in test]))
+        return block
+
+    def _write_nlu(self) -> None:
+        """Drop held-out near-copies of training examples, then write both splits."""
+        trained = [
+            _plain(e)
+            for blocks in self.files.values()
+            for b in blocks
+            if "train" in b
+            for e in b["train"]
+        ]
+        index = NearCopies(trained)
+        total = moved = 0
+        for block, test in self.heldout_blocks:
+            for example in test:
+                total += 1
+                if index.has_near_copy(_plain(example)):
+                    moved += 1
+                    block["train"].append(example)
+                    continue
+                self.heldout.append(
                     {
-                        "intent": intent,
-                        "metadata": {"lang": language},
-                        "examples": "".join(f"- {e}\n" for e in examples if e not in test),
+                        "lang": block["metadata"]["lang"],
+                        "intent": block["intent"],
+                        "text": _plain(example),
                     }
                 )
-        _dump(self.out / "data" / "nlu" / "faq.yml", {"version": "3.1", "nlu": blocks})
+        self.near_copy_rate = moved / total if total else 0.0
+        for name, blocks in self.files.items():
+            out = []
+            for block in blocks:
+                if "train" not in block:
+                    out.append(block)
+                    continue
+                out.append(
+                    {
+                        "intent": block["intent"],
+                        "metadata": block["metadata"],
+                        "examples": "".join(f"- {e}\n" for e in block["train"]),
+                    }
+                )
+            _dump(self.out / "data" / "nlu" / name, {"version": "3.1", "nlu": out})
 
     def _build_responses(self, faq: list[FaqTopic], emergency: EmergencyData) -> None:
         source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))
         footer = source.pop("_faq_footer")
+        report_button = source.pop("_faq_report_button")
         titles = {t.topic: t.title for t in faq}
         responses: dict[str, list[dict[str, Any]]] = {}
         for name, spec in source.items():
@@ -200,9 +248,17 @@ class Builder:
                 )
                 for lang in LANGUAGES
             }
-            responses[f"utter_faq/{topic.topic}"] = _variations(texts, {})
+            extra: dict[str, Any] = {}
+            if topic.topic in REPORTABLE_TOPICS:
+                # A question that may also be a report: the answer, and a way to report.
+                extra["buttons"] = lambda lang: [
+                    {"title": report_button[lang], "payload": "/report_incident"}
+                ]
+            responses[f"utter_faq/{topic.topic}"] = _variations(texts, extra)
         texts = {lang: emergency_text(emergency, lang) for lang in LANGUAGES}
         responses["utter_emergency"] = _variations(texts, {})
+        lines = {lang: emergency_line(emergency, lang) for lang in LANGUAGES}
+        responses["utter_emergency_line"] = _variations(lines, {})
         _dump(self.out / "domain" / "responses.yml", {"version": "3.1", "responses": responses})
 
     def _response(
@@ -233,12 +289,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("."))
     parser.add_argument("--out", type=Path, default=Path("build"))
     args = parser.parse_args(argv)
+    builder = Builder(args.root, args.out)
     try:
-        Builder(args.root, args.out).run()
+        builder.run()
     except (FaqError, ValueError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1
-    print(f"built {args.out}/ from data/ and domain/")
+    print(
+        f"built {args.out}/: {len(builder.heldout)} held-out examples; "
+        f"{builder.near_copy_rate:.1%} of the drawn held-out were near-copies of training "
+        "examples and were trained on instead"
+    )
     return 0
 
 

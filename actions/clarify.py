@@ -1,0 +1,88 @@
+"""The fallback: ask which of two close readings was meant, or offer the topics.
+
+The intent classifier marks a message `nlu_fallback` when its best reading is
+weak or the two best are close, and keeps the ranking. When both of the two
+best readings are things the assistant can start (a report, a station, an FAQ
+topic...), one short question with two buttons beats a guess; otherwise the
+main topics are offered, as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.texts import label, language_of
+from mps.faq import load_faq
+
+# Intents a button can start, and the payload that starts them.
+STARTABLE = {
+    "report_incident": "/report_incident",
+    "report_status": "/report_status",
+    "find_station": "/find_station",
+    "book_visit": "/book_visit",
+    "my_bookings": "/my_bookings",
+    "cancel_booking": "/cancel_booking",
+    "human_handoff": "/human_handoff",
+    "help": "/help",
+}
+# Readings at least this likely are worth a button.
+MIN_CONFIDENCE = 0.12
+FAQ_TITLES = {
+    t.topic: t.title for t in load_faq(Path(__file__).resolve().parent.parent / "data" / "faq")
+}
+
+
+def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
+    """(intent or faq/<topic>, payload) of the two best startable readings, or []."""
+    ranking = [
+        r for r in parse.get("intent_ranking") or [] if r.get("name") not in (None, "nlu_fallback")
+    ][:2]
+    if len(ranking) < 2 or any(r.get("confidence", 0.0) < MIN_CONFIDENCE for r in ranking):
+        return []
+    chosen = []
+    for reading in ranking:
+        name = str(reading["name"])
+        if name == "faq":
+            selector = (parse.get("response_selector") or {}).get("faq") or {}
+            key = str((selector.get("response") or {}).get("intent_response_key") or "")
+            topic = key.removeprefix("faq/")
+            if topic not in FAQ_TITLES:
+                return []
+            chosen.append((f"faq/{topic}", f"topic:{topic}"))
+        elif name in STARTABLE:
+            chosen.append((name, STARTABLE[name]))
+        else:
+            return []
+    return chosen
+
+
+class ActionClarify(Action):
+    """Asks "did you mean A or B?" with two buttons, or offers the main topics."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """One question with the two readings as buttons, else utter_fallback."""
+        language = language_of(tracker)
+        chosen = readings(tracker.latest_message)
+        if not chosen:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        buttons = []
+        for reading, payload in chosen:
+            if reading.startswith("faq/"):
+                title = getattr(FAQ_TITLES[reading.removeprefix("faq/")], language)
+            else:
+                title = label(f"reading_{reading}", language)
+            buttons.append({"title": title, "payload": payload})
+        buttons.append({"title": label("reading_neither", language), "payload": "/help"})
+        dispatcher.utter_message(text=label("clarify_question", language), buttons=buttons)
+        return []
