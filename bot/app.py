@@ -146,8 +146,11 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         request=HTTPXRequest(connection_pool_size=128, pool_timeout=10),
         get_updates_request=HTTPXRequest(),
         trail=trail,
-        # Keeps to Telegram's limits (overall, and 20 a minute per group).
-        rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate),
+        # Keeps to Telegram's limits (30 a second overall, 20 a minute per group).
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.telegram_max_rate,
+            group_max_rate=settings.telegram_group_max_rate,
+        ),
     )
     application = (
         ApplicationBuilder()

@@ -47,8 +47,10 @@ class Settings(StoreSettings):
     # Per user: messages and button presses a minute, /join attempts an hour.
     rate_messages_per_minute: int = Field(default=20, ge=1)
     rate_joins_per_hour: int = Field(default=5, ge=1)
-    # Telegram's limit on the bot's own sends (messages a second; 0: no limit).
+    # Telegram's limits on the bot's own sends: messages a second overall, and a
+    # minute per group (0: no limit).
     telegram_max_rate: float = Field(default=30.0, ge=0)
+    telegram_group_max_rate: float = Field(default=20.0, ge=0)
 
     @field_validator("pseudonym_secret")
     @classmethod

@@ -246,6 +246,11 @@ def running_stack(
             "REMINDER_INTERVAL_SECONDS": "0.5",
             "OUTBOX_INTERVAL_SECONDS": "0.3",
             "STAFF_LANGUAGE": "en",
+            # The emulator is not Telegram, and tests and the benchmark send faster
+            # than people: no throttling (tests/e2e/test_limits.py sets limits).
+            "TELEGRAM_MAX_RATE": "0",
+            "TELEGRAM_GROUP_MAX_RATE": "0",
+            "RATE_MESSAGES_PER_MINUTE": "100000",
             **store_env,
             **(bot_env or {}),
         }
