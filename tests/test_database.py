@@ -87,4 +87,3 @@ async def test_a_dropped_connection_is_replaced() -> None:
     finally:
         await database.close()
         await other.close()
-
