@@ -26,6 +26,9 @@ EARTH_RADIUS_KM = 6371.0
 # Attached Arabic prepositions and the article: "بالكرادة" → "كراده".
 _ARABIC_PREFIX = re.compile(r"^(?:وبال|بال|وال|فال|كال|لل|ال)(?=\w{3})")
 _WORD = re.compile(r"\w+")
+# Words of a message compared with place names: a place is named early in a
+# message, and the cost of a 2,000-character message stays that of 40 words.
+MAX_WORDS = 40
 # Ordinary words that must never be read as a place, whatever they resemble.
 _NOT_PLACES = frozenset(
     normalize(w)
@@ -126,7 +129,7 @@ class StationIndex:
         A place name wins over a governorate name; a governorate alone returns
         all of its stations.
         """
-        grams = _ngrams(fold_place(text))
+        grams = _ngrams(" ".join(fold_place(text).split()[:MAX_WORDS]))
         if not grams:
             return []
         best: dict[str, float] = {}
