@@ -57,7 +57,8 @@ def wipe_in_rasa(endpoints: Path) -> dict[str, object]:
         [str(RASA_PYTHON), "-c", SCRIPT, str(endpoints), MARKER],
         capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-             "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"},
+             "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
+             "ACTION_SERVER_TOKEN": "unused-in-this-test"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
