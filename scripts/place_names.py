@@ -2,9 +2,11 @@
 
     .venv/bin/python scripts/place_names.py [list.yml ...]
 
-Without arguments it scores tests/data/place_names.yml (the tuning list) and
-tests/data/place_names_holdout.yml (never tuned on) against the demo registry,
-and prints one line per list and language, then the misses with --misses.
+Without arguments it scores, against the demo registry, tests/data/place_names.yml
+(the tuning list), tests/data/place_names_holdout.yml (written before tuning, its
+misses looked at once) and tests/data/place_names_fresh.yml (written after tuning,
+never looked at miss by miss), and prints one line per list and language; the
+misses too with --misses.
 
 An answer is a non-empty result of `StationIndex.by_name`. Precision is the
 share of answers that contain the right station (an answer to a negative is
@@ -30,7 +32,9 @@ from mps.routing import StationIndex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_REGISTRY = ROOT / "data" / "stations" / "demo.yml"
-LISTS = (ROOT / "tests/data/place_names.yml", ROOT / "tests/data/place_names_holdout.yml")
+LISTS = tuple(
+    ROOT / "tests" / "data" / f"place_names{part}.yml" for part in ("", "_holdout", "_fresh")
+)
 
 
 @dataclass(frozen=True)
