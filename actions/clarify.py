@@ -39,9 +39,7 @@ FAQ_TITLES = {
 def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
     """(intent or faq/<topic>, payload) of the two best startable readings, or []."""
     ranking = [
-        r
-        for r in parse.get("intent_ranking") or []
-        if r.get("name") not in (None, "nlu_fallback")
+        r for r in parse.get("intent_ranking") or [] if r.get("name") not in (None, "nlu_fallback")
     ][:2]
     if len(ranking) < 2 or any(r.get("confidence", 0.0) < MIN_CONFIDENCE for r in ranking):
         return []
