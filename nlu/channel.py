@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 LINE_RESPONSE = "utter_emergency_line"
-DEFAULT_LINE_THRESHOLD = 0.2
+DEFAULT_LINE_THRESHOLD = 0.025
 
 
 def needs_line(parse: dict[str, Any], threshold: float) -> bool:

@@ -62,7 +62,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "temperature": defaults.temperature,
             "random_seed": defaults.random_seed,
             "retrieval_intent": "faq",
-            "fallback_threshold": 0.3,
+            "fallback_threshold": 0.35,
             "ambiguity_threshold": 0.05,
         }
 

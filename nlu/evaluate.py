@@ -41,7 +41,22 @@ def _predicted(parse: Dict[str, Any]) -> str:
     return intent
 
 
-def score(pairs: List[Tuple[str, str, str]]) -> Dict[str, Any]:
+def _line_threshold() -> float:
+    """The emergency-line threshold of the REST channel (credentials.yml)."""
+    credentials = yaml.safe_load(Path("credentials.yml").read_text("utf-8")) or {}
+    channel = credentials.get("nlu.channel.SafetyRestInput") or {}
+    return float(channel.get("emergency_line", 1.0))
+
+
+def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) -> Dict[str, Any]:
+    """Metrics from (language, gold, predicted) triples.
+
+    `lines[i]` says whether message i gets the emergency line (its emergency
+    probability is at least the channel's threshold). Emergency recall counts
+    the messages shown the emergency numbers, by the takeover or by the line;
+    the takeover alone is reported as takeover recall.
+    """
+    lines = lines or [False] * len(pairs)
     """Metrics from (language, gold, predicted) triples."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -59,30 +74,49 @@ def score(pairs: List[Tuple[str, str, str]]) -> Dict[str, Any]:
         }
     faq = [(g, p) for _, g, p in pairs if g.startswith("faq/")]
     report["faq_acc"] = sum(g == p for g, p in faq) / len(faq) if faq else None
-    emergency = [p for _, g, p in pairs if g == "emergency"]
+    emergency = [(p, line) for (_, g, p), line in zip(pairs, lines, strict=False) if g == "emergency"]
     report["emergency_recall"] = (
-        sum(p == "emergency" for p in emergency) / len(emergency) if emergency else None
+        sum(p == "emergency" or line for p, line in emergency) / len(emergency)
+        if emergency
+        else None
     )
-    others = [p for _, g, p in pairs if g != "emergency"]
+    report["takeover_recall"] = (
+        sum(p == "emergency" for p, _ in emergency) / len(emergency) if emergency else None
+    )
+    others = [(p, line) for (_, g, p), line in zip(pairs, lines, strict=False) if g != "emergency"]
+    report["line_rate"] = (
+        sum(line and p != "emergency" for p, line in others) / len(others) if others else None
+    )
+    report["missed_emergencies"] = [
+        text for (_, g, p), line, text in zip(pairs, lines, _TEXTS, strict=False) if g == "emergency"
+        and p != "emergency" and not line
+    ][:10]
     report["emergency_fpr"] = (
-        sum(p == "emergency" for p in others) / len(others) if others else None
+        sum(p == "emergency" for p, _ in others) / len(others) if others else None
     )
     confused = Counter((g, p) for _, g, p in pairs if g != p)
     report["confused"] = [[g, p, n] for (g, p), n in confused.most_common(10)]
     return report
 
 
+_TEXTS: List[str] = []
+
+
 async def _parse_all(
     agent: Any, examples: List[Dict[str, str]], timings: List[float] | None = None
-) -> List[Tuple[str, str, str]]:
-    pairs = []
+) -> Tuple[List[Tuple[str, str, str]], List[bool]]:
+    pairs, lines = [], []
+    threshold = _line_threshold()
+    _TEXTS.clear()
     for example in examples:
         started = time.perf_counter()
         parse = await agent.parse_message(example["text"])
         if timings is not None:
             timings.append((time.perf_counter() - started) * 1000)
         pairs.append((example["lang"], example["intent"], _predicted(parse)))
-    return pairs
+        lines.append(float(parse.get("emergency_score") or 0.0) >= threshold)
+        _TEXTS.append(example["text"])
+    return pairs, lines
 
 
 def _p95(values: List[float]) -> float | None:
@@ -113,7 +147,13 @@ def _print(title: str, report: Dict[str, Any]) -> None:
     if report["faq_acc"] is not None:
         print(f"  FAQ-topic accuracy: {report['faq_acc']:.3f}")
     if report["emergency_recall"] is not None:
-        print(f"  emergency recall:   {report['emergency_recall']:.3f}")
+        print(
+            f"  emergency recall (numbers shown, takeover or line): "
+            f"{report['emergency_recall']:.3f}; takeover alone: {report['takeover_recall']:.3f}"
+        )
+        print(f"  emergency line on other messages: {report['line_rate']:.3f}")
+        for text in report["missed_emergencies"]:
+            print(f"    missed: {text}")
     if report["emergency_fpr"] is not None:
         print(f"  emergency takeover on non-emergency messages: {report['emergency_fpr']:.3f}")
     print("  most confused (gold -> predicted, count):")
@@ -145,7 +185,7 @@ def main() -> int:
     agent = Agent.load(str(args.model))
     heldout = yaml.safe_load(args.heldout.read_text("utf-8"))["examples"]
     timings: List[float] = []
-    report = score(asyncio.run(_parse_all(agent, heldout, timings)))
+    report = score(*asyncio.run(_parse_all(agent, heldout, timings)))
     near_copy_rate = yaml.safe_load(args.heldout.read_text("utf-8")).get("near_copy_rate")
     _print("held-out split (never trained on)", report)
     if near_copy_rate is not None:
@@ -158,7 +198,7 @@ def main() -> int:
     results = {"heldout": report}
     if args.extra:
         extra = yaml.safe_load(args.extra.read_text("utf-8"))["examples"]
-        results["extra"] = score(asyncio.run(_parse_all(agent, extra)))
+        results["extra"] = score(*asyncio.run(_parse_all(agent, extra)))
         _print(f"extra file {args.extra}", results["extra"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
