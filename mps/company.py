@@ -34,19 +34,24 @@ _ONE = _words(
     "niece boyfriend girlfriend boy girl "
     "زوجتي زوجي مرتي رجلي امي ماما ابوي ابي بابا والدي والدتي اخوي اخي اختي خيتي ابني "
     "بنتي ابنتي صديقي صديقتي صاحبي صاحبتي جدتي جدي بيبيتي حبوبتي عمي عمتي خالي خالتي "
-    "طفلي طفلتي ولدي جاري جارتي خطيبي خطيبتي زوجه زوج طفل طفله ولد بنت ابن اخ اخت صديق"
+    "طفلي طفلتي ولدي جاري جارتي خطيبي خطيبتي زوجه زوج طفل طفله ولد بنت ابن اخ اخت صديق "
+    # Arabizi
+    "zawjti zoji zawji marti rajli ummi ommi umi abuya abooy abuy a5oya akhoya a5oy akhooy "
+    "o5ti ukhti okhti ibni ebni binti bnti sadeeqi sadiqi sdeeqi sa7bi 9a7bi jaddati "
+    "khalti 5alti 3ammi 5ali khali"
 )
 # Two people each.
 _TWO = _words(
-    "parents twins couple ولدين بنتين طفلين ابنين اخوين اختين صديقين صديقتين والدي والداي "
-    "توأم توام"
+    "parents twins couple ولدين بنتين طفلين ابنين اخوين اختين صديقين صديقتين والداي "
+    "توأم توام waladain waladein bintain bintein tiflain"
 )
 # Several, counted only with a number before them.
 _SEVERAL = _words(
     "kids children sons daughters brothers sisters friends cousins boys girls babies "
     "grandchildren nephews nieces relatives "
     "اطفال اطفالي اولاد اولادي بنات بناتي اخوة اخوتي اخوان اخواني خوات خواتي اصدقاء "
-    "اصدقائي جهال جهالي صغار ابناء ابنائي"
+    "اصدقائي جهال جهالي صغار ابناء ابنائي "
+    "jahal jahali atfal atfali awlad awladi banat banati a5wati ikhwati"
 )
 # Kurdish kin words are a stem and suffixes: براکەم "my brother", منداڵەکانم "my
 # children". With a plural suffix and no number they cannot be counted.
@@ -54,7 +59,7 @@ _KURDISH_STEMS = tuple(
     normalize(w)
     for w in (
         "برا خوشک ژن مێرد دایک باوک کوڕ کچ هاوسەر هاوڕێ منداڵ نەنک داپیر باپیر "
-        "مام خاڵ پوور ئامۆزا کچە کوڕە"
+        "مام خاڵ پوور ئامۆزا کچە کوڕە خێزان"
     ).split()
 )
 _KURDISH_ONE = tuple(normalize(s) for s in ("", "م", "مان", "ەکەم", "ەکەمان", "کەم", "کەمان"))

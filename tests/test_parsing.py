@@ -54,6 +54,9 @@ def test_party_size_from_free_text(text: str, size: int) -> None:
         ("من و براکەم", 2),
         ("من و هاوسەرەکەم و سێ منداڵەکەمان", 5),
         ("لەگەڵ دایکم و ٢ منداڵ", 4),
+        ("من و خێزانەکەم و کوڕەکەمان", 3),
+        ("ana w zawjti", 2),
+        ("ana w marti w 2 jahal", 4),
     ],
 )
 def test_party_size_from_the_company_named(text: str, size: int) -> None:
@@ -62,7 +65,8 @@ def test_party_size_from_the_company_named(text: str, size: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["with my kids", "مع اطفالي", "لەگەڵ منداڵەکانم", "شكرا اخي", "لست متأكداً"]
+    "text",
+    ["with my kids", "مع اطفالي", "لەگەڵ منداڵەکانم", "ana w jahali", "شكرا اخي", "لست متأكداً"],
 )
 def test_company_that_cannot_be_counted_asks_again(text: str) -> None:
     assert parse_party_size(text, expected=True) is None
