@@ -88,7 +88,7 @@ def count_company(words: list[str], number: Callable[[str], int | None]) -> Comp
     used: set[int] = set()
     for i, raw in enumerate(words):
         word = _without_and(raw)
-        value = number(word)
+        value = number(word) if i not in used else None
         if value is not None:
             target = _companion_after(words, i)
             if target is not None:
@@ -98,13 +98,29 @@ def count_company(words: list[str], number: Callable[[str], int | None]) -> Comp
         if i in used or (i and words[i - 1] in _ADDRESS):
             continue
         kind = _kind(word)
-        if kind == "one":
+        after = _number_after(words, i, number) if kind is not None else None
+        if after is not None:  # "اطفالي الاثنين", my two children
+            others += after
+            used.add(i + 1)
+        elif kind == "one":
             others += 1
         elif kind == "two":
             others += 2
         elif kind == "several":
             uncounted = True
     return Company(others, uncounted)
+
+
+def _number_after(words: list[str], at: int, number: Callable[[str], int | None]) -> int | None:
+    """An Arabic number after its noun, with the article ("ولدي الاثنين")."""
+    if at + 1 < len(words) and words[at + 1].startswith("ال"):
+        return number(words[at + 1].removeprefix("ال"))
+    return None
+
+
+def is_companion(word: str) -> bool:
+    """Whether a normalised word names someone coming along ("اطفالي", "my" is not)."""
+    return _kind(_without_and(word)) is not None
 
 
 def _without_and(word: str) -> str:

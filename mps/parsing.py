@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mps.company import count_company
+from mps.company import count_company, is_companion
 from mps.text import normalize
 
 MAX_PARTY = 10
@@ -19,7 +19,7 @@ _NUMBER_WORDS = {
     normalize(word): value
     for value, words in {
         1: "one a single واحد وحده وحد يەک یەک",
-        2: "two couple اثنين اثنان ثنين اثنينه زوج دوو",
+        2: "two couple اثنين اثنان ثنين اثنينه اثنتين اثنتان ثنتين زوج دوو",
         3: "three ثلاثة ثلاث ثلاثه تلاثة سێ",
         4: "four اربعة اربع اربعه چوار",
         5: "five خمسة خمس خمسه پێنج",
@@ -241,9 +241,12 @@ def named_date(folded: str, today: dt.date, past: bool) -> dt.date | None:
         )
         if found and (found[1] or found[2]):
             return nearest_date(int(found[1] or found[2]), month, None, today, past)
-    for word in re.findall(r"\w+", folded):
+    words = re.findall(r"\w+", folded)
+    for at, word in enumerate(words):
         stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
         weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
+        if weekday == 0 and at and is_companion(words[at - 1]):
+            continue  # "اطفالي الاثنين": my two children, not Monday
         if weekday is not None:
             if past:
                 return today - dt.timedelta(days=(today.weekday() - weekday) % 7 or 7)

@@ -55,6 +55,8 @@ def test_party_size_from_free_text(text: str, size: int) -> None:
         ("من و هاوسەرەکەم و سێ منداڵەکەمان", 5),
         ("لەگەڵ دایکم و ٢ منداڵ", 4),
         ("من و خێزانەکەم و کوڕەکەمان", 3),
+        ("مع اطفالي الاثنين", 3),
+        ("انا وخواتي الثنتين", 3),
         ("ana w zawjti", 2),
         ("ana w marti w 2 jahal", 4),
     ],
@@ -125,13 +127,16 @@ def test_party_size_range(size: int | None, error: str | None) -> None:
         ("on the 8th of December", dt.date(2026, 12, 8)),
         ("يوم ٨ كانون الاول لشخصين", dt.date(2026, 12, 8)),
         ("ڕۆژی ٨ی کانوونی یەکەم بۆ دوو کەس", dt.date(2026, 12, 8)),
+        ("السبت الجاي مع اطفالي الاثنين", dt.date(2026, 11, 28)),
     ],
 )
 def test_dates_in_three_languages(text: str, day: dt.date) -> None:
     assert parse_date(text, WEDNESDAY) == day
 
 
-@pytest.mark.parametrize("text", ["hello", "31/2", "may i come", "3 people", "December 2026"])
+@pytest.mark.parametrize(
+    "text", ["hello", "31/2", "may i come", "3 people", "December 2026", "مع اطفالي الاثنين"]
+)
 def test_no_date(text: str) -> None:
     assert parse_date(text, WEDNESDAY) is None
 
