@@ -22,37 +22,49 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(normalize(w) for w in text.split())
 
 
-# Words after which a relative is addressed, not brought along.
-_ADDRESS = _words("thanks thank dear يا شكرا شكراً مشكور تسلم عاشت سوپاس")
+# Words after which a relative is addressed, not brought along ("thank you my brother").
+_ADDRESS = _words("thanks thank you dear يا شكرا شكراً مشكور تسلم عاشت سوپاس")
+# Words that tie a relative to the party: "and", "with", "my" (English has no vocative
+# "my wife"), the Kurdish "و".
+_LINKS = _words("and with plus my our و مع ويا وياي ويايه ويانا لەگەڵ لەگەل w wiya wyaya ma3")
 # Words that may stand between a number and its companions ("two of my little kids").
 _BETWEEN = _words("of my our little young small other من الصغار الصغيرين")
-# One person each (English, then Arabic and Iraqi forms, with or without "my").
+# One person each (English, then Arabic and Iraqi forms, then Arabizi).
 _ONE = _words(
     "wife husband mother mom mum mama father dad baba brother sister son daughter friend "
     "child kid baby toddler grandmother grandma granny grandfather grandpa uncle aunt "
     "auntie cousin neighbour neighbor fiance fiancee partner spouse colleague nephew "
-    "niece boyfriend girlfriend boy girl "
-    "زوجتي زوجي مرتي رجلي امي ماما ابوي ابي بابا والدي والدتي اخوي اخي اختي خيتي ابني "
-    "بنتي ابنتي صديقي صديقتي صاحبي صاحبتي جدتي جدي بيبيتي حبوبتي عمي عمتي خالي خالتي "
-    "طفلي طفلتي ولدي جاري جارتي خطيبي خطيبتي زوجه زوج طفل طفله ولد بنت ابن اخ اخت صديق "
-    # Arabizi
+    "niece boyfriend girlfriend boy girl grandson granddaughter "
+    "زوجتي زوجي مرتي المدام مدام رجلي امي ماما والدي والدتي ابوي بابا اخوي اخي اختي خيتي "
+    "ابني بنتي ابنتي صديقي صديقتي صاحبي صاحبتي جدتي جدي بيبيتي حبوبتي عمي عمتي خالي خالتي "
+    "طفلي طفلتي ولدي حفيدي حفيدتي حفيدنا جاري جارتي خطيبي خطيبتي زوجه زوج طفل طفله ولد "
+    "بنت ابن صديق "
     "zawjti zoji zawji marti rajli ummi ommi umi abuya abooy abuy a5oya akhoya a5oy akhooy "
     "o5ti ukhti okhti ibni ebni binti bnti sadeeqi sadiqi sdeeqi sa7bi 9a7bi jaddati "
     "khalti 5alti 3ammi 5ali khali"
+)
+# Relatives Iraqis also call out to ("ابني شلون احجز", "عمي دزلي"): company only after
+# "and"/"with" or a number, never as the first of a list.
+_VOCATIVE = _words(
+    "ابني بنتي اخي اختي اخوي خيتي عمي عمتي خالي خالتي ابوي حبيبي ibni binti a5oya 3ammi"
 )
 # Two people each.
 _TWO = _words(
     "parents twins couple ولدين بنتين طفلين ابنين اخوين اختين صديقين صديقتين والداي "
     "توأم توام waladain waladein bintain bintein tiflain"
 )
-# Several, counted only with a number before them.
+# Several, counted only with a number (before, or after in Arabic: "اطفالي الاثنين").
 _SEVERAL = _words(
     "kids children sons daughters brothers sisters friends cousins boys girls babies "
-    "grandchildren nephews nieces relatives "
+    "grandchildren nephews nieces relatives family "
     "اطفال اطفالي اولاد اولادي بنات بناتي اخوة اخوتي اخوان اخواني خوات خواتي اصدقاء "
-    "اصدقائي جهال جهالي صغار ابناء ابنائي "
+    "اصدقائي جهال جهالي صغار ابناء ابنائي احفادي عائلتي عائله العائله اهلي خێزان "
     "jahal jahali atfal atfali awlad awladi banat banati a5wati ikhwati"
 )
+_AND = _words("and و w")
+_ARTICLES = _words("a an")
+# Attached "and", "and for", "for" before a relative: وزوجتي, ولزوجتي, للمدام.
+_ATTACHED = ("ولل", "ول", "وال", "و", "لل", "ل")
 # Kurdish kin words are a stem and suffixes: براکەم "my brother", منداڵەکانم "my
 # children". With a plural suffix and no number they cannot be counted.
 _KURDISH_STEMS = tuple(
@@ -91,14 +103,15 @@ def count_company(words: list[str], number: Callable[[str], int | None]) -> Comp
         value = number(word) if i not in used else None
         if value is not None:
             target = _companion_after(words, i)
-            if target is not None:
+            article = word in _ARTICLES and not (i and words[i - 1] in _LINKS)
+            if target is not None and not article:  # "with a friend", not "as a child"
                 others += value
                 used.add(target)
             continue
-        if i in used or (i and words[i - 1] in _ADDRESS):
-            continue
         kind = _kind(word)
-        after = _number_after(words, i, number) if kind is not None else None
+        if kind is None or i in used or not _in_party(words, i, raw != word):
+            continue
+        after = _number_after(words, i, number)
         if after is not None:  # "اطفالي الاثنين", my two children
             others += after
             used.add(i + 1)
@@ -106,9 +119,29 @@ def count_company(words: list[str], number: Callable[[str], int | None]) -> Comp
             others += 1
         elif kind == "two":
             others += 2
-        elif kind == "several":
+        else:
             uncounted = True
     return Company(others, uncounted)
+
+
+def _in_party(words: list[str], at: int, attached: bool) -> bool:
+    """Whether the relative at `at` is one of the party, not someone talked about or
+    to: tied to it by an attached "and"/"for" or a word before ("and", "with", "my");
+    else, unless it is a word people call out with, by the message being this and
+    at most one more word, or in Arabic and Sorani by "and" after it ("زوجتي وانا")."""
+    before = words[at - 2 : at] if at >= 2 else words[:at]
+    if any(w in _ADDRESS for w in before):
+        return False
+    if attached or (before and before[-1] in _LINKS):
+        return True
+    if _without_and(words[at]) in _VOCATIVE:
+        return len(words) == 1
+    if len(words) <= 2:
+        return True
+    if words[at].isascii():
+        return False  # English says "my wife", "with a friend"
+    following = words[at + 1] if at + 1 < len(words) else ""
+    return following in _AND or following != _without_and(following)
 
 
 def _number_after(words: list[str], at: int, number: Callable[[str], int | None]) -> int | None:
@@ -124,10 +157,11 @@ def is_companion(word: str) -> bool:
 
 
 def _without_and(word: str) -> str:
-    """An Arabic word without its attached "and" (وزوجتي → زوجتي, و٣ → ٣)."""
-    if word.startswith("و") and len(word) > 1:
-        rest = word[1:]
-        if rest.isdigit() or _kind(rest) is not None:
+    """A relative or number without an attached "and" or "for" (وزوجتي → زوجتي,
+    ولحفيدي → حفيدي, و٣ → ٣); other words as they are."""
+    for prefix in _ATTACHED:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) > 1 and (rest.isdigit() or _kind(rest)):
             return rest
     return word
 
@@ -137,7 +171,7 @@ def _companion_after(words: list[str], at: int) -> int | None:
     for j in range(at + 1, min(at + 4, len(words))):
         word = _without_and(words[j])
         if _kind(word) is not None:
-            return j
+            return None if word in _VOCATIVE else j  # "٢ ابني": "two, son"
         if word not in _BETWEEN:
             return None
     return None

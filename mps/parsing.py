@@ -38,11 +38,14 @@ _ALONE = [normalize(p) for p in (
     "just me", "only me", "alone", "myself", "by myself", "لوحدي", "بوحدي", "وحدي",
     "انا بس", "بس انا", "فقط انا", "بە تەنها", "تەنها خۆم", "خۆم")]  # fmt: skip
 _PEOPLE = {normalize(w) for w in (
-    "people persons person adults guests visitors seats seat places "
-    "اشخاص شخص نفر انفار افراد فرد مقاعد مقعد اشخاص كەس کەس نەفەر کورسی").split()}  # fmt: skip
+    "people persons person adults guests visitors seats seat places students pupils "
+    "teenagers "
+    "اشخاص شخص نفر نفرات انفار افراد فرد مقاعد مقعد طلاب طالب "
+    "كەس کەس کەسین کەسن نەفەر کورسی "
+    "nafar nafarat ashkhas shakhs a4kha9").split()}  # fmt: skip
 # Two people in one word (Arabic duals), maybe after "for" (لشخصين).
 _TWO_PEOPLE = {normalize(w) for w in "شخصين نفرين فردين مقعدين".split()}
-_WE = {normalize(w) for w in ("we", "us", "احنا", "نحن", "ئێمە", "ئیمە")}
+_WE = {normalize(w) for w in "we us احنا نحن ئێمە ئیمە e7na i7na ehna ihna".split()}
 # Words around a number that make it a time of day, not a count of people.
 _TIME_BEFORE = {normalize(w) for w in "at around by الساعة ساعة كاتژمێر سەعات".split()}
 _TIME_AFTER = {normalize(w) for w in "am pm oclock الصبح الظهر العصر صباحا مساء".split()}
@@ -77,16 +80,17 @@ def parse_party_size(text: str, *, expected: bool = False) -> int | None:
     company named, with the writer ("with my wife" is 2, "my wife and our three
     kids" 5; see `mps.company`); "just me"; and when `expected` (the form just
     asked), a bare number. Numbers that are days or times ("on 8 December", "at
-    10") are never party sizes. The result may be out of range (0, 11, 40);
-    `party_size_error` says whether it is acceptable.
+    10") are party sizes only when said to be people ("saturday, 2 people"). The
+    result may be out of range (0, 11, 40); `party_size_error` says whether it is
+    acceptable.
     """
     tokens = _tokens(text)
-    counts = [i for i in range(len(tokens)) if _number(tokens[i]) is not None]
-    counts = [i for i in counts if not _day_or_time(tokens, i)]
-    for i in counts:
+    numbers = [i for i in range(len(tokens)) if _number(tokens[i]) is not None]
+    for i in numbers:  # "saturday, 2 people": a number said to be people is people
         before, after = tokens[max(0, i - 3) : i], tokens[i + 1 : i + 3]
         stated = any(w in _PEOPLE for w in after) or after == ["of", "us"]
-        if stated or any(w in _WE for w in before):
+        we = any(w in _WE for w in before) and not _day_or_time(tokens, i)
+        if stated or we:
             return _number(tokens[i])
     if any(_without_prefix(t) in _TWO_PEOPLE for t in tokens):
         return 2
@@ -97,6 +101,7 @@ def parse_party_size(text: str, *, expected: bool = False) -> int | None:
     if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in _ALONE):
         return 1
     if expected:
+        counts = [i for i in numbers if not _day_or_time(tokens, i)]
         for i in counts:
             if len(tokens) <= 4 or tokens[i].isdigit():
                 return _number(tokens[i])

@@ -59,6 +59,9 @@ def test_party_size_from_free_text(text: str, size: int) -> None:
         ("انا وخواتي الثنتين", 3),
         ("ana w zawjti", 2),
         ("ana w marti w 2 jahal", 4),
+        ("احجز لي ابني وللمدام ولحفيدنا", 3),
+        ("e7na 3 banat", 3),
+        ("من و خێزانەکەم و سێ منداڵ کۆی گشتی ٥ کەسین", 5),
     ],
 )
 def test_party_size_from_the_company_named(text: str, size: int) -> None:
@@ -68,7 +71,17 @@ def test_party_size_from_the_company_named(text: str, size: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["with my kids", "مع اطفالي", "لەگەڵ منداڵەکانم", "ana w jahali", "شكرا اخي", "لست متأكداً"],
+    [
+        "with my kids",
+        "مع اطفالي",
+        "لەگەڵ منداڵەکانم",
+        "ana w jahali",
+        "شكرا اخي",
+        "لست متأكداً",
+        "ابني شلون احجز",  # "son, how do I book": an elder talking to the bot
+        "عمي دزلي الحجز",
+        "as a child i loved the police",
+    ],
 )
 def test_company_that_cannot_be_counted_asks_again(text: str) -> None:
     assert parse_party_size(text, expected=True) is None
@@ -84,13 +97,17 @@ def test_company_that_cannot_be_counted_asks_again(text: str) -> None:
         "يوم ٨ كانون الأول ل٢ اشخاص",
         "ڕۆژی ٨ی کانوونی یەکەم بۆ دوو کەس",
         "saturday 8 at 10, with my wife",
+        "book the open house at Karrada next saturday, 2 people",
+        "we come on 8 December, me and my wife",
     ],
 )
 def test_a_day_or_a_time_is_not_the_party_size(text: str) -> None:
     assert parse_party_size(text, expected=True) == 2
 
 
-@pytest.mark.parametrize(("text", "size"), [("3", 3), ("٧", 7), ("ten", 10), ("eleven", 11)])
+@pytest.mark.parametrize(
+    ("text", "size"), [("3", 3), ("٧", 7), ("ten", 10), ("eleven", 11), ("٢ ابني", 2)]
+)
 def test_a_bare_number_counts_only_when_asked(text: str, size: int) -> None:
     assert parse_party_size(text) is None
     assert parse_party_size(text, expected=True) == size
