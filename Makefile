@@ -53,9 +53,12 @@ build:  ## compile data/faq, data/responses.yml and data/nlu into build/
 	$(APP) -m nlu.build
 
 # What the model is trained from; the model is rebuilt only when one of them is
-# newer (Rasa's own cache in .rasa/ is too small to keep a whole model).
-TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml \
-	$(shell find data/nlu data/faq data/rules domain nlu -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+# newer (Rasa's own cache in .rasa/ is too small to keep a whole model). The
+# tracker stores, the REST channel and the evaluation tools are read at run
+# time, not trained.
+TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml data/report_routing.yml \
+	$(shell find data/nlu data/faq data/rules data/stations domain nlu -name '*.yml' -o -name '*.py' \
+	  | grep -v -e __pycache__ -e tracker_store -e channel.py -e crossval -e evaluate)
 
 train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)
 

@@ -156,19 +156,23 @@ class ActionFileCallback(Action):
             contact_phone=phone,
             contact_window=WINDOWS.get(window, window),
         )
-        if await file_draft(store, draft, tracker.sender_id) is None:
+        report = await file_draft(store, draft, tracker.sender_id)
+        if report is None:
             dispatcher.utter_message(text=label("callback_failed", language), buttons=exit_only)
             return RESET
         logger.info("call-back request queued")
         local = "0" + phone[4:] if phone.startswith("+964") else phone
+        # Recorded, not yet received: the bot tells her once an officer has the card
+        # (or that none could be reached), so "an officer will call" is never said early.
         dispatcher.utter_message(
             text=label(
-                "callback_done",
+                "callback_recorded",
                 language,
                 phone=digits(local, language),
                 window=window_text(window, language),
             ),  # fmt: skip
             buttons=exit_only,
+            json_message={"callback": {"reference": report.reference}},
         )
         return RESET
 

@@ -30,6 +30,7 @@ from actions.stations import (
 from actions.store import Store, get_store
 from actions.texts import label, language_of
 from mps.emergency import KeywordNet, load_emergency
+from mps.file_ids import is_file_id
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
 from mps.report_rules import CATEGORIES, UnitRules, find_reference
@@ -231,8 +232,8 @@ class _Turn:
 
     def photo(self) -> None:
         photo = self.entities.get("photo")
-        if photo:
-            self.set("report_photo", photo[:200])
+        if is_file_id(photo):  # only the bot's photo handler makes one
+            self.set("report_photo", photo)
         elif self.requested == "report_photo":
             if self.intent == "deny":
                 self.set("report_photo", "none")

@@ -20,6 +20,7 @@ from actions.report_questions import category_name
 from actions.stations import entity_values, free_text, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from mps.file_ids import is_file_id
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
 from mps.report_rules import find_reference
@@ -42,7 +43,7 @@ def _draft(tracker: Tracker, language: str) -> Draft:
         place="" if point else place_text,
         point=point,
         occurred_on=dt.date.fromisoformat(when) if when else None,
-        photo_file_id=photo if photo and photo != "none" else None,
+        photo_file_id=photo if photo != "none" and is_file_id(photo) else None,
         contact_consent=bool(tracker.get_slot("report_consent")),
         language=language,
         station=place if place and place != TRIAGE else None,
@@ -92,8 +93,14 @@ class ActionFileReport(Action):
             return RESET
         reference, station = report.reference, report.station_code
         logger.info("report filed for station %s", station)
-        text = label("report_filed", language, station=station_label(store, station, language),
-                     reference=reference)  # fmt: skip
+        name = station_label(store, station, language)
+        if report.sensitive:
+            # For the unit's eyes only, and linked to nobody: no /status, no updates.
+            text = label("report_filed_sensitive", language, station=name, reference=reference,
+                         unit=label(f"unit_{report.unit}", language))  # fmt: skip
+            dispatcher.utter_message(text=text)
+            return RESET
+        text = label("report_filed", language, station=name, reference=reference)
         if draft.contact_consent:
             text += "\n" + label("report_filed_updates", language)
         dispatcher.utter_message(text=text, json_message={"report": {"reference": reference}})

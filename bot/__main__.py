@@ -52,7 +52,9 @@ def main() -> int:
             secret_token=secret,
         )
     else:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(
+            allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"]
+        )
     return 0
 
 

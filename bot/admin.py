@@ -10,6 +10,10 @@ staff invite --station CODE [--unit fcpu]
                                 triage queue's code is TRIAGE
 events add --station CODE --date YYYY-MM-DD --start HH:MM --end HH:MM --capacity N
 events list [--station CODE]    upcoming Open House events with seats left
+
+Listing and revoking access (staff list|remove, chats list|unbind, invites
+list|revoke), dead letters (outbox dead|retry) and the audit (audit list):
+see bot/admin_access.py.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import admin_access
 from mps.bookings import BookingError, add_event, seats_left, upcoming_events
 from mps.database import Database, open_database, upgrade
 from mps.registry import check_registry
@@ -61,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
         choices=["fcpu", "juvenile", "community_policing"],
         help="mark the member for this unit (sees its sensitive reports); repeatable",
     )
+    admin_access.add_staff_parsers(staff)
+    admin_access.add_parsers(groups)
     events = groups.add_parser("events", help="Open House events").add_subparsers(
         dest="command", required=True
     )
@@ -99,6 +106,9 @@ async def run(args: argparse.Namespace, settings: StoreSettings) -> int:
 async def _dispatch(args: argparse.Namespace, database: Database, settings: StoreSettings) -> int:
     clock = settings.clock()
     key = (args.group, args.command)
+    done = await admin_access.dispatch(args, database, clock)
+    if done is not None:
+        return done
     if key == ("stations", "list"):
         async with database.sessions() as session:
             for s in await all_stations(session):

@@ -15,6 +15,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -22,8 +23,18 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import citizen_reports, conversation, quick_exit, report_staff, staff
-from bot.buttons import ButtonStore
+from bot import (
+    citizen_reports,
+    conversation,
+    quick_exit,
+    report_staff,
+    staff,
+    staff_queue,
+    staff_watch,
+)
+from bot.buttons import EXIT_CALLBACK, ButtonStore
+from bot.chat_state import ChatState
+from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
 from bot.outbox import outbox_loop
@@ -32,16 +43,17 @@ from bot.reminders import reminder_loop
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
-from bot.trail import ChatTrail
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
-from mps.database import open_database
+from mps.database import Database, open_database
 from mps.emergency import KeywordNet, load_emergency
 
 logger = logging.getLogger(__name__)
 HTTP_SESSION_KEY = "http_session"
 REMINDERS_KEY = "reminders"
 OUTBOX_KEY = "outbox"
+PURGE_KEY = "state_purge"
+PURGE_INTERVAL_SECONDS = 600.0
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = (
     ROOT / "bot" / "messages.yml",
@@ -51,8 +63,18 @@ CATALOGUES = (
 )
 
 
+async def purge_loop(chats: ChatState, interval: float) -> None:
+    """Drop expired trail entries, exits and update ids every `interval` seconds."""
+    while True:
+        try:
+            await chats.purge()
+        except Exception as error:
+            logger.warning("state purge failed: %s", type(error).__name__)
+        await asyncio.sleep(interval)
+
+
 def _post_init_for(
-    settings: Settings, trail: ChatTrail, gate: UpdateGate
+    settings: Settings, chats: ChatState, database: Database
 ) -> Callable[[Application[Any, Any, Any, Any, Any, Any]], Coroutine[Any, Any, None]]:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Open the HTTP session to Rasa and build the shared services."""
@@ -72,12 +94,14 @@ def _post_init_for(
             emergency=emergency,
             keywords=KeywordNet.from_data(emergency),
             pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
-            database=gate.database,
-            trail=trail,
+            database=database,
+            chats=chats,
             clock=settings.clock,
             staff_language=settings.staff_language,
         )
-        await gate.load()
+        application.bot_data[PURGE_KEY] = asyncio.create_task(
+            purge_loop(chats, PURGE_INTERVAL_SECONDS)
+        )
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
             reminder_loop(application, settings.reminder_interval_seconds)
         )
@@ -108,7 +132,7 @@ def _post_init_for(
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop the reminder and outbox jobs; close the HTTP session and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY):
+    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()
@@ -119,33 +143,35 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
         await session.close()
     svc = application.bot_data.get(SERVICES_KEY)
     if isinstance(svc, Services):
+        await svc.chats.aclose()
         await svc.database.close()
 
 
 def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot application, with every handler wired."""
     assert settings.telegram_bot_token is not None
-    trail = ChatTrail()
-    gate = UpdateGate(open_database(settings.database_url))
+    database = open_database(settings.database_url)
+    secret = settings.pseudonym_secret.get_secret_value().encode()
+    chats = open_chat_state(settings.redis_url, database, secret)
     bot = TrackingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_url,
         base_file_url=settings.telegram_file_url,
         request=HTTPXRequest(connection_pool_size=128, pool_timeout=10),
         get_updates_request=HTTPXRequest(),
-        trail=trail,
+        chats=chats,
     )
     application = (
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(64)
-        .post_init(_post_init_for(settings, trail, gate))
+        .post_init(_post_init_for(settings, chats, database))
         .post_shutdown(post_shutdown)
         .build()
     )
     # First: drop an update Telegram sent twice; then note every private
     # message id (for /exit).
-    application.add_handler(TypeHandler(Update, gate), group=-2)
+    application.add_handler(TypeHandler(Update, UpdateGate(chats)), group=-2)
     application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
@@ -160,9 +186,23 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
     application.add_handler(CommandHandler("checkin", staff.on_checkin))
     application.add_handler(CommandHandler("events", staff.on_events))
-    application.add_handler(CommandHandler("queue", report_staff.on_queue))
-    application.add_handler(CommandHandler("report", report_staff.on_report))
+    application.add_handler(CommandHandler("queue", staff_queue.on_queue))
+    application.add_handler(CommandHandler("report", staff_queue.on_report))
     application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
+    application.add_handler(
+        CallbackQueryHandler(quick_exit.on_exit_button, pattern=f"^{EXIT_CALLBACK}$")
+    )
+    # Staff chats: strangers added, a group upgraded, the bot removed or added back.
+    application.add_handler(
+        ChatMemberHandler(staff_watch.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
+    )
+    application.add_handler(
+        ChatMemberHandler(staff_watch.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, staff_watch.on_new_members)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, staff_watch.on_migrate))
     application.add_handler(CallbackQueryHandler(conversation.on_callback))
     application.add_handler(MessageHandler(private & filters.LOCATION, conversation.on_location))
     application.add_handler(MessageHandler(private & filters.PHOTO, citizen_reports.on_photo))

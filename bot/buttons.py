@@ -4,6 +4,10 @@ Telegram limits callback data to 64 bytes, and anyone can send any callback
 data. So a button carries only a random token; the payload stays here, bound
 to the user it was shown to. Unknown tokens (forged, or from before a
 restart) and other users' tokens are refused by the caller.
+
+The Exit button is the exception: its data is fixed (`x:exit`), so it works
+after a restart and however many buttons others were shown meanwhile. That
+is safe because it acts only on the chat of whoever presses it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 PREFIX = "b:"
+EXIT_CALLBACK = "x:exit"
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.conversation import ask_rasa
 from bot.payloads import to_rasa
 from bot.services import services, user_language
+from mps.file_ids import is_file_id
 from mps.report_rules import find_reference
 
 
@@ -18,7 +21,9 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and message.photo
     language = user_language(svc, update)
     file_id = message.photo[-1].file_id
-    payload = f'/share_photo{{"photo": "{file_id}"}}'
+    if not is_file_id(file_id):  # never from Telegram; nothing else may pose as one
+        return
+    payload = "/share_photo" + json.dumps({"photo": file_id})
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 

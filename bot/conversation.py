@@ -5,21 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
-from bot import report_staff
+from bot import callbacks, report_staff
+from bot.chat_state import blocked
 from bot.errors import retry_seconds
 from bot.payloads import to_rasa
-from bot.quick_exit import exit_chat
+from bot.quick_exit import wipe_conversation
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
 from bot.services import services, user_language
 from bot.tickets import send_ticket
+from bot.user_text import clean_text, plain_text
 from mps.emergency import emergency_text
 from mps.language import LANGUAGES
 from mps.reports import link_chat
@@ -28,16 +29,6 @@ logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 2000
 LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters and lone surrogates; keep line breaks."""
-    kept = (
-        c
-        for c in text
-        if not 0xD800 <= ord(c) <= 0xDFFF and (c in "\n\t" or unicodedata.category(c) != "Cc")
-    )
-    return "".join(kept).strip()
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -77,6 +68,8 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 assert user is not None
                 async with svc.database.sessions.begin() as session:
                     await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
+            elif item.kind == "callback":
+                await callbacks.watch(context.bot, services(context), item.text, chat.id)
             elif item.kind == "language_menu":
                 svc = services(context)
                 text = svc.catalogue.get("choose_language", user_language(svc, update))
@@ -114,6 +107,14 @@ async def ask_rasa(
         return
     finally:
         typing.cancel()
+    chat = update.effective_chat
+    assert chat is not None
+    if await blocked(svc.chats, chat.id):
+        # She left with /exit while Rasa was answering: post nothing, and wipe what
+        # this late turn wrote into the new conversation.
+        await wipe_conversation(svc, user.id)
+        logger.info("reply after /exit dropped")
+        return
     outgoing = render(replies, user.id, svc.buttons)
     if not outgoing:
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
@@ -141,7 +142,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and user is not None
     if message.reply_to_message is not None and await report_staff.on_reply(update, context):
         return
-    text = clean_text(message.text or "")
+    text = plain_text(clean_text(message.text or ""))
     language = svc.users.observe(user.id, text, user.language_code)
     if len(text) > MAX_INPUT_CHARS:
         await message.reply_text(svc.catalogue.get("too_long", language, limit=MAX_INPUT_CHARS))
@@ -241,9 +242,6 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(svc.catalogue.get("not_your_button", language), show_alert=True)
         return
     await query.answer()
-    if stored.payload == "/exit":
-        await exit_chat(update, context)
-        return
     await ask_rasa(update, context, to_rasa(stored.payload, language), language)
 
 

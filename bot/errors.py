@@ -11,6 +11,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.services import SERVICES_KEY, services, user_language
+from bot.tracking_bot import ChatExited
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ def retry_seconds(error: RetryAfter) -> float:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (never the message text) and tell the user, if any."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, ChatExited):
+        logger.info("update %s: nothing posted, the chat has exited", update_id)
+        return
     logger.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

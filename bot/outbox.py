@@ -2,35 +2,51 @@
 
 Each outbox row was committed with the change that caused it, so nothing is
 lost if the bot stops between the commit and the send: the next round (after
-a restart too) finds it. A row is marked sent only after Telegram accepted
-every message of it, and a card sent to one of several chats is noted at once,
-so a retry never repeats it. The one window left is a crash between Telegram's
-OK and that note (a few milliseconds): then the message would be sent again.
-Telegram's 429 `retry_after` is honoured; other errors back off exponentially.
+a restart too) finds it. A card or answer goes to each of its chats on its own
+(mps.delivery.card_targets): a chat that fails does not hold up the others. A
+chat where the bot was blocked or removed is recorded (`chat_failures`) and
+skipped from then on, so the card goes to the station's other chats, or to the
+triage queue when none is left; a group that became a supergroup is followed
+to its new id. Each chat's copy is noted as soon as Telegram accepted it, so a
+retry never repeats it. The one window left is a crash between Telegram's OK
+and that note (a few milliseconds): then the message would be sent again.
+Telegram's 429 `retry_after` is honoured; other errors back off exponentially,
+and after MAX_ATTEMPTS the row is a dead letter (in /queue and `outbox dead`).
+A call-back nobody can receive is a dead letter at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import update
 from telegram import Bot, Message, ReplyParameters
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot import callbacks
 from bot.errors import retry_seconds
 from bot.report_cards import card_keyboard, card_text, station_name
 from bot.services import Services
+from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
-from mps.report_threads import card_chats, cards_of, remember
-from mps.reports import due_outbox, mark_failed, mark_sent
+from mps.report_threads import cards_of, remember
+from mps.reports import due_outbox, mark_dead, mark_failed, mark_sent
+from mps.staff_admin import migrate_chat
 
 logger = logging.getLogger(__name__)
+# Recomputing the targets after a chat was lost or moved, at most this often a round.
+MAX_RETARGETS = 4
 
 
 class NoStaffChat(LookupError):
-    """Neither the report's station nor the triage queue has a staff chat yet."""
+    """Neither the report's station nor the triage queue has a chat to receive it."""
+
+
+class Undeliverable(LookupError):
+    """Nobody can ever receive this now (a call-back with no unit officer anywhere)."""
 
 
 async def outbox_loop(bot: Bot, svc: Services, interval: float) -> None:
@@ -54,14 +70,15 @@ async def deliver_due(bot: Bot, svc: Services) -> int:
 
 
 async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
-    """Send one outbox row; record success, or when to try again."""
+    """Send one outbox row; record success, when to try again, or a dead letter."""
     async with svc.database.sessions() as session:
         message = await session.get(OutboxMessage, message_id)
-        if message is None or message.sent_at is not None:
+        if message is None or message.sent_at is not None or message.dead_at is not None:
             return False
         report = await session.get(Report, message.report_id)
         assert report is not None
         session.expunge_all()
+    callback_card = message.kind == "staff_card" and report.category == "callback"
     try:
         if message.kind == "staff_card":
             await _send_card(bot, svc, message, report)
@@ -74,21 +91,54 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
     except RetryAfter as error:
         await _failed(svc, message, "429 Too Many Requests", retry_seconds(error))
         return False
-    except (TelegramError, NoStaffChat) as error:
-        await _failed(svc, message, type(error).__name__)
+    except (Undeliverable, Forbidden, BadRequest) as error:
+        # Nobody can receive it (a call-back with no unit officer anywhere), or the
+        # citizen blocked the bot: retrying will not help.
+        if isinstance(error, TelegramError) and not _lost_for_good(error):
+            return await _retry(bot, svc, message, report, error, callback_card)
+        logger.warning("outbox %s (%s) is a dead letter: %s", message.id, message.kind,
+                       type(error).__name__)  # fmt: skip
+        async with svc.database.sessions.begin() as session:
+            await mark_dead(session, message.id, svc.clock(), type(error).__name__)
+        if callback_card:
+            await callbacks.tell(bot, svc, report, delivered=False)
         return False
+    except (TelegramError, NoStaffChat) as error:
+        return await _retry(bot, svc, message, report, error, callback_card)
     async with svc.database.sessions.begin() as session:
         await mark_sent(session, message.id, svc.clock())
     logger.info("outbox %s delivered (%s)", message.id, message.kind)
+    if callback_card:
+        await callbacks.tell(bot, svc, report, delivered=True)
     return True
+
+
+async def _retry(
+    bot: Bot,
+    svc: Services,
+    message: OutboxMessage,
+    report: Report,
+    error: Exception,
+    callback_card: bool,
+) -> bool:
+    """Back off and try later; after bounded attempts a dead letter (she is told)."""
+    if await _failed(svc, message, type(error).__name__) and callback_card:
+        await callbacks.tell(bot, svc, report, delivered=False)
+    return False
 
 
 async def _failed(
     svc: Services, message: OutboxMessage, error: str, retry_after: float | None = None
-) -> None:
-    logger.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, error)
+) -> bool:
+    """Schedule a retry; whether the row became a dead letter instead."""
     async with svc.database.sessions.begin() as session:
-        await mark_failed(session, message, svc.clock(), error, retry_after)
+        dead = await mark_failed(session, message, svc.clock(), error, retry_after)
+    if dead:
+        logger.warning("outbox %s (%s) is a dead letter after %s attempts: %s",
+                       message.id, message.kind, message.attempts + 1, error)  # fmt: skip
+    else:
+        logger.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, error)
+    return dead
 
 
 def _done(message: OutboxMessage) -> set[str]:
@@ -109,26 +159,84 @@ async def _note_done(svc: Services, message: OutboxMessage, step: str) -> None:
         )
 
 
+def _lost_for_good(error: TelegramError) -> bool:
+    """The bot was blocked or removed, or the chat is gone: retrying will not help."""
+    return isinstance(error, Forbidden) or (
+        isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+    )
+
+
+async def _to_each_chat(
+    svc: Services,
+    message: OutboxMessage,
+    report: Report,
+    step: str,
+    send: Callable[[int, Targets], Awaitable[None]],
+) -> None:
+    """Run `send` for every chat of the report's targets that has not had it yet,
+    each on its own. A chat lost for good is recorded and the targets recomputed (the
+    station's other chats, else triage); a moved group is followed. Raises the first
+    passing error once every chat was tried (the row is retried later), NoStaffChat
+    when nobody can receive it yet, Undeliverable when nobody ever will."""
+    transient: TelegramError | None = None
+    for _ in range(MAX_RETARGETS):
+        async with svc.database.sessions() as session:
+            targets = await card_targets(session, report)
+        if not targets.chats:
+            if report.category == "callback":
+                raise Undeliverable(report.station_code)
+            raise NoStaffChat(report.station_code)
+        pending = [c for c in targets.chats if f"{step}:{c}" not in _done(message)]
+        retarget = False
+        for chat_id in pending:
+            try:
+                await send(chat_id, targets)
+            except RetryAfter:
+                raise
+            except ChatMigrated as error:
+                async with svc.database.sessions.begin() as session:
+                    await migrate_chat(session, chat_id, error.new_chat_id, svc.clock().now)
+                logger.warning("staff chat moved to a supergroup; binding followed")
+                retarget = True
+            except TelegramError as error:
+                if not _lost_for_good(error):
+                    transient = transient or error
+                    continue
+                async with svc.database.sessions.begin() as session:
+                    await note_failure(session, chat_id, type(error).__name__, svc.clock().now)
+                logger.warning("a staff chat cannot be reached (%s)", type(error).__name__)
+                retarget = True
+            else:
+                async with svc.database.sessions.begin() as session:
+                    await clear_failure(session, chat_id)
+        if not retarget:
+            break
+    else:
+        raise NoStaffChat(report.station_code)  # still moving: the next round goes on
+    if transient is not None:
+        raise transient
+
+
 async def _send_card(bot: Bot, svc: Services, message: OutboxMessage, report: Report) -> None:
     language = svc.staff_language
     async with svc.database.sessions() as session:
-        chats = await card_chats(session, report)
         station = await session.get(Station, report.station_code)
-    if not chats:
-        raise NoStaffChat(report.station_code)
-    text = card_text(report, station, svc.catalogue, language, svc.clock().zone)
     keyboard = card_keyboard(report, svc.catalogue, language)
-    done = _done(message)
-    for chat_id in chats:
+
+    async def send(chat_id: int, targets: Targets) -> None:
+        done = _done(message)
         if report.photo_file_id and f"photo:{chat_id}" not in done:
             caption = svc.catalogue.get("card_photo_caption", language, reference=report.reference)
             await bot.send_photo(chat_id, report.photo_file_id, caption=caption)
             await _note_done(svc, message, f"photo:{chat_id}")
-        if f"card:{chat_id}" not in done:
-            sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
-            async with svc.database.sessions.begin() as session:
-                await remember(session, chat_id, sent.message_id, report.id, "card")
-            await _note_done(svc, message, f"card:{chat_id}")
+        text = card_text(report, station, svc.catalogue, language, svc.clock().zone,
+                         at_triage=targets.at_triage)  # fmt: skip
+        sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+        async with svc.database.sessions.begin() as session:
+            await remember(session, chat_id, sent.message_id, report.id, "card")
+        await _note_done(svc, message, f"card:{chat_id}")
+
+    await _to_each_chat(svc, message, report, "card", send)
 
 
 def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
@@ -170,20 +278,15 @@ async def _send_question(bot: Bot, svc: Services, message: OutboxMessage, report
 
 
 async def _send_answer(bot: Bot, svc: Services, message: OutboxMessage, report: Report) -> None:
-    """The citizen's answer, as a reply to the card in each of the station's chats."""
+    """The citizen's answer, as a reply to the card in each chat that gets the card."""
     async with svc.database.sessions() as session:
-        chats = await card_chats(session, report)
         cards: dict[int, int] = {}
         for card in await cards_of(session, report.id):
             cards.setdefault(card.chat_id, card.message_id)  # the first card is the thread
-    if not chats:
-        raise NoStaffChat(report.station_code)
     text = svc.catalogue.get("staff_answer", svc.staff_language, reference=report.reference,
                              answer=message.payload.get("text", ""))  # fmt: skip
-    done = _done(message)
-    for chat_id in chats:
-        if f"answer:{chat_id}" in done:
-            continue
+
+    async def send(chat_id: int, targets: Targets) -> None:
         reply = (
             ReplyParameters(cards[chat_id], allow_sending_without_reply=True)
             if chat_id in cards
@@ -193,3 +296,5 @@ async def _send_answer(bot: Bot, svc: Services, message: OutboxMessage, report: 
         async with svc.database.sessions.begin() as session:
             await remember(session, chat_id, sent.message_id, report.id, "answer")
         await _note_done(svc, message, f"answer:{chat_id}")
+
+    await _to_each_chat(svc, message, report, "answer", send)

@@ -1,4 +1,10 @@
-"""/exit: delete the chat from the phone and wipe the conversation, leaving no trace."""
+"""/exit and the Exit button: delete the chat from the phone and wipe the
+conversation, leaving no trace.
+
+The Exit button carries the fixed callback data `x:exit` (no stored token), so
+it works after a restart and whatever other users did in between; it acts only
+on the chat and the Rasa conversation of whoever presses it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.chat_state import noted
 from bot.payloads import to_rasa
 from bot.rasa_client import RasaUnavailable
-from bot.services import services
+from bot.services import Services, services
+from mps.chats import forget_chat
 
 logger = logging.getLogger(__name__)
 
@@ -21,27 +29,63 @@ async def on_exit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await exit_chat(update, context)
 
 
+async def on_exit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The Exit button (in a private chat): the same as /exit."""
+    query = update.callback_query
+    assert query is not None
+    with contextlib.suppress(TelegramError):
+        await query.answer()
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":
+        await exit_chat(update, context)
+
+
 async def exit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Delete every message of the chat the bot can (48 h), both sides, and wipe Rasa's
-    tracker for this user. Nothing is said afterwards: an empty chat is the answer."""
+    """Mark the chat as exited, delete every message of it the bot can (48 h, both
+    sides), wipe Rasa's tracker for this user, and unlink her reports and bookings
+    from the chat. Nothing is said afterwards: an empty chat is the answer. A step
+    that fails (a store down) does not stop the others."""
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    ids = svc.trail.take(chat.id)
+    # First the mark, then the trail: a message sent meanwhile is caught by one of them.
+    svc.callbacks.forget_chat(chat.id)  # no word of a call-back comes after her exit
+    ids: list[int] = []
+    try:
+        await svc.chats.close(chat.id, update.update_id)
+        ids = await svc.chats.take(chat.id)
+    except Exception as error:
+        logger.warning("exit: the trail could not be read: %s", type(error).__name__)
     for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
         with contextlib.suppress(TelegramError):
             await context.bot.delete_messages(chat.id, ids[start : start + 100])
-    sender = svc.sender_id(user.id)
-    if not await svc.rasa.wipe(sender):
-        language = svc.users.language(user.id, user.language_code)
-        with contextlib.suppress(RasaUnavailable):
-            await svc.rasa.send(sender, to_rasa("/restart", language), language)
+    await wipe_conversation(svc, user.id)
+    try:
+        async with svc.database.sessions.begin() as session:
+            await forget_chat(session, chat.id)
+    except Exception as error:
+        logger.warning("exit: reports and bookings not unlinked: %s", type(error).__name__)
     logger.info("exit: %d messages deleted", len(ids))
 
 
+async def wipe_conversation(svc: Services, user_id: int) -> None:
+    """Remove the user's conversation from Rasa's tracker store (a restart if that fails)."""
+    sender = svc.sender_id(user_id)
+    if not await svc.rasa.wipe(sender):
+        language = svc.users.language(user_id)
+        with contextlib.suppress(RasaUnavailable):
+            await svc.rasa.send(sender, to_rasa("/restart", language), language)
+
+
 async def note_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Remember the id of every message a user sends in a private chat (for /exit)."""
+    """Remember the id of every message a user sends in a private chat (for /exit);
+    a message after an /exit opens the chat to report updates and reminders again."""
     message = update.effective_message
     chat = update.effective_chat
-    if message is not None and chat is not None and chat.type == "private":
-        services(context).trail.add(chat.id, message.message_id)
+    if message is None or chat is None or chat.type != "private":
+        return
+    state = services(context).chats
+    exited = await noted(state, chat.id, message.message_id)
+    if exited is not None and not exited.reopened and update.update_id > exited.update_id:
+        with contextlib.suppress(Exception):
+            await state.reopen(chat.id, update.update_id)

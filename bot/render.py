@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import ButtonStore
+from bot.buttons import EXIT_CALLBACK, ButtonStore
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -23,7 +23,9 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Outgoing:
     """One message to send: text, photo or document, maybe with a keyboard."""
 
-    kind: str  # "text", "photo", "document", "location", "ticket", "report" or "language_menu"
+    # "text", "photo", "document", "location", "ticket", "report", "callback" or
+    # "language_menu"
+    kind: str
     text: str = ""
     media: str = ""
     filename: str | None = None
@@ -46,13 +48,21 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return chunks
 
 
+def callback_data(payload: str, user_id: int, store: ButtonStore) -> str:
+    """A button's callback data: fixed for Exit (it must work after a restart and
+    whatever others did meanwhile), else a token of the store."""
+    if payload == "/exit":
+        return EXIT_CALLBACK
+    return store.put(user_id, payload)
+
+
 def keyboard_for(
     buttons: list[dict[str, Any]], user_id: int, store: ButtonStore
 ) -> InlineKeyboardMarkup | None:
     """An inline keyboard for Rasa buttons: one a row, or two a row for many."""
     cells = [
         InlineKeyboardButton(
-            str(b["title"])[:64], callback_data=store.put(user_id, str(b["payload"]))
+            str(b["title"])[:64], callback_data=callback_data(str(b["payload"]), user_id, store)
         )
         for b in buttons
         if b.get("title") and b.get("payload")
@@ -111,6 +121,9 @@ def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
     report = custom.get("report")
     if isinstance(report, dict) and isinstance(report.get("reference"), str):
         return [Outgoing("report", text=report["reference"])]
+    callback = custom.get("callback")
+    if isinstance(callback, dict) and isinstance(callback.get("reference"), str):
+        return [Outgoing("callback", text=callback["reference"])]
     location = custom.get("location")
     if isinstance(location, dict):
         try:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from mps.catalogue import Catalogue
 from mps.formatting import day_text, digits, time_text
 from mps.models import Report, ReportEvent, Station
 from mps.report_rules import TRANSITIONS
+from mps.staff import numbers_of
 from mps.stations import TRIAGE
 
 # Callback data of the card's buttons: "r:<verb>:<reference>[:<station>]" (≤ 64 bytes).
@@ -30,10 +32,15 @@ def card_text(
     language: str,
     zone: ZoneInfo,
     last: ReportEvent | None = None,
+    who: str = "",
+    at_triage: bool = False,
 ) -> str:
     """The card: category, status, place, time, description, reference; nothing else.
 
     A call-back card shows only the number and the window: no word of the chat.
+    The last change names its author by their internal staff number (`who`),
+    never their Telegram id. `at_triage`: the card reached the triage queue
+    because the station has nobody to receive it.
     """
     filed_at = report.created_at.astimezone(zone)
     filed = " ".join(
@@ -65,7 +72,7 @@ def card_text(
             **common,
         )
     parts = [title, body]
-    if report.station_code == TRIAGE:
+    if report.station_code == TRIAGE or at_triage:
         parts.insert(1, texts.get("card_triage_note", language))
     if last is not None and last.actor.startswith("staff:"):
         what = (
@@ -74,9 +81,25 @@ def card_text(
             else texts.get("btn_route", language)
         )
         at = last.at.astimezone(zone)
-        parts.append(texts.get("card_last_change", language, what=what, who=last.actor[6:],
+        parts.append(texts.get("card_last_change", language, what=what, who=who or "—",
                                at=time_text(at.time(), language)))  # fmt: skip
     return "\n\n".join(parts)
+
+
+async def who_did(
+    session: AsyncSession, last: ReportEvent | None, texts: Catalogue, language: str
+) -> str:
+    """The author of a staff change as the card shows it: "staff #7"."""
+    if last is None or not last.actor.startswith("staff:"):
+        return ""
+    try:
+        user = int(last.actor.removeprefix("staff:"))
+    except ValueError:
+        return ""
+    number = (await numbers_of(session, {user})).get(user)
+    if number is None:
+        return ""
+    return texts.get("staff_number", language, number=digits(str(number), language))
 
 
 def card_keyboard(report: Report, texts: Catalogue, language: str) -> InlineKeyboardMarkup | None:

@@ -1,5 +1,5 @@
-"""Staff work on reports: the card's buttons, replies to prompts, /queue and /report;
-and the citizen's answers to a staff question.
+"""Staff work on reports: the card's buttons and replies to prompts; and the
+citizen's answers to a staff question (/queue and /report: bot/staff_queue.py).
 
 Every press and reply is checked against the database: only staff of the
 report's station (of its unit, for a sensitive report) change anything.
@@ -13,20 +13,25 @@ from sqlalchemy import select
 from telegram import ForceReply, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import PREFIX, card_keyboard, card_text, route_keyboard, station_name
+from bot.report_cards import (
+    PREFIX,
+    card_keyboard,
+    card_text,
+    route_keyboard,
+    station_name,
+    who_did,
+)
 from bot.services import Services, services, user_language
-from bot.staff import staff_station
-from mps.formatting import digits
+from bot.user_text import clean_text
+from mps.delivery import card_targets
 from mps.models import Report, Station
-from mps.report_rules import IllegalTransition, find_reference
+from mps.report_rules import IllegalTransition
 from mps.report_threads import (
     NoContact,
     answer_staff,
     ask_citizen,
-    card_chats,
     cards_of,
     message_report,
-    open_queue,
     remember,
 )
 from mps.reports import (
@@ -56,9 +61,12 @@ async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
             return
         station = await session.get(Station, report.station_code)
         cards = await cards_of(session, report.id)
-        current = set(await card_chats(session, report))
+        targets = await card_targets(session, report)
+        current = set(targets.chats)
         last = await last_change(session, report.id)
-    text = card_text(report, station, svc.catalogue, language, svc.clock().zone, last)
+        who = await who_did(session, last, svc.catalogue, language)
+    text = card_text(report, station, svc.catalogue, language, svc.clock().zone, last, who,
+                     at_triage=targets.at_triage)  # fmt: skip
     keyboard = card_keyboard(report, svc.catalogue, language)
     for card in cards:
         try:
@@ -165,7 +173,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if found is None or found[1] not in ("ask", "close", "question"):
         return False
     report, kind = found
-    text = (message.text or "").strip()
+    text = clean_text(message.text or "")
     language = user_language(svc, update)
     get = svc.catalogue.get
     if not text:
@@ -202,73 +210,3 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     if kind == "close":
         await refresh_cards(update, svc, report.reference)
     return True
-
-
-def _age(svc: Services, report: Report, language: str) -> str:
-    hours = int((svc.clock().now - report.created_at).total_seconds() // 3600)
-    if hours < 48:
-        return svc.catalogue.get("age_hours", language, hours=digits(str(hours), language))
-    return svc.catalogue.get("age_days", language, days=digits(str(hours // 24), language))
-
-
-async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/queue: the station's open reports, oldest first."""
-    svc = services(context)
-    language = user_language(svc, update)
-    station = await staff_station(update, svc, language)
-    user, message = update.effective_user, update.effective_message
-    if station is None or user is None or message is None:
-        return
-    get = svc.catalogue.get
-    async with svc.database.sessions() as session:
-        reports = await open_queue(session, station.code, user.id)
-    name = station_name(station, language)
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        reports = [r for r in reports if not r.sensitive]
-    if not reports:
-        await message.reply_text(get("queue_none", language, station=name))
-        return
-    lines = [get("queue_header", language, station=name)] + [
-        get(
-            "queue_line",
-            language,
-            reference=r.reference,
-            category=get(f"cat_{r.category}", language),
-            status=get(f"status_{r.status}", language),
-            age=_age(svc, r, language),
-        )  # fmt: skip
-        for r in reports
-    ]
-    await message.reply_text("\n".join(lines))
-
-
-async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/report REF: one report's card, with its buttons, for its station's staff."""
-    svc = services(context)
-    language = user_language(svc, update)
-    user, message, chat = update.effective_user, update.effective_message, update.effective_chat
-    if user is None or message is None or chat is None:
-        return
-    get = svc.catalogue.get
-    reference = find_reference(" ".join(context.args or []))
-    if reference is None:
-        await message.reply_text(get("report_usage", language))
-        return
-    async with svc.database.sessions() as session:
-        try:
-            report = await staff_report(session, reference, user.id)
-        except (NotAllowed, LookupError):
-            report = None
-        if report is not None and report.sensitive and chat.type != "private":
-            report = None  # a sensitive report is never shown in a group
-        if report is None:
-            await message.reply_text(get("report_unknown", language, reference=reference))
-            return
-        station = await session.get(Station, report.station_code)
-        last = await last_change(session, report.id)
-    text = card_text(report, station, svc.catalogue, svc.staff_language, svc.clock().zone, last)
-    sent = await message.reply_text(
-        text, reply_markup=card_keyboard(report, svc.catalogue, svc.staff_language)
-    )
-    async with svc.database.sessions.begin() as session:
-        await remember(session, chat.id, sent.message_id, report.id, "card")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.buttons import ButtonStore
+from bot.callback_watch import CallbackWatch
+from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
-from bot.trail import ChatTrail
 from bot.users import UserMemory
 from mps.bookings import Clock
 from mps.catalogue import Catalogue
@@ -33,9 +34,11 @@ class Services:
     keywords: KeywordNet
     pseudonym_secret: bytes
     database: Database
-    trail: ChatTrail
+    chats: ChatState
     clock: Callable[[], Clock]
     staff_language: str = "ar"
+    # Chats waiting to hear that their call-back request reached an officer.
+    callbacks: CallbackWatch = field(default_factory=CallbackWatch)
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

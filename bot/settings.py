@@ -29,6 +29,9 @@ class Settings(StoreSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    # Redis for what every bot process shares (the /exit trail, exited chats, handled
+    # updates); the database when unset.
+    redis_url: str | None = None
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     reminder_interval_seconds: float = Field(default=60.0, gt=0)

@@ -1,17 +1,29 @@
-"""Staff commands: /join CODE binds a chat to a station; /attendees, /checkin, /events."""
+"""Staff commands: /join CODE binds a chat to a station; /attendees, /checkin, /events.
+
+Staff are people: a message from an anonymous group admin, a channel ("send
+as channel"), a bot or one of Telegram's shared service ids never counts as a
+staff member's, and /join refuses chats anyone can read (public groups,
+channels, groups linked to a channel).
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+
+from telegram import Chat, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.services import Services, services, user_language
 from mps.bookings import upcoming_events
 from mps.checkin import CheckIn, attendees, check_in
 from mps.codes import clean_code
+from mps.delivery import clear_failure
 from mps.formatting import day_text, digits, time_text
 from mps.models import Station
-from mps.staff import JoinResult, is_staff, join, station_of_chat
+from mps.staff import FAKE_USER_IDS, JoinResult, is_staff, join, station_of_chat
+
+logger = logging.getLogger(__name__)
 
 CHECKIN_KEYS = {
     CheckIn.OK: "checkin_ok",
@@ -29,6 +41,30 @@ async def _reply(update: Update, text: str) -> None:
     await message.reply_text(text)
 
 
+def not_a_person(update: Update) -> bool:
+    """Whether the sender is not one identifiable person (anonymous admin, channel,
+    bot, Telegram's service ids)."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or user.is_bot or user.id in FAKE_USER_IDS:
+        return True
+    return message is not None and message.sender_chat is not None
+
+
+async def _open_to_all(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether people outside the station can read the chat: a channel, a public
+    group (it has a username) or a group linked to a channel. Unknown: yes."""
+    if chat.type == Chat.PRIVATE:
+        return False
+    if chat.type == Chat.CHANNEL or chat.username:
+        return True
+    try:
+        full = await context.bot.get_chat(chat.id)
+    except TelegramError as error:
+        logger.warning("/join: chat details unavailable (%s)", type(error).__name__)
+        return True
+    return bool(full.username or full.linked_chat_id)
+
+
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/join CODE: bind this chat to the code's station and enrol the sender as staff."""
     svc = services(context)
@@ -37,6 +73,12 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None and user is not None
     if not context.args:
         await _reply(update, svc.catalogue.get("join_usage", language))
+        return
+    if not_a_person(update):
+        await _reply(update, svc.catalogue.get("join_not_a_person", language))
+        return
+    if await _open_to_all(chat, context):
+        await _reply(update, svc.catalogue.get("join_public_chat", language))
         return
     async with svc.database.sessions.begin() as session:
         result, code = await join(session, context.args[0], chat.id, user.id, svc.clock().now)
@@ -52,12 +94,13 @@ async def staff_station(update: Update, svc: Services, language: str) -> Station
     """The chat's station if the sender is its staff; else say why not."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    async with svc.database.sessions() as session:
+    async with svc.database.sessions.begin() as session:
+        await clear_failure(session, chat.id)  # someone is here: the chat works again
         code = await station_of_chat(session, chat.id)
         if code is None:
             await _reply(update, svc.catalogue.get("staff_not_bound", language))
             return None
-        if not await is_staff(session, user.id, code):
+        if not_a_person(update) or not await is_staff(session, user.id, code):
             await _reply(update, svc.catalogue.get("staff_only", language))
             return None
         return await session.get(Station, code)

@@ -136,6 +136,8 @@ class StaffInvite(Base):
     used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Units the joining member is marked for (e.g. ["fcpu"]: sees sensitive reports).
     units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set by `invites revoke`: the code no longer works.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class StaffChat(Base):
@@ -161,8 +163,46 @@ class StaffMember(Base):
     units: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class StaffNumber(Base):
+    """The internal number a staff member is shown by (on cards, in lists), never the
+    Telegram id; kept after the member is removed so old changes still read right."""
+
+    __tablename__ = "staff_numbers"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class StaffAudit(Base):
+    """One change of who may see what: a member removed, a chat unbound or moved,
+    an invite revoked, a stranger added to a staff group. Who, when, what."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "admin:<name>" or "bot"
+    action: Mapped[str] = mapped_column(String(32))
+    station_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[str] = mapped_column(String(64))  # "user:<id>", "chat:<id>", "invite:<code>"
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class ChatFailure(Base):
+    """The last failed delivery to a chat (blocked, removed, gone), until one succeeds."""
+
+    __tablename__ = "chat_failures"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    error: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class Report(Base):
-    """A non-emergency report. `owner` is the Rasa pseudonym, never a Telegram id."""
+    """A non-emergency report. `owner` is the Rasa pseudonym, never a Telegram id; for a
+    sensitive report a random value, so nothing links it to the person who filed it."""
 
     __tablename__ = "reports"
 
@@ -183,7 +223,8 @@ class Report(Base):
     occurred_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     photo_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     contact_consent: Mapped[bool] = mapped_column(default=False)
-    # Sensitive reports (a discreet call-back) are shown to unit staff only.
+    # Sensitive reports (a call-back; Family and Child Protection, juvenile, online
+    # blackmail) are shown to unit staff only, in private chats.
     sensitive: Mapped[bool] = mapped_column(default=False)
     # A call-back request: the number to call and the safe time window.
     contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -222,6 +263,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Given up on after bounded retries (or nobody to deliver to): shown in /queue and
+    # by `python -m bot.admin outbox dead`, retried only by `outbox retry`.
+    dead_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
 
@@ -245,3 +289,35 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class ChatTrailEntry(Base):
+    """A message the bot may still delete when its private chat says /exit (ids and
+    times only, never text; kept 48 hours, Telegram's window for deleting)."""
+
+    __tablename__ = "chat_trail"
+
+    # A keyed hash of the chat id, not the id itself.
+    chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ExitedChat(Base):
+    """A private chat that just said /exit: nothing older may be posted into it."""
+
+    __tablename__ = "exited_chats"
+
+    chat_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger)  # the /exit (or Exit) update
+    reopened: Mapped[bool] = mapped_column(default=False)  # she wrote again since
+    until: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SeenUpdate(Base):
+    """A Telegram update already handled (kept 48 hours)."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)

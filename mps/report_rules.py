@@ -51,6 +51,8 @@ class UnitRules:
     categories: dict[str, str]
     overrides: dict[str, re.Pattern[str]]
     keywords: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    sensitive_units: frozenset[str] = frozenset({"fcpu", "juvenile"})
+    sensitive_categories: frozenset[str] = frozenset({"online_harassment", "callback"})
 
     @classmethod
     def load(cls, path: Path) -> UnitRules:
@@ -66,7 +68,19 @@ class UnitRules:
             pattern = phrase_pattern([normalize(str(w)) for w in words])
             if pattern is not None and category in CATEGORIES:
                 keywords.append((str(category), pattern))
-        return cls(str(data["default_unit"]), dict(data["categories"]), overrides, tuple(keywords))
+        return cls(
+            str(data["default_unit"]),
+            dict(data["categories"]),
+            overrides,
+            tuple(keywords),
+            frozenset(str(u) for u in data.get("sensitive_units", ("fcpu", "juvenile"))),
+            frozenset(str(c) for c in data.get("sensitive_categories",
+                                               ("online_harassment", "callback"))),
+        )  # fmt: skip
+
+    def is_sensitive(self, category: str, unit: str) -> bool:
+        """Whether a report is for its unit's eyes only (family, children, blackmail)."""
+        return unit in self.sensitive_units or category in self.sensitive_categories
 
     def category_in(self, text: str) -> str | None:
         """The category a text names ("my bike was stolen" → theft), if any."""

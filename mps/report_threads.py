@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.bookings import Clock
-from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffChat, StaffMember
+from mps.delivery import card_targets
+from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage
 from mps.reports import may_see, staff_report
 from mps.stations import TRIAGE
 
@@ -20,13 +21,21 @@ class NoContact(ValueError):
 
 
 async def open_queue(session: AsyncSession, station_code: str, staff_user: int) -> list[Report]:
-    """Open reports of a station, oldest first, that this staff member may see."""
-    rows = await session.scalars(
-        select(Report)
-        .where(Report.station_code == station_code, Report.status != "closed")
-        .order_by(Report.created_at, Report.id)
-    )
-    return [r for r in rows.all() if await may_see(session, r, staff_user)]
+    """Open reports of a station, oldest first, that this staff member may see. The
+    triage queue also lists every report whose station has nobody to receive it."""
+    query = select(Report).where(Report.status != "closed")
+    if station_code != TRIAGE:
+        query = query.where(Report.station_code == station_code)
+    rows = await session.scalars(query.order_by(Report.created_at, Report.id))
+    found = []
+    for report in rows.all():
+        if not await may_see(session, report, staff_user):
+            continue
+        if station_code == TRIAGE and report.station_code != TRIAGE:
+            if not (await card_targets(session, report)).at_triage:
+                continue
+        found.append(report)
+    return found
 
 
 async def ask_citizen(
@@ -56,28 +65,10 @@ async def answer_staff(session: AsyncSession, report: Report, answer: str, clock
 
 
 async def card_chats(session: AsyncSession, report: Report) -> list[int]:
-    """Where a report's card goes.
-
-    A sensitive report goes only to the private chats of staff marked for its unit;
-    any other to the chats bound to its station, or to the triage queue's chats
-    when the station has none.
-    """
-    assert report.station_code is not None
-    if report.sensitive:
-        members = await session.scalars(
-            select(StaffMember).where(StaffMember.station_code == report.station_code)
-        )
-        return sorted(m.user_id for m in members.all() if report.unit in (m.units or []))
-    for code in (report.station_code, TRIAGE):
-        chats = await session.scalars(
-            select(StaffChat.chat_id)
-            .where(StaffChat.station_code == code)
-            .order_by(StaffChat.chat_id)
-        )
-        found = list(chats.all())
-        if found:
-            return found
-    return []
+    """Where a report's card goes now (see mps.delivery.card_targets): unit staff's
+    private chats for a sensitive report, else the station's chats; the triage
+    queue's when the station has nobody to receive it."""
+    return (await card_targets(session, report)).chats
 
 
 async def remember(

@@ -8,6 +8,7 @@ being recorded (the transactional outbox).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.bookings import Clock
 from mps.database import one_row
+from mps.delivery import card_targets
 from mps.models import OutboxMessage, Report, ReportEvent, Station
 from mps.references import reference_for
 from mps.report_rules import CATEGORIES, UnitRules, check_transition
@@ -23,6 +25,14 @@ from mps.staff import has_unit, is_staff
 from mps.stations import TRIAGE
 
 MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
+# Failed deliveries of one outbox row before it becomes a dead letter (about 4
+# minutes of backoff: 2, 4, … 128 s).
+MAX_ATTEMPTS = 8
+
+
+def sealed_owner() -> str:
+    """A random owner for a sensitive report: it links to nobody."""
+    return "sealed:" + secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -69,14 +79,20 @@ async def file_report(
     rules: UnitRules,
     index: StationIndex,
 ) -> Report:
-    """Store the report, its first event and its staff card in the outbox."""
+    """Store the report, its first event and its staff card in the outbox.
+
+    A sensitive report (its unit or category, or a call-back) gets a random owner
+    and no contact: nothing in the database leads from it to the person.
+    """
     if draft.category not in (*CATEGORIES, "callback"):
         raise ValueError(f"unknown category {draft.category!r}")
+    unit = rules.unit_for(draft.category, draft.description)
+    sensitive = draft.sensitive or rules.is_sensitive(draft.category, unit)
     report = Report(
-        owner=owner,
+        owner=sealed_owner() if sensitive else owner,
         language=draft.language,
         category=draft.category,
-        unit=rules.unit_for(draft.category, draft.description),
+        unit=unit,
         station_code=place_report(draft, index) or TRIAGE,
         description=draft.description,
         place=draft.place,
@@ -84,8 +100,8 @@ async def file_report(
         latitude=draft.point[1] if draft.point else None,
         occurred_on=draft.occurred_on,
         photo_file_id=draft.photo_file_id,
-        contact_consent=draft.contact_consent,
-        sensitive=draft.sensitive,
+        contact_consent=draft.contact_consent and not sensitive,
+        sensitive=sensitive,
         contact_phone=draft.contact_phone,
         contact_window=draft.contact_window,
         status="new",
@@ -153,13 +169,22 @@ class NotAllowed(PermissionError):
     """The user is not staff of the report's station (or unit, for sensitive ones)."""
 
 
+async def _member(session: AsyncSession, report: Report, user: int, station: str) -> bool:
+    if report.sensitive:
+        return await has_unit(session, user, station, report.unit)
+    return await is_staff(session, user, station)
+
+
 async def may_see(session: AsyncSession, report: Report, staff_user: int) -> bool:
-    """Staff of the report's station; for a sensitive report, only those of its unit."""
+    """Staff of the report's station (of its unit, for a sensitive report); and the
+    triage queue's staff (of the unit) when the card falls back to them."""
     if report.station_code is None:
         return False
-    if report.sensitive:
-        return await has_unit(session, staff_user, report.station_code, report.unit)
-    return await is_staff(session, staff_user, report.station_code)
+    if await _member(session, report, staff_user, report.station_code):
+        return True
+    if report.station_code == TRIAGE or not await _member(session, report, staff_user, TRIAGE):
+        return False
+    return (await card_targets(session, report)).at_triage
 
 
 async def staff_report(session: AsyncSession, reference: str, staff_user: int) -> Report:
@@ -219,7 +244,11 @@ async def reroute(
     report = await staff_report(session, reference, staff_user)
     if report.status == "closed":
         raise IllegalReroute(reference)
-    if station_code == report.station_code or await session.get(Station, station_code) is None:
+    # Only a real station (never the triage queue, whatever the callback data says).
+    if (
+        station_code in (report.station_code, TRIAGE)
+        or await session.get(Station, station_code) is None
+    ):
         raise LookupError(station_code)
     session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
                             kind="reroute", from_value=report.station_code,
@@ -241,7 +270,11 @@ async def due_outbox(session: AsyncSession, clock: Clock, limit: int = 20) -> li
     """Unsent outbox messages whose next attempt is due, oldest first."""
     rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= clock.now)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.dead_at.is_(None),
+            OutboxMessage.next_attempt_at <= clock.now,
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -265,9 +298,14 @@ async def mark_failed(
     clock: Clock,
     error: str,
     retry_after: float | None = None,
-) -> None:
-    """Schedule the next attempt: Telegram's retry_after if given, else exponential backoff."""
+) -> bool:
+    """Schedule the next attempt: Telegram's retry_after if given, else exponential
+    backoff; after MAX_ATTEMPTS failed attempts the row becomes a dead letter.
+    Whether it did."""
     attempts = message.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        await mark_dead(session, message.id, clock, error, attempts)
+        return True
     delay = (
         dt.timedelta(seconds=retry_after)
         if retry_after is not None
@@ -279,3 +317,47 @@ async def mark_failed(
         .values(attempts=attempts, next_attempt_at=clock.now + delay, last_error=error[:200])
         .execution_options(synchronize_session=False)
     )
+    return False
+
+
+async def mark_dead(
+    session: AsyncSession, message_id: int, clock: Clock, error: str, attempts: int | None = None
+) -> None:
+    """Give up on a row: it is not tried again until `outbox retry`."""
+    values: dict[str, object] = {"dead_at": clock.now, "last_error": error[:200]}
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def dead_letters(
+    session: AsyncSession, station: str | None = None
+) -> list[tuple[OutboxMessage, Report]]:
+    """Rows given up on, oldest first, with their report (of one station; the triage
+    queue sees every station's)."""
+    query = (
+        select(OutboxMessage, Report)
+        .join(Report, Report.id == OutboxMessage.report_id)
+        .where(OutboxMessage.dead_at.is_not(None), OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+    )
+    if station is not None and station != TRIAGE:
+        query = query.where(Report.station_code == station)
+    return list((await session.execute(query)).all())
+
+
+async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bool:
+    """Put a dead letter back in the queue with a fresh count of attempts."""
+    done = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.dead_at.is_not(None),
+               OutboxMessage.sent_at.is_(None))
+        .values(dead_at=None, attempts=0, next_attempt_at=clock.now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return one_row(done)

@@ -30,6 +30,7 @@ from babel.dates import format_date
 from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
+from mps.text import normalize
 from nlu.near_copies import NearCopies
 
 HELD_OUT_SHARE = 0.2
@@ -82,6 +83,11 @@ def _held_out(intent: str, language: str, examples: list[str], salt: str) -> set
         key=lambda e: hashlib.sha256(f"{salt}|{intent}|{language}|{e}".encode()).digest(),
     )
     return set(ranked[: math.ceil(len(ranked) * HELD_OUT_SHARE)])
+
+
+def _list(items: list[str]) -> str:
+    """A Rasa `examples: |` block."""
+    return "".join(f"- {item}\n" for item in items)
 
 
 def _plain(example: str) -> str:
@@ -137,6 +143,7 @@ class Builder:
         self._build_nlu()
         self._build_faq_nlu(faq)
         self._write_nlu()
+        self._build_lookups()
         emergency = load_emergency(self.root / "data" / "emergency.yml")
         self._build_responses(faq, emergency)
         self._build_config(emergency)
@@ -229,6 +236,33 @@ class Builder:
                     }
                 )
             _dump(self.out / "data" / "nlu" / name, {"version": "3.1", "nlu": out})
+
+    def _build_lookups(self) -> None:
+        """Lookup tables: `place` from the station registries in data/stations/,
+        `category` from the category words of data/report_routing.yml.
+
+        The text reaching the extractor is normalised (nlu.components), so
+        the names are too. RegexEntityExtractor finds them wherever they
+        stand; the CRF learns places from context as well.
+        """
+        names: set[str] = set()
+        for path in sorted((self.root / "data" / "stations").glob("*.yml")):
+            registry = yaml.safe_load(path.read_text("utf-8")) or {}
+            for governorate in (registry.get("governorates") or {}).values():
+                names.update((governorate.get("name") or {}).values())
+            for station in registry.get("stations") or []:
+                for area in station.get("areas") or []:
+                    names.update((area.get("names") or {}).values())
+                    names.update(area.get("aliases") or [])
+        routing = yaml.safe_load((self.root / "data" / "report_routing.yml").read_text("utf-8"))
+        words = {
+            w for category, ws in routing["keywords"].items() if category != "other" for w in ws
+        }
+        lookups = []
+        for entity, values in (("place", names), ("category", words)):
+            normalised = sorted({" ".join(normalize(v).split()) for v in values if len(v) > 2})
+            lookups.append({"lookup": entity, "examples": _list(normalised)})
+        _dump(self.out / "data" / "nlu" / "lookups.yml", {"version": "3.1", "nlu": lookups})
 
     def _build_responses(self, faq: list[FaqTopic], emergency: EmergencyData) -> None:
         source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))

@@ -20,6 +20,7 @@ from scripts.stack import (  # noqa: E402
     ROOT,
     actions_service,
     bot_service,
+    endpoints_file,
     log_tail,
     rasa_service,
     say,
@@ -49,7 +50,10 @@ def main() -> int:
     actions = actions_service(action_port)
     # Rasa's HTTP API (used by /exit to wipe a conversation) needs a token.
     token = os.environ.get("RASA_TOKEN") or secrets.token_hex(16)
-    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token)
+    # Conversations and their locks: Redis when REDIS_URL is set, else memory.
+    redis_url = os.environ.get("REDIS_URL") or None
+    endpoints = endpoints_file(redis_url, ROOT / "var")
+    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token, endpoints)
     bot = bot_service({"RASA_TOKEN": token})
     services = [actions, rasa, bot]
     stopping = False
@@ -68,6 +72,7 @@ def main() -> int:
                 say(log_tail(service))
                 return 1
             say(f"{service.name} ready at {what} (log: {service.log_path})")
+        say("conversations kept in " + ("Redis" if redis_url else "memory"))
         start(bot, log_dir)
         bot_done = bot_announced = False
         while not stopping:

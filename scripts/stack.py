@@ -15,9 +15,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+MEMORY_ENDPOINTS = ROOT / "endpoints.yml"
+TRACKER_SECONDS = 1800  # a conversation left alone is gone from Redis after 30 minutes
 
 
 @dataclass
@@ -41,12 +45,48 @@ def _base_env() -> dict[str, str]:
     return env
 
 
+def endpoints_file(
+    redis_url: str | None,
+    directory: Path,
+    record_exp: int = TRACKER_SECONDS,
+    key_prefix: str = "mps",
+) -> Path:
+    """Rasa's endpoints: trackers and locks in Redis when `redis_url` is set (written
+    to `directory`, readable by its owner only), else in memory (endpoints.yml)."""
+    if not redis_url:
+        return MEMORY_ENDPOINTS
+    url = urlparse(redis_url)
+    server = {
+        "url": url.hostname or "127.0.0.1",
+        "port": url.port or 6379,
+        "db": int((url.path or "/0").strip("/") or 0),
+        **({"password": unquote(url.password)} if url.password else {}),
+        **({"use_ssl": True} if url.scheme == "rediss" else {}),
+    }
+    config = {
+        "action_endpoint": {"url": "${ACTION_ENDPOINT_URL}"},
+        "tracker_store": {
+            "type": "nlu.tracker_store.WipingRedisTrackerStore",
+            **server,
+            "record_exp": record_exp,
+            "key_prefix": key_prefix,
+        },
+        "lock_store": {"type": "redis", **server, "key_prefix": key_prefix},
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "endpoints.redis.yml"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def rasa_service(
     rasa_url: str,
     action_port: int,
     model: Path,
     token: str,
-    endpoints: Path = ROOT / "endpoints.yml",
+    endpoints: Path = MEMORY_ENDPOINTS,
     env: dict[str, str] | None = None,
 ) -> Service:
     """The Rasa server, REST channel and HTTP API (behind `token`) on loopback only."""

@@ -16,12 +16,15 @@ import argparse
 import asyncio
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+# A bot command: a slash, then letters, digits or _, maybe @botname.
+COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]+)?")
 BOT_USER = {
     "id": 990001,
     "is_bot": True,
@@ -72,6 +75,7 @@ class Fault:
     count: int
     retry_after: int | None = None
     chat_id: int | None = None  # only calls for this chat
+    migrate_to_chat_id: int | None = None  # "the group is now a supergroup"
 
 
 class Emulator:
@@ -94,6 +98,8 @@ class Emulator:
         self.changed = asyncio.Condition()
         self.history: dict[int, dict[str, Any]] = {}
         self.replays: list[dict[str, Any]] = []
+        # Extra fields of a chat (a public group's username, a linked channel).
+        self.chat_info: dict[int, dict[str, Any]] = {}
 
     # -- helpers -----------------------------------------------------------
     def _user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
@@ -106,7 +112,13 @@ class Emulator:
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
         if chat_id < 0:
-            return {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
+            chat = {"id": chat_id, "type": "group", "title": f"Group {chat_id}"}
+            extra = self.chat_info.get(chat_id, {})
+            if "username" in extra:
+                chat["username"] = extra["username"]
+            if "type" in extra:
+                chat["type"] = extra["type"]
+            return chat
         return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
 
     def _message_json(self, message: ChatMessage) -> dict[str, Any]:
@@ -179,6 +191,8 @@ class Emulator:
                 extra = (
                     {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
                 )
+                if fault.migrate_to_chat_id:
+                    extra = {"parameters": {"migrate_to_chat_id": fault.migrate_to_chat_id}}
                 return _error(fault.status, "Injected fault", **extra)
         handler = getattr(self, "m_" + method.lower(), None)
         if handler is None:
@@ -199,6 +213,17 @@ class Emulator:
 
     async def m_setmycommands(self, params: dict[str, Any]) -> Any:
         return True
+
+    async def m_getchat(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        extra = self.chat_info.get(chat_id, {})
+        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                 "premium_subscription": False, "gifts_from_channels": False}  # fmt: skip
+        return {
+            **self._chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+            **({"linked_chat_id": extra["linked_chat_id"]} if "linked_chat_id" in extra else {}),
+        }  # fmt: skip
 
     async def m_close(self, params: dict[str, Any]) -> Any:
         return True
@@ -325,14 +350,18 @@ class Emulator:
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id, body.get("language_code"))
+        if body.get("sender_chat") is not None:  # an anonymous admin, or "send as channel"
+            payload["sender_chat"] = self._chat(int(body["sender_chat"]))
+            if int(body["sender_chat"]) < -1000000000000:
+                payload["sender_chat"]["type"] = "channel"
         if reply_to is not None:
             original = self.find(chat_id, int(reply_to))
             if original is None:
                 return _error(404, "no such message to reply to")
             payload["reply_to_message"] = self._message_json(original)
-        if body["text"].startswith("/"):
-            command = body["text"].split()[0]
-            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        command = COMMAND.match(body["text"])  # as Telegram: "/ x" is no command
+        if command:
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         update_id = await self._push_update({"message": payload})
         return web.json_response({"message_id": message.message_id, "update_id": update_id})
 
@@ -381,6 +410,32 @@ class Emulator:
         })  # fmt: skip
         return web.json_response({"callback_query_id": query_id, "update_id": update_id})
 
+    async def c_member(self, request: web.Request) -> web.Response:
+        """`by` adds user `user_id` to group `chat_id`: a `chat_member` update and the
+        "X added Y" service message, as Telegram sends both (the first to admin bots)."""
+        user_id = int(request.match_info["user_id"])
+        body = await request.json()
+        chat_id, by = int(body["chat_id"]), int(body.get("by", user_id))
+        new = self._user(user_id)
+        change = {
+            "chat": self._chat(chat_id), "from": self._user(by), "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": new},
+            "new_chat_member": {"status": "member", "user": new},
+        }  # fmt: skip
+        await self._push_update({"chat_member": change})
+        message = ChatMessage(next(self.message_ids), chat_id, "user", "service")
+        await self._store(message)
+        payload = self._message_json(message)
+        payload["from"] = self._user(by)
+        payload["new_chat_members"] = [new]
+        update_id = await self._push_update({"message": payload})
+        return web.json_response({"update_id": update_id})
+
+    async def c_chat_info(self, request: web.Request) -> web.Response:
+        """Set extra fields of a chat (username: public; linked_chat_id; type)."""
+        self.chat_info[int(request.match_info["chat_id"])] = await request.json()
+        return web.json_response({"ok": True})
+
     async def c_messages(self, request: web.Request) -> web.Response:
         """The transcript of a chat, optionally after a message id."""
         chat_id = int(request.match_info["chat_id"])
@@ -422,7 +477,7 @@ class Emulator:
         body = await request.json()
         self.faults.append(
             Fault(body["method"], int(body["status"]), int(body.get("count", 1)),
-                  body.get("retry_after"), body.get("chat_id"))
+                  body.get("retry_after"), body.get("chat_id"), body.get("migrate_to_chat_id"))
         )  # fmt: skip
         return web.json_response({"ok": True})
 
@@ -518,6 +573,8 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_get("/_emu/chats/{chat_id}/wait", emulator.c_wait)
     app.router.add_get("/_emu/callbacks/{query_id}", emulator.c_callback_answer)
     app.router.add_post("/_emu/faults", emulator.c_fault)
+    app.router.add_post("/_emu/users/{user_id}/added", emulator.c_member)
+    app.router.add_post("/_emu/chats/{chat_id}/info", emulator.c_chat_info)
     app.router.add_get("/_emu/stats", emulator.c_stats)
     app.router.add_post("/_emu/updates/{update_id}/repeat", emulator.c_repeat)
     app.router.add_get("/_emu/files/{message_id}", emulator.c_file)

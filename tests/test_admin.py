@@ -51,3 +51,73 @@ def test_a_bad_registry_imports_nothing(
     assert "nothing imported: 2 problem(s)" in err
     assert main(["stations", "list"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def _join(path: Path, code: str, chat: int, user: int) -> None:
+    """What `/join CODE` does, straight on the database."""
+    import asyncio
+    import datetime as dt
+
+    from mps.database import open_database
+    from mps.staff import JoinResult, join
+
+    async def run() -> None:
+        database = open_database(f"sqlite+aiosqlite:///{path}/admin.db")
+        async with database.sessions.begin() as session:
+            result, _ = await join(session, code, chat, user, dt.datetime.now(dt.UTC))
+            assert result is JoinResult.JOINED
+        await database.close()
+
+    asyncio.run(run())
+
+
+def test_list_and_revoke_access_with_an_audit(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stations", "import", str(DEMO_REGISTRY)]) == 0
+    capsys.readouterr()
+    codes = []
+    for extra in ([], ["--unit", "fcpu"], []):
+        assert main(["staff", "invite", "--station", "BGD-KRD", *extra]) == 0
+        codes.append(capsys.readouterr().out.strip())
+    _join(database, codes[0], -100, 555000111)
+    _join(database, codes[1], 555000222, 555000222)
+    assert main(["staff", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[:4] for line in out] == [
+        ["#1", "555000111", "BGD-KRD", "-"], ["#2", "555000222", "BGD-KRD", "fcpu"],
+    ]  # fmt: skip
+    assert main(["chats", "list", "--station", "bgd-krd"]) == 0
+    assert [line.split("\t")[:3] for line in capsys.readouterr().out.splitlines()] == [
+        ["-100", "BGD-KRD", "group"], ["555000222", "BGD-KRD", "private"],
+    ]  # fmt: skip
+    assert main(["invites", "list"]) == 0
+    assert capsys.readouterr().out.split("\t")[:2] == [codes[2], "BGD-KRD"]
+
+    assert main(["staff", "remove", "--user", "555000222", "--by", "chief"]) == 0
+    assert "removed user 555000222 from BGD-KRD" in capsys.readouterr().out
+    assert main(["staff", "remove", "--user", "555000222"]) == 1
+    assert "is not staff" in capsys.readouterr().err
+    assert main(["chats", "unbind", "--chat", "-100", "--by", "chief"]) == 0
+    assert main(["chats", "unbind", "--chat", "-100"]) == 1
+    assert main(["invites", "revoke", "--code", codes[2], "--by", "chief"]) == 0
+    assert main(["invites", "revoke", "--code", codes[2]]) == 1
+    capsys.readouterr()
+    assert main(["staff", "list"]) == 0
+    assert [line.split("\t")[:2] for line in capsys.readouterr().out.splitlines()] == [
+        ["#1", "555000111"]
+    ]
+    for command in (["chats", "list"], ["invites", "list"]):
+        assert main(command) == 0
+        assert capsys.readouterr().out == ""
+    assert main(["audit", "list"]) == 0
+    audit = [line.split("\t")[1:5] for line in capsys.readouterr().out.splitlines()]
+    assert audit == [
+        ["admin:chief", "invite_revoke", "BGD-KRD", f"invite:{codes[2]}"],
+        ["admin:chief", "chat_unbind", "BGD-KRD", "chat:-100"],
+        ["admin:chief", "chat_unbind", "BGD-KRD", "chat:555000222"],
+        ["admin:chief", "staff_remove", "BGD-KRD", "user:555000222"],
+    ]
+    assert main(["outbox", "dead"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["outbox", "retry", "--id", "1"]) == 1

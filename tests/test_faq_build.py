@@ -55,7 +55,7 @@ def test_held_out_examples_are_never_trained_on(built: Path) -> None:
     trained: set[str] = set()
     for path in (built / "data/nlu").glob("*.yml"):
         for block in yaml.safe_load(path.read_text("utf-8"))["nlu"]:
-            if "examples" in block:
+            if "intent" in block:  # lookup tables are names, not examples
                 trained |= {line[2:].strip() for line in block["examples"].splitlines()}
     texts = {e["text"] for e in heldout}
     assert texts and not texts & trained

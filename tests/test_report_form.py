@@ -99,3 +99,14 @@ async def test_a_correction_at_the_summary_whatever_the_intent(store: None) -> N
     assert slots == {"report_when": None} and "future" in said[0]
     slots, _ = await validate(tracker("yes", "affirm", "report_confirmed"))
     assert slots == {"report_confirmed": True}
+
+
+async def test_only_a_telegram_file_id_is_a_photo(store: None) -> None:
+    file_id = "AgACAgIAAxkBAAIBQ2ZkYXRhLWZpbGVfaWQtMTIz"
+    slots, _ = await validate(tracker("", "share_photo", "report_photo", photo=file_id))
+    assert slots == {"report_photo": file_id}
+    # Typed as `/ share_photo{"photo": …}`: a URL or a path is never the report's photo.
+    for forged in ("https://evil.example/y.jpg", "../../etc/passwd", "AgAC:x/y"):
+        slots, said = await validate(tracker("", "share_photo", "report_photo", photo=forged))
+        assert "report_photo" not in slots or slots["report_photo"] is None
+        assert said  # she is told how to send a photo

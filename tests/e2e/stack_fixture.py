@@ -21,6 +21,7 @@ from scripts.stack import (
     Service,
     actions_service,
     bot_service,
+    endpoints_file,
     log_tail,
     rasa_service,
     start,
@@ -78,10 +79,13 @@ class Telegram:
         language_code: str | None = None,
         chat: int | None = None,
         reply_to: int | None = None,
+        sender_chat: int | None = None,
     ) -> int:
         body: dict[str, Any] = {"text": text}
         if chat is not None:
             body["chat_id"] = chat
+        if sender_chat is not None:  # an anonymous admin (the group), or a channel
+            body["sender_chat"] = sender_chat
         if reply_to is not None:
             body["reply_to"] = reply_to
         if language_code:
@@ -106,10 +110,29 @@ class Telegram:
         """Make the emulator deliver an update a second time."""
         self.client.post(f"{self.base}/_emu/updates/{update_id}/repeat").raise_for_status()
 
-    def fault(self, method: str, status: int, chat: int, retry_after: int | None = None) -> None:
-        """Make the next call of `method` for `chat` fail with `status`."""
-        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after}
+    def fault(
+        self,
+        method: str,
+        status: int,
+        chat: int,
+        retry_after: int | None = None,
+        count: int = 1,
+        migrate_to: int | None = None,
+    ) -> None:
+        """Make the next `count` calls of `method` for `chat` fail with `status`
+        (`migrate_to`: "the group is now the supergroup `migrate_to`")."""
+        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after,
+                "count": count, "migrate_to_chat_id": migrate_to}  # fmt: skip
         self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
+
+    def add_member(self, user: int, chat: int, by: int) -> None:
+        """`by` adds `user` to the group `chat`."""
+        body = {"chat_id": chat, "by": by}
+        self.client.post(f"{self.base}/_emu/users/{user}/added", json=body).raise_for_status()
+
+    def chat_info(self, chat: int, **info: Any) -> None:
+        """Extra fields of a chat: username (a public group), linked_chat_id, type."""
+        self.client.post(f"{self.base}/_emu/chats/{chat}/info", json=info).raise_for_status()
 
     def file(self, message_id: int) -> bytes:
         """The bytes of a file the bot sent."""
@@ -200,14 +223,17 @@ def running_stack(
     log_dir: Path,
     with_rasa: bool = True,
     database_url: str | None = None,
-    endpoints: Path = ROOT / "endpoints.yml",
+    redis_url: str | None = None,
+    tracker_seconds: int = 1800,
     rasa_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
     SQLite in `log_dir` unless `database_url` is given (its schema is migrated,
-    the demo stations are imported); Rasa's endpoints file may be replaced, e.g.
-    by one with a Redis tracker store.
+    the demo stations are imported). With `redis_url`, as `make run` with
+    REDIS_URL: Rasa keeps trackers (expiring after `tracker_seconds`, key prefix
+    "mpse2e") and locks there, and the bot its /exit trail and handled updates;
+    else memory and the database.
     """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
@@ -226,7 +252,14 @@ def running_stack(
     if with_rasa:
         services += [
             actions_service(action_port, store_env),
-            rasa_service(rasa_url, action_port, MODEL, RASA_TOKEN, endpoints, rasa_env),
+            rasa_service(
+                rasa_url,
+                action_port,
+                MODEL,
+                RASA_TOKEN,
+                endpoints_file(redis_url, log_dir, tracker_seconds, key_prefix="mpse2e"),
+                rasa_env,
+            ),  # fmt: skip
         ]
     bot = bot_service(
         {
@@ -242,6 +275,7 @@ def running_stack(
             "REMINDER_INTERVAL_SECONDS": "0.5",
             "OUTBOX_INTERVAL_SECONDS": "0.3",
             "STAFF_LANGUAGE": "en",
+            "REDIS_URL": redis_url or "",
             **store_env,
         }
     )

@@ -5,25 +5,37 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+import httpx
 import pytest
 import redis
 import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.e2e.stack_fixture import Stack, buttons, running_stack
+from mps.pseudonym import pseudonymise
+from tests.e2e.stack_fixture import (
+    RASA_TOKEN,
+    SECRET,
+    Stack,
+    bot_log,
+    buttons,
+    running_stack,
+    wait_for_log,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
 LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
 _users = itertools.count(7000)
-TRACKER_SECONDS = 4
+TRACKER_SECONDS = 15
 
 
 def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:
@@ -115,13 +127,113 @@ def test_tips_command_and_danger_now_gives_the_numbers(stack: Stack) -> None:
     assert len(messages) == before + 1
 
 
-# -- no trace: PostgreSQL, Redis (short expiry), and the logs of all processes --
+def rasa_tracker(stack: Stack, user: int) -> str:
+    """The user's conversation as Rasa's HTTP API returns it (JSON text)."""
+    sender = pseudonymise(SECRET.encode(), user)
+    response = httpx.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker",
+        params={"token": RASA_TOKEN}, timeout=30,
+    )  # fmt: skip
+    response.raise_for_status()
+    return response.text
 
-MARKERS = ("zorblaxine", "quimbyfrond")
+
+def bot_service(stack: Stack) -> Any:
+    return next(s for s in stack.services if s.name == "bot")
+
+
+def last_bot_message(stack: Stack, user: int) -> dict[str, Any]:
+    return [m for m in stack.telegram.transcript(user) if m["sender"] == "bot"][-1]
+
+
+def test_the_exit_button_works_after_a_bot_restart(stack: Stack) -> None:
+    user = next(_users)
+    discreet_conversation(stack, user, "my husband hits me and i am not safe at home")
+    last = last_bot_message(stack, user)
+    stack.restart_bot()  # a deploy, a crash: the button and the trail must survive it
+    press_exit = next(b for b in buttons(last) if b["text"] == "Exit")
+    query = stack.telegram.press(user, last["message_id"], press_exit["callback_data"])
+    messages = wait_all_deleted(stack, user)
+    assert [m["sender"] for m in messages] == ["user", "bot", "bot", "bot"]
+    assert stack.telegram.callback_answer(query).get("show_alert") is not True  # not "expired"
+    assert "not safe at home" not in rasa_tracker(stack, user)
+
+
+class SlowRasa:
+    """A proxy in front of Rasa that holds each user message until released (a Rasa
+    that is slow to answer); the HTTP API (the /exit wipe) passes at once."""
+
+    def __init__(self, target: str) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/webhooks/rest/webhook"):
+                    proxy.arrived.set()
+                    proxy.release.wait(60)
+                request = urllib.request.Request(
+                    target + self.path, data=body or None, method=self.command,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                )  # fmt: skip
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    status, answer = response.status, response.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_PUT = _forward
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_reply_that_comes_after_exit_is_not_posted(stack: Stack) -> None:
+    user = next(_users)
+    proxy = SlowRasa(stack.rasa_url)
+    stack.restart_bot(RASA_URL=proxy.url)
+    try:
+        exits = bot_log(stack).count("exit: ")
+        stack.telegram.say(user, f"my husband hits me and i am not safe at home {MARKERS[0]}")
+        assert proxy.arrived.wait(60)  # Rasa is "thinking" about it
+        stack.telegram.say(user, "/exit")
+        wait_for_log(bot_service(stack), "exit: ", occurrences=exits + 1)
+        wait_all_deleted(stack, user)
+        dropped = bot_log(stack).count("reply after /exit dropped")
+        proxy.release.set()  # now Rasa's answer reaches the bot
+        wait_for_log(bot_service(stack), "reply after /exit dropped", occurrences=dropped + 1)
+        messages = stack.telegram.transcript(user)
+        assert [m["sender"] for m in messages] == ["user", "user"]  # no reply was posted
+        assert all(m["deleted"] for m in messages)
+        # The late turn reached Rasa after the wipe: it was wiped again.
+        assert MARKERS[0] not in rasa_tracker(stack, user)
+    finally:
+        proxy.close()
+        stack.restart_bot(RASA_URL=stack.rasa_url)
+
+
+# -- no trace: PostgreSQL, Redis (right after /exit, and after the expiry), the logs --
+
+MARKERS = ("zorblaxine", "quimbyfrond", "plonkravist")
 
 
 @pytest.fixture(scope="module")
 def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The production stores: PostgreSQL, and Redis for Rasa's trackers and locks and
+    for the bot's /exit trail (trackers expire after TRACKER_SECONDS here)."""
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not database_url or not redis_url:
@@ -135,34 +247,30 @@ def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         await engine.dispose()
 
     asyncio.run(reset())
-    redis = urlparse(redis_url)
     log_dir = tmp_path_factory.mktemp("private")
-    endpoints = log_dir / "endpoints.yml"
-    endpoints.write_text(
-        yaml.safe_dump(
-            {
-                "action_endpoint": {"url": "${ACTION_ENDPOINT_URL}"},
-                "tracker_store": {
-                    "type": "redis",
-                    "url": redis.hostname or "127.0.0.1",
-                    "port": redis.port or 6379,
-                    "db": int((redis.path or "/0").strip("/") or 0),
-                    "record_exp": TRACKER_SECONDS,
-                    "key_prefix": "mpsprivacy",
-                },
-            }
-        ),
-        encoding="utf-8",
-    )
-    with running_stack(log_dir, database_url=database_url, endpoints=endpoints) as running:
+    with running_stack(
+        log_dir, database_url=database_url, redis_url=redis_url, tracker_seconds=TRACKER_SECONDS
+    ) as running:
         yield running
 
 
 def redis_dump(url: str) -> str:
-    """Every key of the Redis database with its serialised value, as text."""
+    """Every key of the Redis database with its value, as text (read by type: DUMP
+    would compress long values, and hide the words this looks for)."""
     client = redis.Redis.from_url(url)
+    readers: dict[Any, Any] = {
+        b"string": client.get,
+        b"zset": lambda key: client.zrange(key, 0, -1, withscores=True),
+        b"hash": client.hgetall,
+        b"list": lambda key: client.lrange(key, 0, -1),
+        b"set": client.smembers,
+    }
     try:
-        return "\n".join(f"{key!r} {client.dump(key)!r}" for key in client.keys("*"))
+        lines = []
+        for key in client.keys("*"):
+            kind = client.type(key)
+            lines.append(f"{key!r} {kind!r} {readers.get(kind, client.dump)(key)!r}")
+        return "\n".join(lines)
     finally:
         client.close()
 
@@ -170,21 +278,36 @@ def redis_dump(url: str) -> str:
 def tracker_keys(url: str) -> list[bytes | str]:
     client = redis.Redis.from_url(url)
     try:
-        return list(client.keys("mpsprivacy*"))
+        return list(client.keys("mpse2e:tracker:*"))
     finally:
         client.close()
 
 
 def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     stack = private_stack
+    url = os.environ["TEST_REDIS_URL"]
     user = next(_users)
     discreet_conversation(
         stack, user, f"my husband hits me and i am not safe at home {MARKERS[0]}"
     )
     stack.telegram.ask(user, f"thank you {MARKERS[1]}")
-    assert tracker_keys(os.environ["TEST_REDIS_URL"])  # Rasa keeps it there, for now
+    # Typed like an intent payload: Rasa would log the whole text if it took it as one.
+    stack.telegram.ask(user, f"/ {MARKERS[2]} please")
+    assert MARKERS[0] in redis_dump(url)  # Rasa keeps the conversation there, for now
     stack.telegram.say(user, "/exit")
     wait_all_deleted(stack, user)
+    # Right after /exit (not after the expiry): no word of it anywhere in Redis.
+    wait_for_log(bot_service(stack), "exit: ")
+    right_after = redis_dump(url)
+    assert right_after  # the dump really holds the bot's and Rasa's keys
+    for marker in MARKERS:
+        assert marker not in right_after
+    sender = pseudonymise(SECRET.encode(), user)
+    assert not [k for k in tracker_keys(url) if sender.encode() in k]
+    # Her next conversation starts empty.
+    [reply] = stack.telegram.ask(user, "hello")
+    assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert not any(marker in rasa_tracker(stack, user) for marker in MARKERS)
     time.sleep(TRACKER_SECONDS + 2)  # past the tracker store's expiry
 
     async def dump_database() -> str:
@@ -204,12 +327,12 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
 
     database = asyncio.run(dump_database())
     assert "BGD-KRD" in database  # the dump really holds the data
-    assert tracker_keys(os.environ["TEST_REDIS_URL"]) == []  # expired
-    redis = redis_dump(os.environ["TEST_REDIS_URL"])
+    assert tracker_keys(url) == []  # expired
+    after_expiry = redis_dump(url)
     logs = {s.name: s.log_path.read_text(errors="replace") for s in stack.services if s.log_path}
     assert set(logs) >= {"actions", "rasa", "bot"}
     for marker in MARKERS:
         assert marker not in database
-        assert marker not in redis
+        assert marker not in after_expiry
         for name, log in logs.items():
             assert marker not in log, name

@@ -393,11 +393,20 @@ def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> Non
     assert bad["text"] == label("callback_ask_phone")  # asked again after the explanation
     ask_window = turn(stack, woman, "0770 123 4567")
     assert ask_window["text"] == label("callback_ask_window")
-    done = press_and_reply(stack, woman, ask_window, "Morning")
-    assert done["text"].startswith("Done. A woman officer will call 07701234567")
-    assert [b["text"] for b in buttons(done)] == ["Exit"]
+    before = max(m["message_id"] for m in stack.telegram.transcript(woman))
+    press(stack, woman, ask_window, "Morning")
+    recorded = wait_for(stack, woman, lambda m: m["message_id"] > before)
+    # Recorded, not promised: nobody has said an officer will call yet.
+    assert recorded["text"].startswith("Your request is recorded: a call to 07701234567")
+    assert "will call" not in recorded["text"]
+    assert [b["text"] for b in buttons(recorded)] == ["Exit"]
 
     card = wait_for(stack, FCPU_OFFICER, lambda m: "Safe call-back" in m["text"])
+    told = wait_for(stack, woman, lambda m: m["message_id"] > recorded["message_id"])
+    assert told["text"].startswith(
+        "An officer of the Family and Child Protection Unit has your request and will call "
+        "07701234567"
+    )
     reference = REFERENCE.search(card["text"])[0]  # type: ignore[index]
     assert "+9647701234567" in card["text"] and "09:00–12:00" in card["text"]
     assert "Family and Child Protection" in card["text"]
@@ -417,10 +426,11 @@ def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> Non
     # The unit officer can.
     stack.telegram.callback_answer(press(stack, FCPU_OFFICER, card, "Acknowledge"))
     assert status_of(stack, reference) == "acknowledged"
-    [(description, owner_chat)] = sql(
-        stack, "SELECT description, chat_id FROM reports WHERE reference = ?", reference
+    [(description, owner_chat, owner)] = sql(
+        stack, "SELECT description, chat_id, owner FROM reports WHERE reference = ?", reference
     )
     assert description == "" and owner_chat is None  # nothing of her words, no chat id
+    assert owner.startswith("sealed:")  # and no pseudonym that leads to her
 
 
 def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
@@ -444,3 +454,38 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     reference = REFERENCE.search(filed["text"])[0]  # type: ignore[index]
     card = wait_for(stack, KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
     assert "دراجة زرقاء" in card["text"]  # her words, as she wrote them
+
+
+def test_an_update_after_exit_is_not_posted_into_the_wiped_chat(stack: Stack, staff: None) -> None:
+    citizen = next(_users)
+    reference = file_report(
+        stack, citizen, "I want to report vandalism", "Someone broke the bus stop glass.",
+        place="Karrada", when="today",
+    )  # fmt: skip
+    card = wait_for(stack, KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}"))
+    [(linked,)] = sql(stack, "SELECT chat_id FROM reports WHERE reference = ?", reference)
+    assert linked == citizen  # updates would go to her chat
+    stack.telegram.say(citizen, "/exit")
+    deadline = time.monotonic() + 30
+    while not all(m["deleted"] for m in stack.telegram.transcript(citizen)):
+        assert time.monotonic() < deadline, "the chat was not wiped"
+        time.sleep(0.2)
+    # The chat is forgotten: the staff's next step reaches the card, not her.
+    deadline = time.monotonic() + 30
+    while sql(stack, "SELECT chat_id FROM reports WHERE reference = ?", reference) != [(None,)]:
+        assert time.monotonic() < deadline, "the report still points at her chat"
+        time.sleep(0.2)
+    stack.telegram.callback_answer(press(stack, KRD_STAFF, card, "Acknowledge", chat=KRD_GROUP))
+    wait_for(
+        stack, KRD_GROUP,
+        lambda m: m["message_id"] == card["message_id"] and "acknowledged" in m["text"],
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while sql(
+        stack, "SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
+               "WHERE r.reference = ? AND o.sent_at IS NULL", reference,
+    ) != [(0,)]:  # fmt: skip
+        assert time.monotonic() < deadline, "the outbox did not finish"
+        time.sleep(0.2)
+    assert all(m["deleted"] for m in stack.telegram.transcript(citizen))
+    assert status_of(stack, reference) == "acknowledged"

@@ -1,0 +1,144 @@
+"""Staff views of a station's reports: /queue (open reports, and what could not be
+delivered) and /report REF (one card, only where it may be shown)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.report_cards import card_keyboard, card_text, station_name, who_did
+from bot.services import Services, services, user_language
+from bot.staff import staff_station
+from mps.delivery import card_targets
+from mps.formatting import digits
+from mps.models import OutboxMessage, Report, Station
+from mps.report_rules import find_reference
+from mps.report_threads import open_queue, remember
+from mps.reports import NotAllowed, dead_letters, last_change, may_see, staff_report
+from mps.staff import has_unit, station_of_chat
+from mps.stations import TRIAGE
+
+
+def _age(svc: Services, report: Report, language: str) -> str:
+    hours = int((svc.clock().now - report.created_at).total_seconds() // 3600)
+    if hours < 48:
+        return svc.catalogue.get("age_hours", language, hours=digits(str(hours), language))
+    return svc.catalogue.get("age_days", language, days=digits(str(hours // 24), language))
+
+
+async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/queue: the station's open reports, oldest first."""
+    svc = services(context)
+    language = user_language(svc, update)
+    station = await staff_station(update, svc, language)
+    user, message = update.effective_user, update.effective_message
+    if station is None or user is None or message is None:
+        return
+    get = svc.catalogue.get
+    in_group = update.effective_chat is not None and update.effective_chat.type != "private"
+    async with svc.database.sessions() as session:
+        reports = await open_queue(session, station.code, user.id)
+        dead = await _undelivered(session, station.code, user.id, in_group)
+    name = station_name(station, language)
+    if in_group:
+        reports = [r for r in reports if not r.sensitive]
+    lines = (
+        [get("queue_header", language, station=name)]
+        if reports
+        else [get("queue_none", language, station=name)]
+    )
+    lines += [
+        get(
+            "queue_line",
+            language,
+            reference=r.reference,
+            category=get(f"cat_{r.category}", language),
+            status=get(f"status_{r.status}", language),
+            age=_age(svc, r, language),
+        )  # fmt: skip
+        for r in reports
+    ]
+    if dead:
+        lines += ["", get("queue_dead_header", language)] + [
+            get(
+                "queue_dead_line",
+                language,
+                reference=r.reference,
+                what=get(f"outbox_{m.kind}", language),
+            )  # fmt: skip
+            for m, r in dead
+        ]
+    await message.reply_text("\n".join(lines))
+
+
+async def _undelivered(
+    session: AsyncSession, station: str, user: int, in_group: bool
+) -> list[tuple[OutboxMessage, Report]]:
+    """Dead letters of the station (every station's, in triage) this member may see;
+    a sensitive one only in a private chat, and only for the unit's staff."""
+    found = []
+    for row, report in await dead_letters(session, station):
+        if report.sensitive and (in_group or not await _unit_here(session, report, user, station)):
+            continue
+        if station != TRIAGE and not await may_see(session, report, user):
+            continue
+        found.append((row, report))
+    return found
+
+
+async def _unit_here(session: AsyncSession, report: Report, user: int, station: str) -> bool:
+    return await may_see(session, report, user) or await has_unit(
+        session, user, station, report.unit
+    )
+
+
+async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/report REF: one report's card, with its buttons, for its station's staff."""
+    svc = services(context)
+    language = user_language(svc, update)
+    user, message, chat = update.effective_user, update.effective_message, update.effective_chat
+    if user is None or message is None or chat is None:
+        return
+    get = svc.catalogue.get
+    reference = find_reference(" ".join(context.args or []))
+    if reference is None:
+        await message.reply_text(get("report_usage", language))
+        return
+    async with svc.database.sessions() as session:
+        try:
+            report = await staff_report(session, reference, user.id)
+        except (NotAllowed, LookupError):
+            report = None
+        if report is not None and not await _may_show(session, report, chat.id, chat.type):
+            report = None
+        if report is None:
+            await message.reply_text(get("report_unknown", language, reference=reference))
+            return
+        station = await session.get(Station, report.station_code)
+        last = await last_change(session, report.id)
+        who = await who_did(session, last, svc.catalogue, svc.staff_language)
+        targets = await card_targets(session, report)
+    text = card_text(report, station, svc.catalogue, svc.staff_language, svc.clock().zone, last,
+                     who, at_triage=targets.at_triage)  # fmt: skip
+    sent = await message.reply_text(
+        text, reply_markup=card_keyboard(report, svc.catalogue, svc.staff_language)
+    )
+    async with svc.database.sessions.begin() as session:
+        await remember(session, chat.id, sent.message_id, report.id, "card")
+
+
+async def _may_show(session: AsyncSession, report: Report, chat_id: int, chat_type: str) -> bool:
+    """Where /report may show a card: the officer's private chat, or a group bound to
+    the report's station (or to the triage queue when the card falls back there). A
+    sensitive report is never shown in a group."""
+    if chat_type == "private":
+        return True
+    if report.sensitive:
+        return False
+    bound = await station_of_chat(session, chat_id)
+    if bound is None:
+        return False
+    if bound == report.station_code:
+        return True
+    return bound == TRIAGE and (await card_targets(session, report)).at_triage
