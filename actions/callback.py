@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asking import AskAction, Question
 from actions.discreet import exit_button
+from actions.limits import may_file
 from actions.reports import file_draft
 from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
@@ -145,6 +146,9 @@ class ActionFileCallback(Action):
             dispatcher.utter_message(text=label("callback_declined", language), buttons=exit_only)
             return RESET
         store = await get_store()
+        if not await may_file(store.settings, "callback", tracker.sender_id):
+            dispatcher.utter_message(text=label("callback_limit", language), buttons=exit_only)
+            return RESET
         station = tracker.get_slot("station")
         draft = Draft(
             category="callback",

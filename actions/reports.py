@@ -15,6 +15,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.limits import may_file
 from actions.report_form import FORM_SLOTS, RULES
 from actions.report_questions import category_name
 from actions.stations import entity_values, free_text, parse_location
@@ -86,6 +87,9 @@ class ActionFileReport(Action):
             dispatcher.utter_message(text=label("report_stopped", language))
             return RESET
         store = await get_store()
+        if not await may_file(store.settings, "report", tracker.sender_id):
+            dispatcher.utter_message(text=label("report_limit", language))
+            return RESET
         draft = _draft(tracker, language)
         report = await file_draft(store, draft, tracker.sender_id)
         if report is None:

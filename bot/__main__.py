@@ -40,21 +40,23 @@ def main() -> int:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 0
     from bot.app import build_application
+    from bot.update_types import ALLOWED_UPDATES
 
     application = build_application(settings)
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        # Settings refuse webhook mode without a strong secret; PTB answers 403 to
+        # any request without the X-Telegram-Bot-Api-Secret-Token header.
+        assert settings.webhook_secret is not None
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path="telegram",
             webhook_url=settings.webhook_url,
-            secret_token=secret,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
-        application.run_polling(
-            allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"]
-        )
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

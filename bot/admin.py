@@ -10,6 +10,8 @@ staff invite --station CODE [--unit fcpu]
                                 triage queue's code is TRIAGE
 events add --station CODE --date YYYY-MM-DD --start HH:MM --end HH:MM --capacity N
 events list [--station CODE]    upcoming Open House events with seats left
+purge                           remove personal data past its retention period now
+                                (the bot does it daily; RETENTION_* settings)
 
 Listing and revoking access (staff list|remove, chats list|unbind, invites
 list|revoke), dead letters (outbox dead|retry) and the audit (audit list):
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import admin_access
+from bot.retention import purge_once
 from mps.bookings import BookingError, add_event, seats_left, upcoming_events
 from mps.database import Database, open_database, upgrade
 from mps.registry import check_registry
@@ -79,6 +82,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--capacity", required=True, type=int)
     lst = events.add_parser("list", help="upcoming events with seats left")
     lst.add_argument("--station")
+    groups.add_parser("purge", help="remove personal data past its retention period")
     return cli
 
 
@@ -105,6 +109,13 @@ async def run(args: argparse.Namespace, settings: StoreSettings) -> int:
 
 async def _dispatch(args: argparse.Namespace, database: Database, settings: StoreSettings) -> int:
     clock = settings.clock()
+    if args.group == "purge":
+        purged = await purge_once(database, clock, settings.retention())
+        print(
+            f"purged: {purged.callbacks} call-back numbers, {purged.reports} reports' details, "
+            f"{purged.notes} notes, {purged.outbox} outbox texts, {purged.bookings} bookings"
+        )
+        return 0
     key = (args.group, args.command)
     done = await admin_access.dispatch(args, database, clock)
     if done is not None:

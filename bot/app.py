@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from telegram import BotCommand, Update
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -37,12 +38,16 @@ from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.health import health_file, heartbeat
+from bot.limits import bot_limiter, rate_guard
 from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
+from bot.retention import purge_loop
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
+from bot.update_types import only_allowed
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.database import Database, open_database
@@ -54,6 +59,8 @@ REMINDERS_KEY = "reminders"
 OUTBOX_KEY = "outbox"
 PURGE_KEY = "state_purge"
 PURGE_INTERVAL_SECONDS = 600.0
+RETENTION_KEY = "retention"
+HEARTBEAT_KEY = "heartbeat"
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = (
     ROOT / "bot" / "messages.yml",
@@ -63,7 +70,7 @@ CATALOGUES = (
 )
 
 
-async def purge_loop(chats: ChatState, interval: float) -> None:
+async def state_purge_loop(chats: ChatState, interval: float) -> None:
     """Drop expired trail entries, exits and update ids every `interval` seconds."""
     while True:
         try:
@@ -98,9 +105,10 @@ def _post_init_for(
             chats=chats,
             clock=settings.clock,
             staff_language=settings.staff_language,
+            limiter=bot_limiter(settings.rate_messages_per_minute, settings.rate_joins_per_hour),
         )
         application.bot_data[PURGE_KEY] = asyncio.create_task(
-            purge_loop(chats, PURGE_INTERVAL_SECONDS)
+            state_purge_loop(chats, PURGE_INTERVAL_SECONDS)
         )
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
             reminder_loop(application, settings.reminder_interval_seconds)
@@ -111,6 +119,10 @@ def _post_init_for(
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
             )
+        )
+        application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
+        application.bot_data[RETENTION_KEY] = asyncio.create_task(
+            purge_loop(database, settings.clock, settings.retention())
         )
         await application.bot.set_my_commands(
             [
@@ -132,7 +144,7 @@ def _post_init_for(
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop the reminder and outbox jobs; close the HTTP session and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY):
+    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HEARTBEAT_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()
@@ -160,6 +172,11 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         request=HTTPXRequest(connection_pool_size=128, pool_timeout=10),
         get_updates_request=HTTPXRequest(),
         chats=chats,
+        # Keeps to Telegram's limits (30 a second overall, 20 a minute per group).
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=settings.telegram_max_rate,
+            group_max_rate=settings.telegram_group_max_rate,
+        ),
     )
     application = (
         ApplicationBuilder()
@@ -169,10 +186,13 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .post_shutdown(post_shutdown)
         .build()
     )
-    # First: drop an update Telegram sent twice; then note every private
-    # message id (for /exit).
-    application.add_handler(TypeHandler(Update, UpdateGate(chats)), group=-2)
-    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-1)
+    # First: drop kinds of update the bot does not handle (edited messages) and
+    # updates Telegram sent twice; then note every private message id (for /exit);
+    # then the per-user limits.
+    application.add_handler(TypeHandler(Update, only_allowed), group=-4)
+    application.add_handler(TypeHandler(Update, UpdateGate(chats)), group=-3)
+    application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-2)
+    application.add_handler(TypeHandler(Update, rate_guard), group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", conversation.on_start, filters=private))
     application.add_handler(CommandHandler("help", conversation.on_help, filters=private))

@@ -11,7 +11,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
-from bot import callbacks, report_staff
+from bot import callbacks, report_staff, safety_net
 from bot.chat_state import blocked
 from bot.errors import retry_seconds
 from bot.payloads import to_rasa
@@ -21,7 +21,6 @@ from bot.render import Outgoing, render
 from bot.services import services, user_language
 from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
-from mps.emergency import emergency_text
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
@@ -96,14 +95,17 @@ async def ask_rasa(
 ) -> None:
     """Send text (or a button payload) to Rasa and deliver its replies."""
     svc = services(context)
-    user = update.effective_user
-    assert user is not None
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
     typing = asyncio.create_task(_keep_typing(update))
+    call = asyncio.create_task(svc.rasa.send(svc.sender_id(user.id), text, language))
+    netted = await safety_net.answer_if_slow(svc, chat, call, text, language)
     try:
-        replies = await svc.rasa.send(svc.sender_id(user.id), text, language)
+        replies = await call
     except RasaUnavailable:
         typing.cancel()
-        await _reply_without_rasa(update, context, text, language)
+        if not netted:
+            await safety_net.answer_without_rasa(svc, chat, text, language)
         return
     finally:
         typing.cancel()
@@ -120,19 +122,6 @@ async def ask_rasa(
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
     for item in outgoing:
         await _send(update, context, item)
-
-
-async def _reply_without_rasa(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
-) -> None:
-    """Rasa is down: the keyword safety net, else a polite apology."""
-    svc = services(context)
-    chat = update.effective_chat
-    assert chat is not None
-    if svc.keywords.matches(text) or text.startswith("/emergency"):
-        await chat.send_message(emergency_text(svc.emergency, language))
-    else:
-        await chat.send_message(svc.catalogue.get("service_down", language))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import aiohttp
 
 logger = logging.getLogger(__name__)
+# Rasa refusing the connection is restarting: one more try after this pause.
+REFUSED_PAUSE_SECONDS = 0.3
+# Connecting to Rasa on the same host or network takes milliseconds.
+CONNECT_SECONDS = 2.0
 
 
 class RasaUnavailable(Exception):
@@ -27,7 +32,7 @@ class RasaClient:
         self._session = session
         self._base = base_url.rstrip("/")
         self._url = self._base + "/webhooks/rest/webhook"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, CONNECT_SECONDS))
         self._token = token
 
     async def wipe(self, sender: str) -> bool:
@@ -48,7 +53,9 @@ class RasaClient:
             return False
 
     async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
-        """Post one message; retry once on a timeout, connection error or 5xx."""
+        """Post one message. Retried once only if the connection was refused (Rasa never
+        saw it); after a timeout or an error answer Rasa may have taken the turn, and a
+        second post would make it take the turn twice."""
         body = {"sender": sender, "message": text, "metadata": {"language": language}}
         for attempt in (1, 2):
             try:
@@ -62,10 +69,18 @@ class RasaClient:
                     if not isinstance(replies, list):
                         raise RasaUnavailable("Rasa answered something other than a list")
                     return [r for r in replies if isinstance(r, dict)]
-            except (TimeoutError, aiohttp.ClientError, RasaUnavailable) as error:
+            except aiohttp.ClientConnectorError as error:
                 logger.warning(
-                    "Rasa request failed (attempt %d): %s", attempt, type(error).__name__
+                    "Rasa not reachable (attempt %d): %s", attempt, type(error).__name__
                 )
                 if attempt == 2:
-                    raise RasaUnavailable(str(type(error).__name__)) from error
+                    raise RasaUnavailable(type(error).__name__) from error
+                await self._before_retry()
+            except (TimeoutError, aiohttp.ClientError, RasaUnavailable) as error:
+                logger.warning("Rasa request failed: %s", type(error).__name__)
+                raise RasaUnavailable(type(error).__name__) from error
         raise AssertionError("unreachable")
+
+    async def _before_retry(self) -> None:
+        """The pause before posting again to a Rasa that refused the connection."""
+        await asyncio.sleep(REFUSED_PAUSE_SECONDS)

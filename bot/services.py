@@ -17,6 +17,7 @@ from mps.bookings import Clock
 from mps.catalogue import Catalogue
 from mps.database import Database
 from mps.emergency import EmergencyData, KeywordNet
+from mps.limits import Limit, RateLimiter
 from mps.pseudonym import pseudonymise
 
 SERVICES_KEY = "services"
@@ -39,6 +40,9 @@ class Services:
     staff_language: str = "ar"
     # Chats waiting to hear that their call-back request reached an officer.
     callbacks: CallbackWatch = field(default_factory=CallbackWatch)
+    limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter({"message": Limit(20, 60), "join": Limit(5, 3600)})
+    )
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

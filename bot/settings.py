@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import StoreSettings
+from mps.settings import PLACEHOLDERS, StoreSettings
 
-_PLACEHOLDERS = {"", "change-me", "changeme", "secret", "xxx", "todo", "replace-me"}
+# Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+WEBHOOK_SECRET_HELP = (
+    "WEBHOOK_URL is set, so the bot runs in webhook mode; WEBHOOK_SECRET must then be "
+    "32 to 256 random characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`), "
+    "or anyone who reaches the webhook port could send the bot forged updates"
+)
 
 
 class Settings(StoreSettings):
@@ -27,7 +34,8 @@ class Settings(StoreSettings):
     pseudonym_secret: SecretStr
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Loopback unless a TLS proxy on a private network forwards to it (compose).
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     # Redis for what every bot process shares (the /exit trail, exited chats, handled
     # updates); the database when unset.
@@ -39,12 +47,19 @@ class Settings(StoreSettings):
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     # Language of the report cards in staff chats.
     staff_language: Literal["ar", "ckb", "en"] = "ar"
+    # Per user: messages and button presses a minute, /join attempts an hour.
+    rate_messages_per_minute: int = Field(default=20, ge=1)
+    rate_joins_per_hour: int = Field(default=5, ge=1)
+    # Telegram's limits on the bot's own sends: messages a second overall, and a
+    # minute per group (0: no limit).
+    telegram_max_rate: float = Field(default=30.0, ge=0)
+    telegram_group_max_rate: float = Field(default=20.0, ge=0)
 
     @field_validator("pseudonym_secret")
     @classmethod
     def _real_secret(cls, value: SecretStr) -> SecretStr:
         secret = value.get_secret_value()
-        if secret.lower() in _PLACEHOLDERS or len(secret) < 16:
+        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
             raise ValueError(
                 "PSEUDONYM_SECRET must be a random value of at least 16 characters "
                 "(make setup writes one to .env; e.g. `openssl rand -hex 32`)"
@@ -54,6 +69,15 @@ class Settings(StoreSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower() in _PLACEHOLDERS:
+        if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
             return None
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if not self.webhook_url:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not _WEBHOOK_SECRET.fullmatch(secret) or secret.lower() in PLACEHOLDERS:
+            raise ValueError(WEBHOOK_SECRET_HELP)
+        return self

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite+aiosqlite:///var/mps.db"
+CONNECT_SECONDS = 5.0
+COMMAND_SECONDS = 10.0
 
 
 @dataclass
@@ -52,12 +54,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_database(url: str = DEFAULT_URL, **engine_args: Any) -> Database:
-    """Create the engine and sessionmaker for `url` (the SQLite folder is created)."""
+    """Create the engine and sessionmaker for `url` (the SQLite folder is created).
+
+    Errors never carry the statement's values (they may be a citizen's words).
+    PostgreSQL: a connection attempt gives up after CONNECT_SECONDS and a statement
+    after COMMAND_SECONDS, so a hung database fails a handler instead of stalling
+    it; pooled connections are checked before use (the database may have restarted).
+    """
     parsed = make_url(url)
+    engine_args.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine_args.setdefault("connect_args", {"timeout": 30})
+    elif parsed.get_driver_name() == "asyncpg":
+        engine_args.setdefault(
+            "connect_args", {"timeout": CONNECT_SECONDS, "command_timeout": COMMAND_SECONDS}
+        )
+        engine_args.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **engine_args)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -219,10 +219,13 @@ async def change_status(
     """Move a report along its workflow; refuses illegal changes and non-staff."""
     report = await staff_report(session, reference, staff_user)
     check_transition(report.status, new_status)
+    values: dict[str, object] = {"status": new_status, "updated_at": clock.now}
+    if new_status == "closed":  # the call is done: her number goes (mps.retention)
+        values |= {"contact_phone": None, "contact_window": None}
     done = await session.execute(
         update(Report)
         .where(Report.id == report.id, Report.status == report.status)
-        .values(status=new_status, updated_at=clock.now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if not one_row(done):
@@ -232,6 +235,8 @@ async def change_status(
                             note=note))  # fmt: skip
     old = report.status
     report.status = new_status
+    if new_status == "closed":
+        report.contact_phone = report.contact_window = None
     _notify(session, report, clock, f"status:{old}:{new_status}", note)
     await session.flush()
     return report
@@ -282,11 +287,12 @@ async def due_outbox(session: AsyncSession, clock: Clock, limit: int = 20) -> li
 
 
 async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> bool:
-    """Record a delivery; False if it was recorded already (delivered once)."""
+    """Record a delivery (its text is no longer kept); False if it was recorded already
+    (delivered once)."""
     done = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=clock.now)
+        .values(sent_at=clock.now, payload={})
         .execution_options(synchronize_session=False)
     )
     return one_row(done)

@@ -42,6 +42,9 @@ _ARABIC_PREFIX = re.compile(r"^(?:وبال|بال|وال|فال|كال|لل|ال
 _WORD = re.compile(r"\w+")
 _ARTICLES = frozenset({"al", "el", "il", "ul", "2l", "2el", "2al"})
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+# Words of a message compared with place names: a place is named early in a
+# message, and the cost of a 2,000-character message stays that of 40 words.
+MAX_WORDS = 40
 # Ordinary words that must never be read as a place, whatever they resemble
 # (folded like the text); names in the index are compared without them.
 _ORDINARY = (
@@ -172,7 +175,7 @@ class StationIndex:
     def lookup(self, text: str, cutoff: float = ACCEPT, floor: float = SUGGEST) -> Lookup:
         """`by_name`'s matches; without any, the stations whose names score between
         `floor` and `cutoff` (at most three, best first), to offer as "did you mean"."""
-        grams = _ngrams(fold_place(text))
+        grams = _ngrams(" ".join(fold_place(text).split()[:MAX_WORDS]))
         if not grams:
             return Lookup([], [])
         best: dict[str, float] = {}

@@ -7,11 +7,17 @@ import hashlib
 import hmac
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mps.bookings import Clock
 from mps.database import DEFAULT_URL
+from mps.retention import Retention
+
+# Values that are not secrets (refused wherever a secret is required).
+PLACEHOLDERS = frozenset(
+    {"", "change-me", "changeme", "secret", "xxx", "todo", "replace-me", "password"}
+)
 
 
 class StoreSettings(BaseSettings):
@@ -25,6 +31,26 @@ class StoreSettings(BaseSettings):
     # without it, one is derived from PSEUDONYM_SECRET.
     reference_secret: SecretStr | None = None
     pseudonym_secret: SecretStr | None = None
+    # Per user (pseudonym), filed by the action server: reports and call-backs a day.
+    rate_reports_per_day: int = Field(default=5, ge=1)
+    rate_callbacks_per_day: int = Field(default=3, ge=1)
+    # Days personal data is kept (mps/retention.py): closed reports' details, and
+    # bookings after the day of their event.
+    retention_report_days: int = Field(default=90, ge=0)
+    retention_booking_days: int = Field(default=30, ge=0)
+
+    @field_validator("reference_secret")
+    @classmethod
+    def _real_reference_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value() if value is not None else ""
+        if not secret:
+            return None  # derived from PSEUDONYM_SECRET
+        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
+            raise ValueError(
+                "REFERENCE_SECRET must be a random value of at least 16 characters "
+                "(make setup writes one to .env; e.g. `openssl rand -hex 32`), or unset"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -43,6 +69,10 @@ class StoreSettings(BaseSettings):
             raise ValueError("set REFERENCE_SECRET (or PSEUDONYM_SECRET) to file reports")
         base = self.pseudonym_secret.get_secret_value().encode()
         return hmac.new(base, b"report references", hashlib.sha256).digest()
+
+    def retention(self) -> Retention:
+        """The retention periods."""
+        return Retention(self.retention_report_days, self.retention_booking_days)
 
     def clock(self) -> Clock:
         """The current time in the stations' zone."""

@@ -74,7 +74,9 @@ def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) ->
         }
     faq = [(g, p) for _, g, p in pairs if g.startswith("faq/")]
     report["faq_acc"] = sum(g == p for g, p in faq) / len(faq) if faq else None
-    emergency = [(p, line) for (_, g, p), line in zip(pairs, lines, strict=False) if g == "emergency"]
+    emergency = [
+        (p, line) for (_, g, p), line in zip(pairs, lines, strict=False) if g == "emergency"
+    ]
     report["emergency_recall"] = (
         sum(p == "emergency" or line for p, line in emergency) / len(emergency)
         if emergency
@@ -88,8 +90,9 @@ def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) ->
         sum(line and p != "emergency" for p, line in others) / len(others) if others else None
     )
     report["missed_emergencies"] = [
-        text for (_, g, p), line, text in zip(pairs, lines, _TEXTS, strict=False) if g == "emergency"
-        and p != "emergency" and not line
+        text
+        for (_, g, p), line, text in zip(pairs, lines, _TEXTS, strict=False)
+        if g == "emergency" and p != "emergency" and not line
     ][:10]
     report["emergency_fpr"] = (
         sum(p == "emergency" for p, _ in others) / len(others) if others else None

@@ -1,12 +1,15 @@
 """`make run`: Rasa, the action server and the bot in the foreground.
 
 One line per process once it is ready; Ctrl-C stops all of them. Logs go to
-var/log/. Without TELEGRAM_BOT_TOKEN the bot explains how to get one, and
-Rasa and the actions keep running.
+var/log/ (or `--log-dir`). A process that dies is restarted with backoff
+(scripts/supervise.py) while the others keep running. Without
+TELEGRAM_BOT_TOKEN the bot explains how to get one, and Rasa and the actions
+keep running.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -28,6 +31,7 @@ from scripts.stack import (  # noqa: E402
     stop,
     wait_ready,
 )
+from scripts.supervise import Supervisor  # noqa: E402
 
 
 def _dotenv() -> None:
@@ -41,19 +45,24 @@ def _dotenv() -> None:
             os.environ.setdefault(key.strip(), value.strip())
 
 
-def main() -> int:
-    """Start everything, wait for Ctrl-C or a crash, stop everything."""
+def main(argv: list[str] | None = None) -> int:
+    """Start everything, supervise it until Ctrl-C, stop everything."""
+    cli = argparse.ArgumentParser(description="Rasa, the action server and the bot")
+    cli.add_argument("--log-dir", type=Path, default=ROOT / "var" / "log")
+    log_dir = cli.parse_args(argv).log_dir
     _dotenv()
     rasa_url = os.environ.get("RASA_URL") or "http://127.0.0.1:5005"
     action_port = int(os.environ.get("ACTION_SERVER_PORT") or 5055)
-    log_dir = ROOT / "var" / "log"
-    actions = actions_service(action_port)
-    # Rasa's HTTP API (used by /exit to wipe a conversation) needs a token.
+    # Rasa's HTTP API (used by /exit to wipe a conversation) and the action server
+    # need tokens; fresh ones per run unless set.
     token = os.environ.get("RASA_TOKEN") or secrets.token_hex(16)
     # Conversations and their locks: Redis when REDIS_URL is set, else memory.
     redis_url = os.environ.get("REDIS_URL") or None
     endpoints = endpoints_file(redis_url, ROOT / "var")
-    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token, endpoints)
+    action_token = os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
+    actions = actions_service(action_port, token=action_token)
+    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token,
+                        endpoints, action_token=action_token)  # fmt: skip
     bot = bot_service({"RASA_TOKEN": token})
     services = [actions, rasa, bot]
     stopping = False
@@ -64,6 +73,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    supervisor = Supervisor(log_dir)
     try:
         for service, what in ((actions, f"port {action_port}"), (rasa, rasa_url)):
             start(service, log_dir)
@@ -72,27 +82,19 @@ def main() -> int:
                 say(log_tail(service))
                 return 1
             say(f"{service.name} ready at {what} (log: {service.log_path})")
+            supervisor.watch(service)
         say("conversations kept in " + ("Redis" if redis_url else "memory"))
         start(bot, log_dir)
-        bot_done = bot_announced = False
+        supervisor.watch(bot)
+        bot_announced = False
         while not stopping:
             time.sleep(0.5)
             if not bot_announced and bot.log_path and "bot ready" in bot.log_path.read_text():
                 bot_announced = True
                 say(f"bot ready (log: {bot.log_path}); Ctrl-C stops everything")
-            for service in services:
-                code = service.process.poll() if service.process else None
-                if code is None:
-                    continue
-                if service is bot and code == 0:
-                    if not bot_done:
-                        bot_done = True
-                        say(log_tail(bot, 6))
-                    continue
-                if service is not bot or code != 0:
-                    say(f"{service.name} exited with code {code}; see {service.log_path}")
-                    say(log_tail(service, 10))
-                    return 1
+            status = supervisor.check()
+            if status is not None:
+                return status
         return 0
     finally:
         say("stopping…")

@@ -64,7 +64,7 @@ def endpoints_file(
         **({"use_ssl": True} if url.scheme == "rediss" else {}),
     }
     config = {
-        "action_endpoint": {"url": "${ACTION_ENDPOINT_URL}"},
+        "action_endpoint": {"url": "${ACTION_ENDPOINT_URL}", "token": "${ACTION_SERVER_TOKEN}"},
         "tracker_store": {
             "type": "nlu.tracker_store.WipingRedisTrackerStore",
             **server,
@@ -88,8 +88,10 @@ def rasa_service(
     token: str,
     endpoints: Path = MEMORY_ENDPOINTS,
     env: dict[str, str] | None = None,
+    action_token: str = "",
 ) -> Service:
-    """The Rasa server, REST channel and HTTP API (behind `token`) on loopback only."""
+    """The Rasa server, REST channel and HTTP API (behind `token`) on loopback only; it
+    calls the action server with `action_token` (endpoints.yml's action_endpoint)."""
     port = urlparse(rasa_url).port or 5005
     return Service(
         "rasa",
@@ -97,18 +99,19 @@ def rasa_service(
          "-i", "127.0.0.1", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
          "--credentials", str(ROOT / "credentials.yml")],
         f"http://127.0.0.1:{port}/",
-        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})},
+        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+         "ACTION_SERVER_TOKEN": action_token, **(env or {})},
     )  # fmt: skip
 
 
-def actions_service(port: int, env: dict[str, str] | None = None) -> Service:
-    """The Rasa SDK action server running actions/."""
+def actions_service(port: int, env: dict[str, str] | None = None, token: str = "") -> Service:
+    """The action server running actions/ on loopback, answering only calls with `token`."""
     return Service(
         "actions",
-        [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+        [str(ROOT / ".venv/bin/python"), "-m", "actions.server", "--actions", "actions",
          "-p", str(port)],
         f"http://127.0.0.1:{port}/health",
-        env or {},
+        {"ACTION_SERVER_TOKEN": token, "SANIC_HOST": "127.0.0.1", **(env or {})},
     )  # fmt: skip
 
 

@@ -100,6 +100,9 @@ class Emulator:
         self.replays: list[dict[str, Any]] = []
         # Extra fields of a chat (a public group's username, a linked channel).
         self.chat_info: dict[int, dict[str, Any]] = {}
+        # What the bot asked for: update kinds (getUpdates/setWebhook) and its webhook.
+        self.allowed_updates: list[str] | None = None
+        self.webhook: dict[str, Any] = {}
 
     # -- helpers -----------------------------------------------------------
     def _user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
@@ -211,6 +214,14 @@ class Emulator:
     async def m_deletewebhook(self, params: dict[str, Any]) -> Any:
         return True
 
+    async def m_setwebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {
+            "url": str(params["url"]), "has_secret": bool(params.get("secret_token")),
+            "allowed_updates": params.get("allowed_updates"),
+        }  # fmt: skip
+        self.allowed_updates = params.get("allowed_updates") or None
+        return True
+
     async def m_setmycommands(self, params: dict[str, Any]) -> Any:
         return True
 
@@ -230,6 +241,8 @@ class Emulator:
 
     async def m_getupdates(self, params: dict[str, Any]) -> Any:
         offset = int(params.get("offset") or 0)
+        if params.get("allowed_updates"):
+            self.allowed_updates = list(params["allowed_updates"])
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             self.confirmed = max(self.confirmed, offset - 1)
@@ -238,6 +251,8 @@ class Emulator:
             if self.replays:  # a copy of an update sent before, as Telegram sometimes does
                 replayed, self.replays = self.replays, []
                 return replayed
+            if self.allowed_updates:  # like Telegram: other kinds are never delivered
+                self.updates = [u for u in self.updates if _kind(u) in self.allowed_updates]
             pending = [u for u in self.updates if u["update_id"] >= offset]
             remaining = deadline - time.monotonic()
             if pending or remaining <= 0:
@@ -364,6 +379,34 @@ class Emulator:
             payload["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         update_id = await self._push_update({"message": payload})
         return web.json_response({"message_id": message.message_id, "update_id": update_id})
+
+    async def c_edit(self, request: web.Request) -> web.Response:
+        """A user edits the text of one of their messages (an `edited_message` update)."""
+        user_id = int(request.match_info["user_id"])
+        body = await request.json()
+        chat_id = int(body.get("chat_id", user_id))
+        message = self.find(chat_id, int(body["message_id"]))
+        if message is None or message.sender != "user":
+            return _error(404, "no such message of the user")
+        message.text = str(body["text"])
+        message.edited += 1
+        payload = self._message_json(message)
+        payload["from"] = self._user(user_id)
+        payload["edit_date"] = int(time.time())
+        if message.text.startswith("/"):
+            command = message.text.split()[0]
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        update_id = await self._push_update({"edited_message": payload})
+        return web.json_response({"message_id": message.message_id, "update_id": update_id})
+
+    async def c_update(self, request: web.Request) -> web.Response:
+        """An update as Telegram would deliver it (to post to a webhook by hand)."""
+        update = self.history.get(int(request.match_info["update_id"]))
+        return web.json_response(update) if update is not None else _error(404, "no such update")
+
+    async def c_webhook(self, request: web.Request) -> web.Response:
+        """The webhook the bot set, and the update kinds it asked for."""
+        return web.json_response({**self.webhook, "allowed_updates": self.allowed_updates})
 
     async def c_media(self, request: web.Request) -> web.Response:
         """A user sends a sticker, voice note, photo or document."""
@@ -508,6 +551,11 @@ class Emulator:
         })  # fmt: skip
 
 
+def _kind(update: dict[str, Any]) -> str:
+    """The kind of an update: message, edited_message, callback_query, …"""
+    return next(key for key in update if key != "update_id")
+
+
 def _media(value: Any) -> str:
     if isinstance(value, dict):
         return f"upload:{value.get('filename')}:{value.get('size')}"
@@ -568,6 +616,9 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", emulator.bot_api)
     app.router.add_post("/_emu/users/{user_id}/text", emulator.c_text)
     app.router.add_post("/_emu/users/{user_id}/media", emulator.c_media)
+    app.router.add_post("/_emu/users/{user_id}/edit", emulator.c_edit)
+    app.router.add_get("/_emu/updates/{update_id}", emulator.c_update)
+    app.router.add_get("/_emu/webhook", emulator.c_webhook)
     app.router.add_post("/_emu/users/{user_id}/press", emulator.c_press)
     app.router.add_get("/_emu/chats/{chat_id}/messages", emulator.c_messages)
     app.router.add_get("/_emu/chats/{chat_id}/wait", emulator.c_wait)

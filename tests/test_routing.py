@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mps import routing
 from mps.registry import check_registry
 from mps.routing import StationIndex, distance_km
 from tests.conftest import DEMO_REGISTRY
@@ -138,3 +139,32 @@ stations:
     assert "line 22 (BGD-2): units.0: Input should be 'fcpu'" in text
     assert "line 34 (BGD-3): location is outside the station's jurisdiction" in text
     assert len(problems) == 4, text
+
+
+def _work(index: StationIndex, text: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many (word run, place name) pairs `by_name` compares for `text`."""
+    compared = 0
+    real = routing._best_score
+
+    def counting(grams: list[str], names: tuple[str, ...], cutoff: float) -> float:
+        nonlocal compared
+        compared += len(grams) * len(names)
+        return real(grams, names, cutoff)
+
+    monkeypatch.setattr(routing, "_best_score", counting)
+    index.by_name(text)
+    monkeypatch.setattr(routing, "_best_score", real)
+    return compared
+
+
+def test_a_long_message_costs_what_a_short_one_does(
+    index: StationIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = [f"w{n:04d}x" for n in range(400)]  # all different: nothing repeats
+    long_text = ("Karrada " + " ".join(words))[:2000]
+    assert len(long_text) == 2000
+    short_text = "Karrada " + " ".join(words[: routing.MAX_WORDS - 1])
+    long_work = _work(index, long_text, monkeypatch)
+    assert long_work == _work(index, short_text, monkeypatch)
+    assert long_work == _work(index, long_text[:1000], monkeypatch)
+    assert [m.code for m in index.by_name(long_text)] == ["BGD-KRD"]

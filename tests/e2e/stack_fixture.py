@@ -32,6 +32,7 @@ from scripts.stack import (
 MODEL = ROOT / "models" / "mps.tar.gz"
 SECRET = "e2e-test-pseudonym-secret-0123456789"
 RASA_TOKEN = "e2e-rasa-api-token"
+ACTION_TOKEN = "e2e-action-server-token-0123456789"
 
 
 def free_port() -> int:
@@ -226,6 +227,7 @@ def running_stack(
     redis_url: str | None = None,
     tracker_seconds: int = 1800,
     rasa_env: dict[str, str] | None = None,
+    bot_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
@@ -235,7 +237,7 @@ def running_stack(
     "mpse2e") and locks there, and the bot its /exit trail and handled updates;
     else memory and the database.
     """
-    if not MODEL.exists():
+    if with_rasa and not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
@@ -251,7 +253,7 @@ def running_stack(
     services = [emulator]
     if with_rasa:
         services += [
-            actions_service(action_port, store_env),
+            actions_service(action_port, store_env, ACTION_TOKEN),
             rasa_service(
                 rasa_url,
                 action_port,
@@ -259,6 +261,7 @@ def running_stack(
                 RASA_TOKEN,
                 endpoints_file(redis_url, log_dir, tracker_seconds, key_prefix="mpse2e"),
                 rasa_env,
+                ACTION_TOKEN,
             ),  # fmt: skip
         ]
     bot = bot_service(
@@ -276,7 +279,13 @@ def running_stack(
             "OUTBOX_INTERVAL_SECONDS": "0.3",
             "STAFF_LANGUAGE": "en",
             "REDIS_URL": redis_url or "",
+            # The emulator is not Telegram, and tests and the benchmark send faster
+            # than people: no throttling (tests/e2e/test_limits.py sets limits).
+            "TELEGRAM_MAX_RATE": "0",
+            "TELEGRAM_GROUP_MAX_RATE": "0",
+            "RATE_MESSAGES_PER_MINUTE": "100000",
             **store_env,
+            **(bot_env or {}),
         }
     )
     try:

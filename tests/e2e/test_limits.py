@@ -1,0 +1,103 @@
+"""Limits against abuse, through the real bot: past a limit one polite notice in
+the user's language, then silence; other users are not slowed; danger still gets
+the emergency numbers, and /exit always works.
+
+No Rasa needed: /language, /join and the language buttons are the bot's own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.stack_fixture import ROOT, Stack, running_stack
+
+MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
+PER_MINUTE = 4
+JOINS_PER_HOUR = 2
+_users = itertools.count(740001)
+
+
+@pytest.fixture(scope="module")
+def limited_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    env = {
+        "RATE_MESSAGES_PER_MINUTE": str(PER_MINUTE),
+        "RATE_JOINS_PER_HOUR": str(JOINS_PER_HOUR),
+    }
+    with running_stack(tmp_path_factory.mktemp("limits"), with_rasa=False, bot_env=env) as stack:
+        yield stack
+
+
+def _bot_texts(stack: Stack, chat: int) -> list[str]:
+    return [m["text"] for m in stack.telegram.transcript(chat) if m["sender"] == "bot"]
+
+
+def _send_all(stack: Stack, user: int, text: str, count: int, language: str) -> int:
+    first = 0
+    for _ in range(count):
+        sent = stack.telegram.say(user, text, language_code=language)
+        first = first or sent
+    return first
+
+
+def test_a_flood_gets_one_notice_and_others_are_served(limited_stack: Stack) -> None:
+    stack = limited_stack
+    flooder, other = next(_users), next(_users)
+    first = _send_all(stack, flooder, "/language", PER_MINUTE + 4, "ar")
+    replies = stack.telegram.replies(flooder, first - 1, count=PER_MINUTE + 1)
+    # Someone else is answered at once.
+    mine = stack.telegram.say(other, "/language", language_code="en")
+    assert stack.telegram.replies(other, mine)[0]["reply_markup"]
+    texts = _bot_texts(stack, flooder)
+    assert texts.count(MESSAGES["slow_down"]["ar"]) == 1  # once, in her language
+    assert len(texts) == PER_MINUTE + 1 == len(replies)
+    # Danger is still answered, with the numbers, while the flood is limited.
+    danger = stack.telegram.say(flooder, "help me now he is attacking me", language_code="en")
+    [numbers] = stack.telegram.replies(flooder, danger)
+    assert "911" in numbers["text"]
+
+
+def test_exit_is_never_limited(limited_stack: Stack) -> None:
+    stack = limited_stack
+    user = next(_users)
+    # Exactly up to the notice: each of these messages is answered, so all of them
+    # are handled before /exit is.
+    first = _send_all(stack, user, "/language", PER_MINUTE + 1, "en")
+    replies = stack.telegram.replies(user, first - 1, count=PER_MINUTE + 1)
+    assert MESSAGES["slow_down"]["en"] in [r["text"] for r in replies]
+    stack.telegram.say(user, "/exit")
+    for _ in range(150):
+        if all(m["deleted"] for m in stack.telegram.transcript(user)):
+            break
+        time.sleep(0.2)
+    left = [m for m in stack.telegram.transcript(user) if not m["deleted"]]
+    assert [(m["message_id"], m["text"]) for m in left] == []
+
+
+def test_join_attempts_are_limited(limited_stack: Stack) -> None:
+    stack = limited_stack
+    user = next(_users)
+    first = _send_all(stack, user, "/join WRONGCODE", JOINS_PER_HOUR + 3, "en")
+    stack.telegram.replies(user, first - 1, count=JOINS_PER_HOUR + 1)
+    texts = _bot_texts(stack, user)
+    assert texts.count(MESSAGES["join_unknown"]["en"]) == JOINS_PER_HOUR
+    assert texts.count(MESSAGES["join_slow_down"]["en"]) == 1
+
+
+def test_button_presses_count_and_the_notice_is_an_alert(limited_stack: Stack) -> None:
+    stack = limited_stack
+    user = next(_users)
+    sent = stack.telegram.say(user, "/language", language_code="en")
+    [menu] = stack.telegram.replies(user, sent)
+    answers: list[dict[str, Any]] = []
+    for _ in range(PER_MINUTE + 1):
+        query = stack.telegram.press(user, menu["message_id"], "lang:en")
+        answers.append(stack.telegram.callback_answer(query))
+    alerts = [a for a in answers if a["show_alert"]]
+    assert [a["text"] for a in alerts] == [MESSAGES["slow_down"]["en"]]
+    assert answers[-1]["text"] is None  # past the notice: answered, silently

@@ -1,0 +1,89 @@
+"""The database layer fails fast and says nothing private: errors hide the values,
+PostgreSQL connections and statements time out, and a dropped connection is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+import mps.database
+from mps.database import Database, open_database
+from mps.models import Report
+
+MARKER = "marker-words-of-a-citizen"
+
+
+def _pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set (`.ci/run` sets it)")
+    return url
+
+
+async def test_an_error_never_carries_the_values(database: Database) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(IntegrityError) as error:
+        async with database.sessions.begin() as session:
+            session.add(Report(owner="o", category="noise", unit="u", station_code="NO-SUCH",
+                               description=MARKER, created_at=now, updated_at=now))  # fmt: skip
+    assert MARKER not in str(error.value)
+    assert "hidden" in str(error.value)
+
+
+async def test_a_statement_that_hangs_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = _pg_url()
+    monkeypatch.setattr(mps.database, "COMMAND_SECONDS", 0.5)
+    database = open_database(url)
+    try:
+        with pytest.raises((TimeoutError, DBAPIError)) as error:
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_sleep(30)"))
+        assert "timeout" in repr(error.value).lower() or isinstance(error.value, TimeoutError)
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and never says a word."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield int(server.getsockname()[1])
+
+
+async def test_a_database_that_does_not_answer_fails_the_connection(
+    silent_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mps.database, "CONNECT_SECONDS", 0.5)
+    database = open_database(f"postgresql+asyncpg://mps@127.0.0.1:{silent_server}/mps")
+    try:
+        with pytest.raises((TimeoutError, OSError, DBAPIError)):
+            async with database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    finally:
+        await database.close()
+
+
+async def test_a_dropped_connection_is_replaced() -> None:
+    url = _pg_url()
+    database = open_database(url)
+    other = open_database(url)
+    try:
+        async with database.engine.connect() as connection:
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with other.engine.connect() as connection:  # the database restarts, say
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await asyncio.sleep(0)
+        async with database.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await database.close()
+        await other.close()
