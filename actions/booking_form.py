@@ -15,12 +15,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.places import choice_values
 from actions.stations import (
     INTERRUPTIONS,
-    by_place,
     entity_values,
     free_text,
     intent_of,
+    lookup_place,
     parse_location,
 )
 from actions.store import Store, get_store
@@ -96,15 +97,25 @@ class _Turn:
                 match = self.store.index.by_point(*point)
                 code = match.code if match else None
         if code is None and self.text and (self.answering or self.requested == "station"):
-            matches = by_place(self.store, self.tracker)
+            found = lookup_place(self.store, self.tracker)
+            matches = found.matches
             if len(matches) == 1:
                 code = matches[0].code
             elif matches and self.requested in (None, "station"):
-                self.set("station_choices", [m.code for m in matches][:8])
+                self.set("station_choices", choice_values(matches))
+                self.set("station", None)
+                return
+            elif found.suggestions and self.requested == "station" and self.complain:
+                self.set("station_choices", choice_values(found.suggestions))  # did you mean
                 self.set("station", None)
                 return
             elif self.requested == "station" and self.complain:
                 self.dispatcher.utter_message(response="utter_place_not_found")
+                self.set("station", None)
+                return
+        elif code is None and self.requested == "station" and self.intent == "inform":
+            if self.tracker.get_slot("station_choices"):  # "none of these"
+                self.set("station_choices", None)
                 self.set("station", None)
                 return
         if code is None or code not in self.store.stations:

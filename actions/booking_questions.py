@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.places import choice_buttons, did_you_mean, none_of_these, read_choices
 from actions.stations import station_buttons
 from actions.store import get_store
 from actions.texts import event_button, event_values, label, language_of
@@ -29,12 +30,16 @@ class ActionAskStation(Action):
         """Utter the question with station buttons."""
         language = language_of(tracker)
         store = await get_store()
-        choices = [c for c in tracker.get_slot("station_choices") or [] if c in store.stations]
+        choices = read_choices(tracker.get_slot("station_choices"), store.stations)
+        if any(c.suggested for c in choices):
+            other = none_of_these(language, "/inform")
+            text, buttons = did_you_mean(choices, store.stations, language, "inform", other)
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return []
         if choices:
-            stations = [store.stations[c] for c in choices]
             dispatcher.utter_message(
                 response="utter_station_which",
-                buttons=station_buttons(stations, language, "inform"),
+                buttons=choice_buttons(choices, store.stations, language, "inform"),
             )
             return []
         async with store.database.sessions() as session:

@@ -11,13 +11,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.places import place_title
 from actions.stations import entity_values, free_text, intent_of, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station
-from mps.routing import distance_km
+from mps.routing import Match, distance_km
 
 HOTLINES = load_hotlines(Path(__file__).resolve().parents[1] / "data" / "hotlines.yml")
 FORM_SLOTS = ("in_danger", "governorate", "discreet_location")
@@ -83,13 +84,32 @@ class ValidateDiscreetForm(Action):
                 ]
         text = free_text(tracker)
         if text and intent not in ("emergency", "faq", "out_of_scope", "greet", "help"):
-            matches = store.index.by_name(text)
-            if matches:
-                return [SlotSet("governorate", store.stations[matches[0].code].governorate)]
+            found = store.index.lookup(text)
+            if found.matches:
+                code = found.matches[0].code
+                return [SlotSet("governorate", store.stations[code].governorate)]
             if intent in ("inform", "nlu_fallback", "share_location", "discreet_help"):
-                dispatcher.utter_message(response="utter_governorate_not_found")
+                if found.suggestions:
+                    _did_you_mean(dispatcher, store, found.suggestions, language_of(tracker))
+                else:
+                    dispatcher.utter_message(response="utter_governorate_not_found")
                 return [SlotSet("governorate", None)]
         return []
+
+
+def _did_you_mean(
+    dispatcher: CollectingDispatcher, store: Store, near: list[Match], language: str
+) -> None:
+    """The places she may have meant, each button giving its governorate (the form asks
+    for the governorate again after this, with its buttons and Exit)."""
+    buttons: list[dict[str, str]] = []
+    for match in near:
+        station = store.stations[match.code]
+        payload = f'/inform{{"governorate": "{station.governorate}"}}'
+        title = place_title(station, match.area, language)
+        if all(b["title"] != title for b in buttons):
+            buttons.append({"title": title, "payload": payload})
+    dispatcher.utter_message(text=label("place_did_you_mean", language), buttons=buttons)
 
 
 class ActionAskGovernorate(Action):

@@ -17,12 +17,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.places import choice_values
 from actions.stations import (
     INTERRUPTIONS,
-    by_place,
     entity_values,
     free_text,
     intent_of,
+    lookup_place,
     parse_location,
     typed_text,
 )
@@ -33,6 +34,7 @@ from mps.file_ids import is_file_id
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
 from mps.report_rules import CATEGORIES, UnitRules, find_reference
+from mps.routing import Lookup
 from mps.stations import TRIAGE
 from mps.text import normalize, phrase_pattern
 
@@ -190,11 +192,12 @@ class _Turn:
             # The answer to "where?" is the whole message; elsewhere, the place named.
             asked = self.requested == "report_place"
             said = typed_text(self.tracker) if asked else self.entities.get("place", "")
-            matches = by_place(self.store, self.tracker) if self.text else []
+            found = lookup_place(self.store, self.tracker) if self.text else Lookup([], [])
+            matches = found.matches
             if len(matches) == 1:
                 code = matches[0].code
-            elif matches:
-                self.set("report_place_choices", [m.code for m in matches][:8])
+            elif matches or (asked and found.suggestions):  # which one? / did you mean?
+                self.set("report_place_choices", choice_values(matches or found.suggestions))
                 self.set("report_place_text", said[:200])
                 return
             elif asked and self.text:

@@ -7,7 +7,8 @@ import datetime as dt
 from rasa_sdk import Tracker
 
 from actions.asking import AskAction, Question
-from actions.stations import parse_location, station_buttons
+from actions.places import choice_buttons, did_you_mean, read_choices
+from actions.stations import parse_location
 from actions.store import Store, get_store
 from actions.texts import label
 from mps.formatting import day_text
@@ -64,12 +65,12 @@ class ActionAskReportPlace(AskAction):
 
     async def question(self, tracker: Tracker, language: str) -> Question:
         store = await get_store()
-        choices = [
-            c for c in tracker.get_slot("report_place_choices") or [] if c in store.stations
-        ]
+        choices = read_choices(tracker.get_slot("report_place_choices"), store.stations)
+        unsure = _button(label("report_place_unsure", language), "/deny")
+        if any(c.suggested for c in choices):
+            return did_you_mean(choices, store.stations, language, "inform", unsure)
         if choices:
-            buttons = station_buttons([store.stations[c] for c in choices], language, "inform")
-            unsure = _button(label("report_place_unsure", language), "/deny")
+            buttons = choice_buttons(choices, store.stations, language, "inform")
             return label("report_place_choose", language), [*buttons, unsure]
         return label("report_ask_place", language), []
 

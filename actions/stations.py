@@ -7,11 +7,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.places import choice_values, did_you_mean, none_of_these, read_choices
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
 from mps.formatting import digits
 from mps.models import Station
-from mps.routing import Match
+from mps.routing import Lookup, Match
 
 # Never read as a form's answer: these always interrupt a form.
 INTERRUPTIONS = frozenset({"emergency", "discreet_help"})
@@ -59,17 +60,26 @@ def parse_location(value: str) -> tuple[float, float] | None:
     return None
 
 
+def lookup_place(store: Store, tracker: Tracker) -> Lookup:
+    """Stations the message names (its text, else the place entities the NLU found);
+    without any, the near misses to offer as "did you mean"."""
+    text = free_text(tracker)
+    found = store.index.lookup(text) if text else Lookup([], [])
+    if found.matches:
+        return found
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "place" and entity.get("value"):
+            named = store.index.lookup(str(entity["value"]))
+            if named.matches:
+                return named
+            if not found.suggestions:
+                found = named
+    return found
+
+
 def by_place(store: Store, tracker: Tracker) -> list[Match]:
     """Stations named by the message: its text, or the place entities the NLU found."""
-    text = free_text(tracker)
-    matches = store.index.by_name(text) if text else []
-    if not matches:
-        for entity in tracker.latest_message.get("entities") or []:
-            if entity.get("entity") == "place" and entity.get("value"):
-                matches = store.index.by_name(str(entity["value"]))
-                if matches:
-                    break
-    return matches
+    return lookup_place(store, tracker).matches
 
 
 def station_buttons(stations: list[Station], language: str, intent: str) -> list[dict[str, str]]:
@@ -131,7 +141,8 @@ class ActionFindStation(Action):
                 dispatcher.utter_message(response="utter_station_nearest", distance=distance)
             utter_station(dispatcher, store.stations[match.code], language)
             return []
-        matches = by_place(store, tracker)
+        found = lookup_place(store, tracker)
+        matches = found.matches
         if len(matches) == 1:
             utter_station(dispatcher, store.stations[matches[0].code], language)
         elif matches:
@@ -140,6 +151,11 @@ class ActionFindStation(Action):
                 response="utter_station_which",
                 buttons=station_buttons(stations, language, "find_station"),
             )
+        elif found.suggestions:
+            choices = read_choices(choice_values(found.suggestions), store.stations)
+            other = none_of_these(language, "/find_station")
+            text, buttons = did_you_mean(choices, store.stations, language, "find_station", other)
+            dispatcher.utter_message(text=text, buttons=buttons)
         elif free_text(tracker) and any(
             e.get("entity") == "place" for e in tracker.latest_message.get("entities") or []
         ):

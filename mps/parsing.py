@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from mps.company import count_company, is_companion
 from mps.text import normalize
 
 MAX_PARTY = 10
@@ -18,7 +19,7 @@ _NUMBER_WORDS = {
     normalize(word): value
     for value, words in {
         1: "one a single واحد وحده وحد يەک یەک",
-        2: "two couple اثنين اثنان ثنين اثنينه زوج دوو",
+        2: "two couple اثنين اثنان ثنين اثنينه اثنتين اثنتان ثنتين زوج دوو",
         3: "three ثلاثة ثلاث ثلاثه تلاثة سێ",
         4: "four اربعة اربع اربعه چوار",
         5: "five خمسة خمس خمسه پێنج",
@@ -37,15 +38,21 @@ _ALONE = [normalize(p) for p in (
     "just me", "only me", "alone", "myself", "by myself", "لوحدي", "بوحدي", "وحدي",
     "انا بس", "بس انا", "فقط انا", "بە تەنها", "تەنها خۆم", "خۆم")]  # fmt: skip
 _PEOPLE = {normalize(w) for w in (
-    "people persons person adults guests visitors of us seats seat places "
-    "اشخاص شخص نفر انفار افراد فرد مقاعد مقعد اشخاص كەس کەس نەفەر کورسی").split()}  # fmt: skip
-_COMPANIONS = {normalize(w) for w in (
-    "kids children child sons daughters friends family relatives brothers sisters "
-    "اطفال اطفالي ولد ولدي اولادي بناتي اصدقائي اهلي اخوتي "
-    "منداڵ منداڵەکانم هاوڕێ کوڕ کچ").split()}  # fmt: skip
-_WITH = {normalize(w) for w in ("with", "and", "مع", "ويا", "وياي", "لەگەڵ", "و")}
-_WE = {normalize(w) for w in ("we", "us", "احنا", "نحن", "ئێمە", "ئیمە")}
+    "people persons person adults guests visitors seats seat places students pupils "
+    "teenagers "
+    "اشخاص شخص نفر نفرات انفار افراد فرد مقاعد مقعد طلاب طالب "
+    "كەس کەس کەسین کەسن نەفەر کورسی "
+    "nafar nafarat ashkhas shakhs a4kha9").split()}  # fmt: skip
+# Two people in one word (Arabic duals), maybe after "for" (لشخصين).
+_TWO_PEOPLE = {normalize(w) for w in "شخصين نفرين فردين مقعدين".split()}
+_WE = {normalize(w) for w in "we us احنا نحن ئێمە ئیمە e7na i7na ehna ihna".split()}
+# Words around a number that make it a time of day, not a count of people.
+_TIME_BEFORE = {normalize(w) for w in "at around by الساعة ساعة كاتژمێر سەعات".split()}
+_TIME_AFTER = {normalize(w) for w in "am pm oclock الصبح الظهر العصر صباحا مساء".split()}
 _DATE_LIKE = re.compile(r"\d+(?:\s*[/\-.:]\s*\d+)+")
+_DAY = re.compile(r"\d{1,2}(?:st|nd|rd|th|ي)?")
+# Attached "and", "for" or "with" before a number: وثلاثة, لشخصين, ل٣, ب٤.
+_NUMBER_PREFIXES = ("و", "ل", "ب")
 
 
 def _tokens(text: str) -> list[str]:
@@ -53,41 +60,78 @@ def _tokens(text: str) -> list[str]:
 
 
 def _number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    for prefix in ("", "و"):  # Arabic "and three" → "وثلاثة"
-        if token.startswith(prefix) and token[len(prefix) :] in _NUMBER_WORDS:
-            return _NUMBER_WORDS[token[len(prefix) :]]
+    """A number in digits or words, maybe after an attached prefix ("لست", "I am not",
+    is not "for six": after ل or ب a number word has three letters or more)."""
+    for prefix in ("", *_NUMBER_PREFIXES):
+        if not token.startswith(prefix):
+            continue
+        rest = token[len(prefix) :]
+        if rest.isdigit():
+            return int(rest)
+        if rest in _NUMBER_WORDS and (prefix in ("", "و") or len(rest) >= 3):
+            return _NUMBER_WORDS[rest]
     return None
 
 
 def parse_party_size(text: str, *, expected: bool = False) -> int | None:
-    """The number of people in `text`, counting the writer when they come "with N kids".
+    """The number of people in `text`.
 
-    Without `expected` (the form did not just ask), a number counts only beside
-    a word for people, companions or "we". The result may be out of range (0,
-    11, 40); `party_size_error` says whether it is acceptable.
+    In order: a number stated as people ("3 people", "we are five", "لشخصين"); the
+    company named, with the writer ("with my wife" is 2, "my wife and our three
+    kids" 5; see `mps.company`); "just me"; and when `expected` (the form just
+    asked), a bare number. Numbers that are days or times ("on 8 December", "at
+    10") are party sizes only when said to be people ("saturday, 2 people"). The
+    result may be out of range (0, 11, 40); `party_size_error` says whether it is
+    acceptable.
     """
-    folded = " ".join(_tokens(text))
+    tokens = _tokens(text)
+    numbers = [i for i in range(len(tokens)) if _number(tokens[i]) is not None]
+    for i in numbers:  # "saturday, 2 people": a number said to be people is people
+        before, after = tokens[max(0, i - 3) : i], tokens[i + 1 : i + 3]
+        stated = any(w in _PEOPLE for w in after) or after == ["of", "us"]
+        we = any(w in _WE for w in before) and not _day_or_time(tokens, i)
+        if stated or we:
+            return _number(tokens[i])
+    if any(_without_prefix(t) in _TWO_PEOPLE for t in tokens):
+        return 2
+    company = count_company(tokens, _number)
+    if company.size is not None or company.uncounted:
+        return company.size
+    folded = " ".join(tokens)
     if any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", folded) for p in _ALONE):
         return 1
-    tokens = folded.split()
-    for i, token in enumerate(tokens):
-        value = _number(token)
-        if value is None:
-            continue
-        before = tokens[max(0, i - 3) : i]
-        after = tokens[i + 1 : i + 3]
-        companions = any(
-            w in _COMPANIONS or w.startswith(("طفل", "اطفال", "منداڵ")) for w in after
-        )
-        if companions and any(w in _WITH or w.startswith(("مع", "لەگەڵ")) for w in before):
-            return value + 1
-        if companions or any(w in _PEOPLE for w in after) or any(w in _WE for w in before):
-            return value
-        if expected and (len(tokens) <= 4 or token.isdigit()):
-            return value
+    if expected:
+        counts = [i for i in numbers if not _day_or_time(tokens, i)]
+        for i in counts:
+            if len(tokens) <= 4 or tokens[i].isdigit():
+                return _number(tokens[i])
     return None
+
+
+def _without_prefix(token: str) -> str:
+    """A word without an attached "and", "for" or "with" (لشخصين → شخصين)."""
+    if token[:1] in _NUMBER_PREFIXES and len(token) > 3:
+        return token[1:]
+    return token
+
+
+def _day_or_time(tokens: list[str], at: int) -> bool:
+    """Whether the number at `at` is a day of a month ("8 December", "كانون الاول 8",
+    "Saturday 8") or a time of day ("at 10", "10 pm")."""
+    before = tokens[at - 1] if at else ""
+    after = " ".join(tokens[at + 1 : at + 3])
+    if before in _TIME_BEFORE or after.split(" ")[0] in _TIME_AFTER:
+        return True
+    if _without_prefix(before) in WEEKDAYS or before.removeprefix("ال") in WEEKDAYS:
+        return True
+    for phrase, _ in MONTHS:
+        if f"{after} ".startswith(f"{phrase} "):
+            return True
+        size = len(phrase.split())
+        if at >= size and " ".join(tokens[at - size : at]) == phrase:
+            # "December 8" unless the month has its day already ("8 December, 2 people").
+            return not any(_DAY.fullmatch(t) for t in tokens[max(0, at - size - 2) : at - size])
+    return False
 
 
 def party_size_error(size: int | None) -> str | None:
@@ -196,13 +240,18 @@ def named_date(folded: str, today: dt.date, past: bool) -> dt.date | None:
     next such day, or with `past` the last one (never today)."""
     for phrase, month in MONTHS:
         found = re.search(
-            rf"(?:(\d{{1,2}})\s+)?(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}}))?", folded
+            rf"(?:(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|ي)?\s+(?:of\s+)?)?"
+            rf"(?<!\w){re.escape(phrase)}(?!\w)(?:\s+(\d{{1,2}})(?!\d))?",
+            folded,
         )
         if found and (found[1] or found[2]):
             return nearest_date(int(found[1] or found[2]), month, None, today, past)
-    for word in re.findall(r"\w+", folded):
+    words = re.findall(r"\w+", folded)
+    for at, word in enumerate(words):
         stripped = word[2:] if word.startswith("ال") and word not in WEEKDAYS else word
         weekday = WEEKDAYS.get(word, WEEKDAYS.get(stripped))
+        if weekday == 0 and at and is_companion(words[at - 1]):
+            continue  # "اطفالي الاثنين": my two children, not Monday
         if weekday is not None:
             if past:
                 return today - dt.timedelta(days=(today.weekday() - weekday) % 7 or 7)

@@ -13,6 +13,7 @@ from actions.booking_form import ValidateBookingForm
 from actions.bookings import ActionBookVisit
 from actions.store import Store
 from mps.bookings import add_event
+from mps.text import to_arabic_indic
 from tests.conftest import BAGHDAD
 
 
@@ -91,6 +92,42 @@ async def test_a_bad_party_size_is_refused_and_asked_again(
     slots, responses = await validate(tracker(text, "inform", asked))
     assert slots == {"party_size": None}
     assert responses == [said]
+
+
+MONTHS = {
+    "en": "January February March April May June July August September October November "
+    "December".split(),
+    "ar": "كانون_الثاني شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين_الاول تشرين_الثاني "
+    "كانون_الاول".split(),
+    "ckb": "کانوونی_دووەم شوبات ئادار نیسان ئایار حوزەیران تەممووز ئاب ئەیلوول "
+    "تشرینی_یەکەم تشرینی_دووەم کانوونی_یەکەم".split(),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "the open house on {day} {month} for 2 people"),
+        ("ar", "يوم {day} {month} لشخصين"),
+        ("ckb", "ڕۆژی {day}ی {month} بۆ دوو کەس"),
+        ("en", "{day} {month}, with my wife"),
+        ("ar", "يوم {day} {month} انا وزوجتي"),
+        ("ckb", "{day}ی {month} لەگەڵ ژنەکەم"),
+    ],
+)
+async def test_a_whole_sentence_answers_the_party_size_with_the_day_in_it(
+    store: dict[str, int], language: str, sentence: str
+) -> None:
+    day = saturday()
+    digits = str(day.day) if language == "en" else to_arabic_indic(str(day.day))
+    month = MONTHS[language][day.month - 1].replace("_", " ")
+    text = sentence.format(day=digits, month=month)
+    asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size",
+             "language": language}  # fmt: skip
+    slots, said = await validate(tracker(text, "inform", asked))
+    assert slots["party_size"] == 2.0  # the day is not the party size
+    assert slots.get("event_id", str(store["krd"])) == str(store["krd"])
+    assert said == []
 
 
 async def test_more_people_than_seats_left_is_refused(store: dict[str, int]) -> None:

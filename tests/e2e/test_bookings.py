@@ -131,6 +131,26 @@ def test_find_station_by_name_with_misspellings_in_three_languages(
         assert "العنوان:" in card["text"] and "الهاتف:" in card["text"]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "place", "name"),
+    [
+        ("which police station covers Ghdeer", "en", "Ghadeer", "New Baghdad"),
+        ("وين مركز شرطة العسار", "ar", "العشار", "مركز شرطة العشار"),
+        ("بنکەی پۆلیسی شوعلێ لە کوێیە", "ckb", "شوعلە", "کازمییە"),
+    ],
+)
+def test_a_near_miss_is_offered_as_did_you_mean(
+    stack: Stack, text: str, language: str, place: str, name: str
+) -> None:
+    user = new_user()
+    [question] = stack.telegram.ask(user, text)
+    assert question["text"] == LABELS["place_did_you_mean"][language]
+    titles = [b["text"] for b in buttons(question)]
+    assert titles == [place, LABELS["place_none_of_these"][language]]
+    card, _pin = press(stack, user, question, place, count=2)
+    assert name in card["text"]
+
+
 def test_ambiguous_place_offers_buttons(stack: Stack) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "police stations in Erbil")
@@ -186,6 +206,32 @@ def test_party_size_out_of_range_is_asked_again_in_arabic(
     booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["ar"], count=3)
     assert "تم حجز زيارتك" in booked["text"]
     assert seats_left(stack, events["mns"]) == 27
+
+
+@pytest.mark.parametrize(
+    ("language", "start", "answer", "people"),
+    [
+        ("en", "I want to book a visit", "the open house on {day} {month} for 2 people",
+         "People: 2"),
+        ("ar", "اريد احجز زيارة ليوم الابواب المفتوحة", "انا وزوجتي وولدين", "٤"),
+        ("ckb", "دەمەوێت سەردانێک حجز بکەم", "من و براکەم", "٢"),
+    ],
+)  # fmt: skip
+def test_party_size_from_a_whole_sentence(
+    stack: Stack, events: dict[str, int], language: str, start: str, answer: str, people: str
+) -> None:
+    user = new_user()
+    [question] = stack.telegram.ask(user, start)
+    assert question["text"] == RESPONSES["utter_ask_station"]["text"][language]
+    karrada = {"en": "Karrada", "ar": "الكرادة", "ckb": "کەڕادە"}[language]
+    [choose_day] = press(stack, user, question, karrada)
+    [ask_people] = press(stack, user, choose_day, buttons(choose_day)[0]["text"])
+    assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"][language]
+    saturday = next_weekday(5)
+    text = answer.format(day=saturday.day, month=saturday.strftime("%B"))
+    [summary] = stack.telegram.ask(user, text)
+    assert people in summary["text"]
+    assert len(buttons(summary)) == 2  # Yes / No: the summary, not a question again
 
 
 def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) -> None:
