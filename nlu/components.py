@@ -240,6 +240,8 @@ class UnknownWordsFallback(GraphComponent):
                 continue
             intent = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, intent, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
+            # Not one known word: the ranking says nothing (no clarifying
+            # buttons from it, and no emergency line from its emergency score).
+            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            message.set("emergency_score", 0.0, add_to_output=True)
         return messages
