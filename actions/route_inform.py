@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import entity_values
+from actions.stations import ActionFindStation, entity_values
 
 
 class ActionRouteInform(Action):
@@ -28,7 +28,11 @@ class ActionRouteInform(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Follow up with `report_form` or `action_find_station`."""
+        """Follow up with `report_form`, or answer as the station finder does.
+
+        The finder runs here rather than as a follow-up action, so the rule
+        that predicted this action is complete and no fallback follows it.
+        """
         if entity_values(tracker).get("category"):
             return [FollowupAction("report_form")]
-        return [FollowupAction("action_find_station")]
+        return await ActionFindStation().run(dispatcher, tracker, domain)
