@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import label, language_of
@@ -36,16 +37,27 @@ FAQ_TITLES = {
 }
 
 
+def _names_category(parse: dict[str, Any]) -> bool:
+    return any(e.get("entity") == "category" for e in parse.get("entities") or [])
+
+
 def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
-    """(intent or faq/<topic>, payload) of the two best startable readings, or []."""
+    """(intent or faq/<topic>, payload) of the two best startable readings, or [].
+
+    A bare answer that names a report category ("vandalism in Karrada") is a
+    report outside a form, so `inform` reads as `report_incident` then; when
+    both readings come to the same thing, that one reading is returned.
+    """
     ranking = [
         r for r in parse.get("intent_ranking") or [] if r.get("name") not in (None, "nlu_fallback")
     ][:2]
     if len(ranking) < 2 or any(r.get("confidence", 0.0) < MIN_CONFIDENCE for r in ranking):
         return []
-    chosen = []
+    chosen: list[tuple[str, str]] = []
     for reading in ranking:
         name = str(reading["name"])
+        if name == "inform" and _names_category(parse):
+            name = "report_incident"
         if name == "faq":
             selector = (parse.get("response_selector") or {}).get("faq") or {}
             key = str((selector.get("response") or {}).get("intent_response_key") or "")
@@ -57,7 +69,7 @@ def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
             chosen.append((name, STARTABLE[name]))
         else:
             return []
-    return chosen
+    return chosen[:1] if chosen[0] == chosen[-1] else chosen
 
 
 class ActionClarify(Action):
@@ -76,6 +88,8 @@ class ActionClarify(Action):
         if not chosen:
             dispatcher.utter_message(response="utter_fallback")
             return []
+        if len(chosen) == 1 and chosen[0][0] == "report_incident":
+            return [FollowupAction("report_form")]
         buttons = []
         for reading, payload in chosen:
             if reading.startswith("faq/"):

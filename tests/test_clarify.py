@@ -68,3 +68,18 @@ async def test_a_weak_second_reading_offers_the_topics_instead() -> None:
 async def test_gibberish_with_no_ranking_offers_the_topics() -> None:
     [reply] = await run({"intent": {"name": "nlu_fallback"}, "intent_ranking": []}, "ckb")
     assert reply["response"] == "utter_fallback"
+
+
+async def test_a_bare_category_answer_or_a_report_starts_the_report() -> None:
+    message = parse([("inform", 0.4), ("report_incident", 0.38)])
+    message["entities"] = [{"entity": "category", "value": "vandalism"}]
+    tracker = Tracker("u1", {"language": "en"}, message, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    events = await ActionClarify().run(dispatcher, tracker, {})
+    assert events == [{"event": "followup", "timestamp": None, "name": "report_form"}]
+    assert dispatcher.messages == []
+
+
+async def test_without_a_category_a_bare_answer_is_not_a_report() -> None:
+    [reply] = await run(parse([("inform", 0.4), ("report_incident", 0.38)]), "en")
+    assert reply["response"] == "utter_fallback"
