@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -85,7 +86,9 @@ class Emulator:
         self.token = token
         self.updates: list[dict[str, Any]] = []
         self.confirmed = 0
-        self.update_ids = itertools.count(1)
+        # Telegram starts each bot's update ids at an arbitrary number; so does the
+        # emulator, so stacks that share a Redis or a database never see the same ids.
+        self.update_ids = itertools.count(random.randrange(1, 2**31 - 10**7))
         self.message_ids = itertools.count(1)
         self.callback_ids = itertools.count(1)
         self.messages: dict[int, list[ChatMessage]] = {}
