@@ -24,7 +24,7 @@ setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from th
 # Each step prints one line; the tools' own output goes to a log that is shown
 # only when the step fails.
 define logged
-@mkdir -p var/log; $(2) > var/log/$(1).log 2>&1 || { tail -40 var/log/$(1).log; echo "failed: see var/log/$(1).log"; exit 1; }
+@mkdir -p var/log; ( $(2) ) > var/log/$(1).log 2>&1 || { tail -40 var/log/$(1).log; echo "failed: see var/log/$(1).log"; exit 1; }
 endef
 
 .venv/.stamp: requirements/app.lock
