@@ -1,6 +1,6 @@
 """the /exit trail, exited chats and the handled updates, shared by every bot process
 
-Revision ID: 0004_exit_trail
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28 12:00:00
 """

@@ -1,8 +1,8 @@
 """staff revocation audit, staff numbers, revoked invites, outbox dead letters, chat
 failures; sensitive reports unlinked from their owner
 
-Revision ID: 0005_staff_audit
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-28 12:00:00
 """
 
