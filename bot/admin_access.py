@@ -23,7 +23,7 @@ import sys
 
 from mps.bookings import Clock
 from mps.database import Database
-from mps.reports import dead_letters, retry_dead
+from mps.outbox import dead_letters, retry_dead
 from mps.staff_admin import (
     audit,
     audit_log,

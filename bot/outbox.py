@@ -32,8 +32,8 @@ from bot.report_cards import card_keyboard, card_text, station_name
 from bot.services import Services
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
+from mps.outbox import due_outbox, mark_dead, mark_failed, mark_sent
 from mps.report_threads import cards_of, remember
-from mps.reports import due_outbox, mark_dead, mark_failed, mark_sent
 from mps.staff_admin import migrate_chat
 
 logger = logging.getLogger(__name__)

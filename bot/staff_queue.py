@@ -13,9 +13,10 @@ from bot.staff import staff_station
 from mps.delivery import card_targets
 from mps.formatting import digits
 from mps.models import OutboxMessage, Report, Station
+from mps.outbox import dead_letters
 from mps.report_rules import find_reference
 from mps.report_threads import open_queue, remember
-from mps.reports import NotAllowed, dead_letters, last_change, may_see, staff_report
+from mps.reports import NotAllowed, last_change, may_see, staff_report
 from mps.staff import has_unit, station_of_chat
 from mps.stations import TRIAGE
 

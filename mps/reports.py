@@ -1,5 +1,7 @@
 """Non-emergency reports: filing with its outbox entry, status changes, re-routing.
 
+Delivering the outbox (due rows, sent, failed, dead letters) is mps.outbox.
+
 Callers own the transaction: filing a report and queueing its staff card
 happen in one commit, so a report is never confirmed without its delivery
 being recorded (the transactional outbox).
@@ -23,11 +25,6 @@ from mps.report_rules import CATEGORIES, UnitRules, check_transition
 from mps.routing import StationIndex
 from mps.staff import has_unit, is_staff
 from mps.stations import TRIAGE
-
-MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
-# Failed deliveries of one outbox row before it becomes a dead letter (about 4
-# minutes of backoff: 2, 4, … 128 s).
-MAX_ATTEMPTS = 8
 
 
 def sealed_owner() -> str:
@@ -269,101 +266,3 @@ async def reroute(
 
 class IllegalReroute(ValueError):
     """A closed report cannot be re-routed."""
-
-
-async def due_outbox(session: AsyncSession, clock: Clock, limit: int = 20) -> list[OutboxMessage]:
-    """Unsent outbox messages whose next attempt is due, oldest first."""
-    rows = await session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.dead_at.is_(None),
-            OutboxMessage.next_attempt_at <= clock.now,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    return list(rows.all())
-
-
-async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> bool:
-    """Record a delivery (its text is no longer kept); False if it was recorded already
-    (delivered once)."""
-    done = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=clock.now, payload={})
-        .execution_options(synchronize_session=False)
-    )
-    return one_row(done)
-
-
-async def mark_failed(
-    session: AsyncSession,
-    message: OutboxMessage,
-    clock: Clock,
-    error: str,
-    retry_after: float | None = None,
-) -> bool:
-    """Schedule the next attempt: Telegram's retry_after if given, else exponential
-    backoff; after MAX_ATTEMPTS failed attempts the row becomes a dead letter.
-    Whether it did."""
-    attempts = message.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
-        await mark_dead(session, message.id, clock, error, attempts)
-        return True
-    delay = (
-        dt.timedelta(seconds=retry_after)
-        if retry_after is not None
-        else min(dt.timedelta(seconds=2**attempts), MAX_ATTEMPT_DELAY)
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id)
-        .values(attempts=attempts, next_attempt_at=clock.now + delay, last_error=error[:200])
-        .execution_options(synchronize_session=False)
-    )
-    return False
-
-
-async def mark_dead(
-    session: AsyncSession, message_id: int, clock: Clock, error: str, attempts: int | None = None
-) -> None:
-    """Give up on a row: it is not tried again until `outbox retry`."""
-    values: dict[str, object] = {"dead_at": clock.now, "last_error": error[:200]}
-    if attempts is not None:
-        values["attempts"] = attempts
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def dead_letters(
-    session: AsyncSession, station: str | None = None
-) -> list[tuple[OutboxMessage, Report]]:
-    """Rows given up on, oldest first, with their report (of one station; the triage
-    queue sees every station's)."""
-    query = (
-        select(OutboxMessage, Report)
-        .join(Report, Report.id == OutboxMessage.report_id)
-        .where(OutboxMessage.dead_at.is_not(None), OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)
-    )
-    if station is not None and station != TRIAGE:
-        query = query.where(Report.station_code == station)
-    return list((await session.execute(query)).all())
-
-
-async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bool:
-    """Put a dead letter back in the queue with a fresh count of attempts."""
-    done = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.dead_at.is_not(None),
-               OutboxMessage.sent_at.is_(None))
-        .values(dead_at=None, attempts=0, next_attempt_at=clock.now)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
-    return one_row(done)

@@ -30,6 +30,7 @@ from babel.dates import format_date
 from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
+from mps.registry import check_registry
 from mps.text import normalize
 from nlu.near_copies import NearCopies
 
@@ -247,13 +248,15 @@ class Builder:
         """
         names: set[str] = set()
         for path in sorted((self.root / "data" / "stations").glob("*.yml")):
-            registry = yaml.safe_load(path.read_text("utf-8")) or {}
-            for governorate in (registry.get("governorates") or {}).values():
-                names.update((governorate.get("name") or {}).values())
-            for station in registry.get("stations") or []:
-                for area in station.get("areas") or []:
-                    names.update((area.get("names") or {}).values())
-                    names.update(area.get("aliases") or [])
+            registry, problems = check_registry(path)
+            if registry is None:
+                raise ValueError(f"{path}: {problems[0]}")
+            for governorate in registry.governorates.values():
+                names.update(governorate.name.model_dump().values())
+            for station in registry.stations:
+                for area in station.areas:
+                    names.update(area.names.model_dump().values())
+                    names.update(area.aliases)
         routing = yaml.safe_load((self.root / "data" / "report_routing.yml").read_text("utf-8"))
         words = {
             w for category, ws in routing["keywords"].items() if category != "other" for w in ws

@@ -26,6 +26,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nlu.classifier import EMERGENCY_SCORE
+
 logger = logging.getLogger(__name__)
 
 LINE_RESPONSE = "utter_emergency_line"
@@ -40,7 +42,7 @@ def needs_line(parse: dict[str, Any], threshold: float) -> bool:
     """
     if (parse.get("intent") or {}).get("name") == "emergency":
         return False
-    return float(parse.get("emergency_score") or 0.0) >= threshold
+    return float(parse.get(EMERGENCY_SCORE) or 0.0) >= threshold
 
 
 class SafetyRestInput(RestInput):

@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from mps.language import LANGUAGES, detect_language
 from mps.text import map_span, normalize_with_map, phrase_pattern
+from nlu.classifier import EMERGENCY_SCORE
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -243,5 +244,5 @@ class UnknownWordsFallback(GraphComponent):
             # Not one known word: the ranking says nothing (no clarifying
             # buttons from it, and no emergency line from its emergency score).
             message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
-            message.set("emergency_score", 0.0, add_to_output=True)
+            message.set(EMERGENCY_SCORE, 0.0, add_to_output=True)
         return messages

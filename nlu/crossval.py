@@ -26,7 +26,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from mps.text import normalize
-from nlu.linear import LinearIntentModel, ModelConfig, base_intent
+from nlu.linear import LinearIntentModel, ModelConfig, base_intent, intent_ranking
 
 LANGUAGES = ("en", "ar", "ckb")
 FOLD_SEED = 7
@@ -146,11 +146,7 @@ def tune_thresholds(result: dict[str, Any]) -> dict[str, float]:
     intents = np.zeros(len(gold))
     correct = np.zeros(len(gold), dtype=bool)
     for i, row in enumerate(probabilities):
-        totals: dict[str, float] = {}
-        for label, p in zip(labels, row, strict=False):
-            totals[base_intent(label)] = totals.get(base_intent(label), 0.0) + float(p)
-        top = max(totals, key=lambda k: totals[k])
-        intents[i] = totals[top]
+        top, intents[i] = intent_ranking(labels, row)[0]
         correct[i] = top == base_intent(gold[i])
     fallback = float(np.quantile(intents, 0.03))
     answered = intents >= fallback

@@ -48,7 +48,11 @@ def _line_threshold() -> float:
     return float(channel.get("emergency_line", 1.0))
 
 
-def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) -> Dict[str, Any]:
+def score(
+    pairs: List[Tuple[str, str, str]],
+    lines: List[bool] | None = None,
+    texts: List[str] | None = None,
+) -> Dict[str, Any]:
     """Metrics from (language, gold, predicted) triples.
 
     `lines[i]` says whether message i gets the emergency line (its emergency
@@ -57,6 +61,7 @@ def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) ->
     the takeover alone is reported as takeover recall.
     """
     lines = lines or [False] * len(pairs)
+    texts = texts or [""] * len(pairs)
     """Metrics from (language, gold, predicted) triples."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -91,7 +96,7 @@ def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) ->
     )
     report["missed_emergencies"] = [
         text
-        for (_, g, p), line, text in zip(pairs, lines, _TEXTS, strict=False)
+        for (_, g, p), line, text in zip(pairs, lines, texts, strict=False)
         if g == "emergency" and p != "emergency" and not line
     ][:10]
     report["emergency_fpr"] = (
@@ -102,15 +107,12 @@ def score(pairs: List[Tuple[str, str, str]], lines: List[bool] | None = None) ->
     return report
 
 
-_TEXTS: List[str] = []
-
-
 async def _parse_all(
     agent: Any, examples: List[Dict[str, str]], timings: List[float] | None = None
-) -> Tuple[List[Tuple[str, str, str]], List[bool]]:
+) -> Tuple[List[Tuple[str, str, str]], List[bool], List[str]]:
+    """(language, gold, predicted), whether each gets the emergency line, and the texts."""
     pairs, lines = [], []
     threshold = _line_threshold()
-    _TEXTS.clear()
     for example in examples:
         started = time.perf_counter()
         parse = await agent.parse_message(example["text"])
@@ -118,8 +120,7 @@ async def _parse_all(
             timings.append((time.perf_counter() - started) * 1000)
         pairs.append((example["lang"], example["intent"], _predicted(parse)))
         lines.append(float(parse.get("emergency_score") or 0.0) >= threshold)
-        _TEXTS.append(example["text"])
-    return pairs, lines
+    return pairs, lines, [e["text"] for e in examples]
 
 
 def _p95(values: List[float]) -> float | None:
@@ -186,10 +187,10 @@ def main() -> int:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(args.model))
-    heldout = yaml.safe_load(args.heldout.read_text("utf-8"))["examples"]
+    split = yaml.safe_load(args.heldout.read_text("utf-8"))
     timings: List[float] = []
-    report = score(*asyncio.run(_parse_all(agent, heldout, timings)))
-    near_copy_rate = yaml.safe_load(args.heldout.read_text("utf-8")).get("near_copy_rate")
+    report = score(*asyncio.run(_parse_all(agent, split["examples"], timings)))
+    near_copy_rate = split.get("near_copy_rate")
     _print("held-out split (never trained on)", report)
     if near_copy_rate is not None:
         print(f"  near-copies moved from held-out to training by the build: {near_copy_rate:.1%}")

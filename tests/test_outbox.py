@@ -25,7 +25,8 @@ from mps.bookings import Clock
 from mps.catalogue import Catalogue
 from mps.database import Database
 from mps.models import OutboxMessage, Report, StaffAudit
-from mps.reports import MAX_ATTEMPTS, Draft, change_status, dead_letters, file_report
+from mps.outbox import MAX_ATTEMPTS, dead_letters
+from mps.reports import Draft, change_status, file_report
 from mps.routing import StationIndex
 from mps.staff import invite, join
 from mps.staff_admin import chats

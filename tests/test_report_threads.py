@@ -215,7 +215,7 @@ async def test_outbox_rows_become_dead_letters_after_bounded_retries(
     stocked: Database, index: StationIndex
 ) -> None:
     from mps.models import OutboxMessage
-    from mps.reports import MAX_ATTEMPTS, dead_letters, due_outbox, mark_failed, retry_dead
+    from mps.outbox import MAX_ATTEMPTS, dead_letters, due_outbox, mark_failed, retry_dead
     from tests.test_reports import NOW
 
     noise = await _file(stocked, index, Draft(

@@ -9,6 +9,7 @@ import pytest
 from mps.bookings import Clock
 from mps.database import Database
 from mps.models import OutboxMessage
+from mps.outbox import due_outbox, mark_failed, mark_sent
 from mps.references import SPACE, permute, reference_for
 from mps.report_rules import IllegalTransition, UnitRules, check_transition, find_reference
 from mps.reports import (
@@ -16,11 +17,8 @@ from mps.reports import (
     IllegalReroute,
     NotAllowed,
     change_status,
-    due_outbox,
     file_report,
     history,
-    mark_failed,
-    mark_sent,
     place_report,
     report_of,
     reroute,

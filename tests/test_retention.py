@@ -16,7 +16,8 @@ from bot.retention import purge_loop
 from mps.bookings import Clock
 from mps.database import Database, open_database
 from mps.models import Booking, Event, OutboxMessage, Report, ReportEvent
-from mps.reports import Draft, change_status, file_report, mark_sent
+from mps.outbox import mark_sent
+from mps.reports import Draft, change_status, file_report
 from mps.retention import Retention, purge
 from mps.routing import StationIndex
 from mps.staff import invite, join
