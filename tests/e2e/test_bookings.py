@@ -59,13 +59,17 @@ def next_weekday(weekday: int) -> dt.date:
 
 @pytest.fixture(scope="module")
 def events(stack: Stack) -> Iterator[dict[str, int]]:
-    """Open House events: Karrada next Saturday and the one after, Mansour next Sunday."""
+    """Open House events: Karrada next Saturday and the one after, Mansour on a Sunday at
+    least two days away (so its day-before reminder is still ahead, whatever the hour)."""
     saturday = next_weekday(5)
+    sunday = next_weekday(6)
+    if sunday - dt.datetime.now(BAGHDAD).date() < dt.timedelta(days=2):
+        sunday += dt.timedelta(days=7)
     made = {}
     for key, station, day, capacity in [
         ("krd1", "BGD-KRD", saturday, 30),
         ("krd2", "BGD-KRD", saturday + dt.timedelta(days=7), 30),
-        ("mns", "BGD-MNS", next_weekday(6), 30),
+        ("mns", "BGD-MNS", sunday, 30),
         ("ank", "EBL-ANK", saturday, 30),
     ]:
         out = stack.admin(
