@@ -10,7 +10,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database, open_database
 from mps.models import Station
 from mps.routing import StationIndex

@@ -21,7 +21,7 @@ import argparse
 import getpass
 import sys
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database
 from mps.outbox import dead_letters, retry_dead
 from mps.staff_admin import (

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database
 from mps.retention import Purged, Retention, purge
 

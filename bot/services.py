@@ -13,8 +13,8 @@ from bot.callback_watch import CallbackWatch
 from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
 from bot.users import UserMemory
-from mps.bookings import Clock
 from mps.catalogue import Catalogue
+from mps.clock import Clock
 from mps.database import Database
 from mps.emergency import EmergencyData, KeywordNet
 from mps.limits import Limit, RateLimiter

@@ -10,7 +10,6 @@ transaction (`async with db.sessions.begin() as session`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload
 
+from mps.clock import Clock
 from mps.codes import clean_code, new_code
 from mps.database import one_row
 from mps.models import Booking, Event, Station
@@ -34,19 +34,6 @@ class BookingError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.booking = booking
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The current instant and the stations' time zone."""
-
-    now: dt.datetime
-    zone: ZoneInfo
-
-    @property
-    def today(self) -> dt.date:
-        """Today's date in the stations' zone."""
-        return self.now.astimezone(self.zone).date()
 
 
 def starts_at(event: Event, zone: ZoneInfo) -> dt.datetime:

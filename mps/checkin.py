@@ -7,7 +7,8 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.bookings import Clock, ends_at, find_booking
+from mps.bookings import ends_at, find_booking
+from mps.clock import Clock
 from mps.database import one_row
 from mps.models import Booking, Event
 

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import one_row
 from mps.models import OutboxMessage, Report
 from mps.stations import TRIAGE

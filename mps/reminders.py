@@ -6,7 +6,8 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from mps.bookings import Clock, starts_at
+from mps.bookings import starts_at
+from mps.clock import Clock
 from mps.codes import clean_code
 from mps.database import one_row
 from mps.models import Booking, Event

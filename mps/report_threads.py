@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.delivery import card_targets
 from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage
 from mps.reports import may_see, staff_report

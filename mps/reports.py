@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import one_row
 from mps.delivery import card_targets
 from mps.models import OutboxMessage, Report, ReportEvent, Station

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.models import Booking, Event, OutboxMessage, Report, ReportEvent
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import DEFAULT_URL
 from mps.retention import Retention
 

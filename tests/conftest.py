@@ -12,7 +12,7 @@ import pytest
 
 import actions.store
 from actions.store import Store
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database
 from mps.registry import check_registry
 from mps.routing import StationIndex

@@ -21,8 +21,8 @@ from bot.outbox import deliver_due
 from bot.report_cards import card_text, who_did
 from bot.services import Services
 from bot.users import UserMemory
-from mps.bookings import Clock
 from mps.catalogue import Catalogue
+from mps.clock import Clock
 from mps.database import Database
 from mps.models import OutboxMessage, Report, StaffAudit
 from mps.outbox import MAX_ATTEMPTS, dead_letters

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database
 from mps.models import OutboxMessage
 from mps.outbox import due_outbox, mark_failed, mark_sent

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.admin import main as admin_main
 from bot.retention import purge_loop
-from mps.bookings import Clock
+from mps.clock import Clock
 from mps.database import Database, open_database
 from mps.models import Booking, Event, OutboxMessage, Report, ReportEvent
 from mps.outbox import mark_sent
