@@ -126,7 +126,7 @@ class _Turn:
             station = self.store.stations[code]
             self.dispatcher.utter_message(
                 response="utter_station_no_events",
-                name=station.name.get(self.language, station.name["en"]),
+                name=station.display_name(self.language),
             )
             self.set("station", None)
             return
@@ -162,10 +162,9 @@ class _Turn:
         if len(on_day) == 1:
             self.set("event_id", str(on_day[0].id))
         elif not on_day and day is not None:
-            name = self.store.stations[station].name
             self.dispatcher.utter_message(
                 response="utter_no_event_on_date",
-                name=name.get(self.language, name["en"]),
+                name=self.store.stations[station].display_name(self.language),
                 date=day_text(day, self.language),
             )
             self.set("event_id", None)

@@ -74,7 +74,7 @@ class ActionAskEventId(Action):
             return [SlotSet("station", None)]
         async with store.database.sessions() as session:
             events = await upcoming_events(session, store.clock(), station.code)
-        name = station.name.get(language, station.name["en"])
+        name = station.display_name(language)
         if not events:
             dispatcher.utter_message(response="utter_station_no_events", name=name)
             return [SlotSet("station", None)]

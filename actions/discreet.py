@@ -17,7 +17,7 @@ from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
-from mps.models import Station
+from mps.models import Station, in_language
 from mps.routing import Match, distance_km
 
 HOTLINES = load_hotlines(Path(__file__).resolve().parents[1] / "data" / "hotlines.yml")
@@ -127,7 +127,7 @@ class ActionAskGovernorate(Action):
         store = await get_store()
         buttons = [
             {
-                "title": station.governorate_name.get(language, station.governorate_name["en"]),
+                "title": in_language(station.governorate_name, language),
                 "payload": f'/inform{{"governorate": "{code}"}}',
             }
             for code, station in sorted(governorates(store).items())

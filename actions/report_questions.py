@@ -30,7 +30,7 @@ def place_name(store: Store, code: str | None, text: str | None, language: str) 
     if code is None or code == TRIAGE:
         return label("place_unknown", language) + (f": {text}" if text else "")
     station = store.stations.get(code)
-    name = station.name.get(language, station.name["en"]) if station else code
+    name = station.display_name(language) if station else code
     if text and parse_location(text) is not None:
         return f"{label('place_point', language)} → {name}"
     return f"{text} → {name}" if text else name

@@ -56,7 +56,7 @@ def station_label(store: Store, code: str | None, language: str) -> str:
     station = store.stations.get(code or "")
     if station is None:
         return label("place_unknown", language)
-    return station.name.get(language, station.name["en"])
+    return station.display_name(language)
 
 
 async def file_draft(store: Store, draft: Draft, owner: str) -> Report | None:

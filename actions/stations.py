@@ -86,7 +86,7 @@ def station_buttons(stations: list[Station], language: str, intent: str) -> list
     """One button per station, sending `intent` with the station's code."""
     return [
         {
-            "title": s.name.get(language, s.name["en"]),
+            "title": s.display_name(language),
             "payload": f'/{intent}{{"station": "{s.code}"}}',
         }
         for s in stations

@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from mps.catalogue import Catalogue
 from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
-from mps.models import Booking, Event, Station
+from mps.models import Booking, Event, Station, in_language
 
 LABELS = Catalogue.merged(
     Path(__file__).with_name("labels.yml"), Path(__file__).with_name("report_labels.yml")
@@ -39,9 +39,9 @@ def units_text(station: Station, language: str) -> str:
 def station_card(station: Station, language: str) -> dict[str, str]:
     """Template values of `utter_station_card`."""
     return {
-        "name": station.name.get(language, station.name["en"]),
-        "address": station.address.get(language, station.address["en"]),
-        "hours": station.hours.get(language, station.hours["en"]),
+        "name": station.display_name(language),
+        "address": in_language(station.address, language),
+        "hours": in_language(station.hours, language),
         "phone": station.phone,
         "units": units_text(station, language),
     }
@@ -50,7 +50,7 @@ def station_card(station: Station, language: str) -> dict[str, str]:
 def event_values(event: Event, station: Station, language: str) -> dict[str, str]:
     """Template values for an event: name, date, start, end."""
     return {
-        "name": station.name.get(language, station.name["en"]),
+        "name": station.display_name(language),
         "date": day_text(event.day, language),
         "start": time_text(event.start, language),
         "end": time_text(event.end, language),

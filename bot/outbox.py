@@ -28,7 +28,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import callbacks
 from bot.errors import retry_seconds
-from bot.report_cards import card_keyboard, card_text, station_name
+from bot.report_cards import card_keyboard, card_text
 from bot.services import Services
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
@@ -245,8 +245,8 @@ def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
     language = report.language
     what = str(payload.get("what", ""))
     if what.startswith("reroute:"):
-        change = svc.catalogue.get("history_rerouted", language,
-                                   station=station_name(station, language))  # fmt: skip
+        name = station.display_name(language) if station else "?"
+        change = svc.catalogue.get("history_rerouted", language, station=name)
     else:
         change = svc.catalogue.get(f"status_{what.rsplit(':', 1)[-1]}", language)
     text = svc.catalogue.get("citizen_update", language, reference=report.reference, what=change)

@@ -32,7 +32,7 @@ def reminder_text(svc: Services, booking: Booking) -> str:
     return svc.catalogue.get(
         "reminder",
         language,
-        station=station.name.get(language, station.name["en"]),
+        station=station.display_name(language),
         date=day_text(event.day, language),
         start=time_text(event.start, language),
         end=time_text(event.end, language),

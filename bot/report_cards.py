@@ -18,13 +18,6 @@ from mps.stations import TRIAGE
 PREFIX = "r:"
 
 
-def station_name(station: Station | None, language: str) -> str:
-    """A station's name in `language`."""
-    if station is None:
-        return "?"
-    return station.name.get(language, station.name.get("en", station.code))
-
-
 def card_text(
     report: Report,
     station: Station | None,
@@ -48,7 +41,7 @@ def card_text(
     )
     common = {
         "status": texts.get(f"status_{report.status}", language),
-        "station": station_name(station, language),
+        "station": station.display_name(language) if station else "?",
         "unit": texts.get(f"unit_{report.unit}", language),
         "filed": filed,
     }
@@ -134,7 +127,7 @@ def route_keyboard(report: Report, stations: list[Station], language: str) -> In
         [
             [
                 InlineKeyboardButton(
-                    station_name(s, language),
+                    s.display_name(language),
                     callback_data=f"{PREFIX}to:{report.reference}:{s.code}",
                 )
             ]  # fmt: skip

@@ -18,7 +18,6 @@ from bot.report_cards import (
     card_keyboard,
     card_text,
     route_keyboard,
-    station_name,
     who_did,
 )
 from bot.services import Services, services, user_language
@@ -101,7 +100,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 await reroute(session, reference, user.id, parts[2], clock)
                 target = await session.get(Station, parts[2])
                 answer = get("route_done", language, reference=reference,
-                             station=station_name(target, language))  # fmt: skip
+                             station=target.display_name(language) if target else "?")  # fmt: skip
             elif verb == "route":
                 stations = await all_stations(session)
                 answer = ""

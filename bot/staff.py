@@ -84,7 +84,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         result, code = await join(session, context.args[0], chat.id, user.id, svc.clock().now)
         station = await session.get(Station, code) if code else None
     if result is JoinResult.JOINED and station is not None:
-        name = station.name.get(language, station.name["en"])
+        name = station.display_name(language)
         await _reply(update, svc.catalogue.get("join_ok", language, station=name))
     else:
         await _reply(update, svc.catalogue.get(f"join_{result.value}", language))
@@ -113,7 +113,7 @@ async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     station = await staff_station(update, svc, language)
     if station is None:
         return
-    name = station.name.get(language, station.name["en"])
+    name = station.display_name(language)
     async with svc.database.sessions() as session:
         event, bookings = await attendees(session, station.code, svc.clock())
     get = svc.catalogue.get
@@ -177,7 +177,7 @@ async def on_events(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     station = await staff_station(update, svc, language)
     if station is None:
         return
-    name = station.name.get(language, station.name["en"])
+    name = station.display_name(language)
     async with svc.database.sessions() as session:
         events = await upcoming_events(
             session, svc.clock(), station.code, with_seats=False, limit=20

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import card_keyboard, card_text, station_name, who_did
+from bot.report_cards import card_keyboard, card_text, who_did
 from bot.services import Services, services, user_language
 from bot.staff import staff_station
 from mps.delivery import card_targets
@@ -41,7 +41,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.database.sessions() as session:
         reports = await open_queue(session, station.code, user.id)
         dead = await _undelivered(session, station.code, user.id, in_group)
-    name = station_name(station, language)
+    name = station.display_name(language)
     if in_group:
         reports = [r for r in reports if not r.sensitive]
     lines = (

@@ -22,7 +22,7 @@ async def send_ticket(chat: Chat, svc: Services, code: str, owner: str, language
             return False
         await set_chat(session, booking.code, owner, chat.id)
     station = booking.event.station
-    name = station.name.get(language, station.name["en"])
+    name = station.display_name(language)
     get = svc.catalogue.get
     party = digits(str(booking.party_size), language)
     calendar = ics_bytes(

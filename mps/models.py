@@ -52,6 +52,11 @@ class Base(DeclarativeBase):
     """Base of every table."""
 
 
+def in_language(texts: dict[str, str], language: str) -> str:
+    """One of a registry text's languages (name, address, hours), or its English."""
+    return texts.get(language, texts["en"])
+
+
 class Station(Base):
     """A police station from the registry."""
 
@@ -71,6 +76,10 @@ class Station(Base):
     jurisdiction: Mapped[dict[str, object]] = mapped_column(JSON)
     areas: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     demo: Mapped[bool] = mapped_column(default=False)
+
+    def display_name(self, language: str) -> str:
+        """The station's name in `language` (English where it has none)."""
+        return in_language(self.name, language)
 
 
 class Event(Base):

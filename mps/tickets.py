@@ -12,7 +12,7 @@ from icalendar import Event as IcsEvent
 from qrcode.image.pure import PyPNGImage
 
 from mps.bookings import ends_at, starts_at
-from mps.models import Booking
+from mps.models import Booking, in_language
 
 PRODUCT_ID = "-//MPS Assistant//Open House Day//EN"
 
@@ -31,7 +31,7 @@ def ics_bytes(booking: Booking, zone: ZoneInfo, summary: str, description: str) 
     entry.add("dtend", ends_at(event, zone))
     entry.add("summary", summary)
     entry.add("description", description)
-    entry.add("location", station.address.get(booking.language, station.address["en"]))
+    entry.add("location", in_language(station.address, booking.language))
     entry.add("geo", (station.latitude, station.longitude))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
