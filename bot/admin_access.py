@@ -20,11 +20,18 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.clock import Clock
 from mps.database import Database
+from mps.models import OutboxMessage, Report, StaffAudit, StaffInvite
 from mps.outbox import dead_letters, retry_dead
 from mps.staff_admin import (
+    BoundChat,
+    Member,
     audit,
     audit_log,
     chats,
@@ -91,109 +98,113 @@ def _station(args: argparse.Namespace) -> str | None:
     return args.station.upper() if getattr(args, "station", None) else None
 
 
+Query = Callable[[AsyncSession, argparse.Namespace, Clock], Awaitable[Sequence[Any]]]
+Change = Callable[[AsyncSession, argparse.Namespace, Clock], Awaitable[str]]
+
+
+class Refused(Exception):
+    """A change the console could not make; the message says why and what to check."""
+
+
 async def dispatch(args: argparse.Namespace, database: Database, clock: Clock) -> int | None:
     """Run an access command; None if `args` is not one."""
     key = (args.group, args.command)
-    handler = HANDLERS.get(key)
-    return None if handler is None else await handler(args, database, clock)
-
-
-async def _staff_list(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions() as session:
-        for m in await members(session, _station(args)):
-            number = f"#{m.number}" if m.number is not None else "#?"
-            print(f"{number}\t{m.user_id}\t{m.station_code}\t{','.join(m.units) or '-'}\t"
-                  f"joined {m.joined_at:%Y-%m-%d %H:%M}Z")  # fmt: skip
+    if key in LISTINGS:
+        query, line = LISTINGS[key]
+        async with database.sessions() as session:
+            rows = await query(session, args, clock)
+        for row in rows:
+            print(line(row))
+        return 0
+    if key not in CHANGES:
+        return None
+    try:
+        async with database.sessions.begin() as session:
+            done = await CHANGES[key](session, args, clock)
+    except Refused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 1
+    print(done)
     return 0
 
 
-async def _staff_remove(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions.begin() as session:
-        removed = await remove_member(session, args.user, _station(args), _actor(args), clock.now)
+def _member_line(m: Member) -> str:
+    number = f"#{m.number}" if m.number is not None else "#?"
+    return (
+        f"{number}\t{m.user_id}\t{m.station_code}\t{','.join(m.units) or '-'}\t"
+        f"joined {m.joined_at:%Y-%m-%d %H:%M}Z"
+    )
+
+
+def _chat_line(c: BoundChat) -> str:
+    kind = "private" if c.chat_id > 0 else "group"
+    state = f"FAILING: {c.failure}" if c.failure else "ok"
+    return f"{c.chat_id}\t{c.station_code}\t{kind}\tbound {c.joined_at:%Y-%m-%d %H:%M}Z\t{state}"
+
+
+def _invite_line(i: StaffInvite) -> str:
+    units = ",".join(i.units or []) or "-"
+    return f"{i.code}\t{i.station_code}\t{units}\texpires {i.expires_at:%Y-%m-%d %H:%M}Z"
+
+
+def _dead_line(dead: tuple[OutboxMessage, Report]) -> str:
+    row, report = dead
+    since = f"{row.dead_at:%Y-%m-%d %H:%M}Z" if row.dead_at else "?"
+    return (
+        f"{row.id}\t{report.reference}\t{report.station_code}\t{row.kind}\t"
+        f"{row.attempts} attempts\t{row.last_error or '-'}\tdead since {since}"
+    )
+
+
+def _audit_line(a: StaffAudit) -> str:
+    return (
+        f"{a.at:%Y-%m-%d %H:%M:%S}Z\t{a.actor}\t{a.action}\t{a.station_code or '-'}\t"
+        f"{a.target}\t{a.detail or ''}"
+    ).rstrip()
+
+
+async def _staff_remove(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    removed = await remove_member(session, args.user, _station(args), _actor(args), clock.now)
     if not removed:
-        print(f"error: user {args.user} is not staff there (see `staff list`)", file=sys.stderr)
-        return 1
-    print(f"removed user {args.user} from {', '.join(removed)}")
-    return 0
+        raise Refused(f"user {args.user} is not staff there (see `staff list`)")
+    return f"removed user {args.user} from {', '.join(removed)}"
 
 
-async def _chats_list(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions() as session:
-        for c in await chats(session, _station(args)):
-            kind = "private" if c.chat_id > 0 else "group"
-            state = f"FAILING: {c.failure}" if c.failure else "ok"
-            print(f"{c.chat_id}\t{c.station_code}\t{kind}\tbound {c.joined_at:%Y-%m-%d %H:%M}Z"
-                  f"\t{state}")  # fmt: skip
-    return 0
-
-
-async def _chats_unbind(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions.begin() as session:
-        station = await unbind_chat(session, args.chat, _actor(args), clock.now)
+async def _chats_unbind(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    station = await unbind_chat(session, args.chat, _actor(args), clock.now)
     if station is None:
-        print(f"error: chat {args.chat} is not bound (see `chats list`)", file=sys.stderr)
-        return 1
-    print(f"chat {args.chat} unbound from {station}")
-    return 0
+        raise Refused(f"chat {args.chat} is not bound (see `chats list`)")
+    return f"chat {args.chat} unbound from {station}"
 
 
-async def _invites_list(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions() as session:
-        for i in await open_invites(session, clock.now, _station(args)):
-            print(f"{i.code}\t{i.station_code}\t{','.join(i.units or []) or '-'}\t"
-                  f"expires {i.expires_at:%Y-%m-%d %H:%M}Z")  # fmt: skip
-    return 0
-
-
-async def _invites_revoke(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions.begin() as session:
-        invite = await revoke_invite(session, args.code, _actor(args), clock.now)
+async def _invites_revoke(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    invite = await revoke_invite(session, args.code, _actor(args), clock.now)
     if invite is None:
-        print(f"error: no open invite {args.code!r} (see `invites list`)", file=sys.stderr)
-        return 1
-    print(f"invite {invite.code} for {invite.station_code} revoked")
-    return 0
+        raise Refused(f"no open invite {args.code!r} (see `invites list`)")
+    return f"invite {invite.code} for {invite.station_code} revoked"
 
 
-async def _outbox_dead(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions() as session:
-        for row, report in await dead_letters(session, _station(args)):
-            dead = f"{row.dead_at:%Y-%m-%d %H:%M}Z" if row.dead_at else "?"
-            print(
-                f"{row.id}\t{report.reference}\t{report.station_code}\t{row.kind}\t"
-                f"{row.attempts} attempts\t{row.last_error or '-'}\tdead since {dead}"
-            )
-    return 0
+async def _outbox_retry(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    if not await retry_dead(session, args.id, clock):
+        raise Refused(f"outbox {args.id} is not a dead letter (see `outbox dead`)")
+    await audit(session, clock.now, _actor(args), "outbox_retry", f"outbox:{args.id}")
+    return f"outbox {args.id} queued again"
 
 
-async def _outbox_retry(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions.begin() as session:
-        done = await retry_dead(session, args.id, clock)
-        if done:
-            await audit(session, clock.now, _actor(args), "outbox_retry", f"outbox:{args.id}")
-    if not done:
-        print(f"error: outbox {args.id} is not a dead letter (see `outbox dead`)", file=sys.stderr)
-        return 1
-    print(f"outbox {args.id} queued again")
-    return 0
-
-
-async def _audit_list(args: argparse.Namespace, database: Database, clock: Clock) -> int:
-    async with database.sessions() as session:
-        for a in await audit_log(session, args.limit):
-            print(f"{a.at:%Y-%m-%d %H:%M:%S}Z\t{a.actor}\t{a.action}\t{a.station_code or '-'}\t"
-                  f"{a.target}\t{a.detail or ''}".rstrip())  # fmt: skip
-    return 0
-
-
-HANDLERS = {
-    ("staff", "list"): _staff_list,
+# What each listing reads (session, arguments, clock) and how it prints one row.
+LISTINGS: dict[tuple[str, str], tuple[Query, Callable[[Any], str]]] = {
+    ("staff", "list"): (lambda s, args, clock: members(s, _station(args)), _member_line),
+    ("chats", "list"): (lambda s, args, clock: chats(s, _station(args)), _chat_line),
+    ("invites", "list"): (
+        lambda s, args, clock: open_invites(s, clock.now, _station(args)),
+        _invite_line,
+    ),
+    ("outbox", "dead"): (lambda s, args, clock: dead_letters(s, _station(args)), _dead_line),
+    ("audit", "list"): (lambda s, args, clock: audit_log(s, args.limit), _audit_line),
+}
+CHANGES: dict[tuple[str, str], Change] = {
     ("staff", "remove"): _staff_remove,
-    ("chats", "list"): _chats_list,
     ("chats", "unbind"): _chats_unbind,
-    ("invites", "list"): _invites_list,
     ("invites", "revoke"): _invites_revoke,
-    ("outbox", "dead"): _outbox_dead,
     ("outbox", "retry"): _outbox_retry,
-    ("audit", "list"): _audit_list,
 }
