@@ -106,13 +106,22 @@ async def staff_station(update: Update, svc: Services, language: str) -> Station
         return await session.get(Station, code)
 
 
-async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/attendees: the bookings of the station's next Open House event."""
+async def staff_turn(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Services, str, Station] | None:
+    """The services, the sender's language and the chat's station, if the sender is
+    its staff; else None, once the sender has been told why not."""
     svc = services(context)
     language = user_language(svc, update)
     station = await staff_station(update, svc, language)
-    if station is None:
+    return None if station is None else (svc, language, station)
+
+
+async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/attendees: the bookings of the station's next Open House event."""
+    if (turn := await staff_turn(update, context)) is None:
         return
+    svc, language, station = turn
     name = station.display_name(language)
     async with svc.database.sessions() as session:
         event, bookings = await attendees(session, station.code, svc.clock())
@@ -151,11 +160,9 @@ async def on_attendees(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/checkin CODE: let a visitor in, once, on the day, at this station only."""
-    svc = services(context)
-    language = user_language(svc, update)
-    station = await staff_station(update, svc, language)
-    if station is None:
+    if (turn := await staff_turn(update, context)) is None:
         return
+    svc, language, station = turn
     if not context.args:
         await _reply(update, svc.catalogue.get("checkin_usage", language))
         return
@@ -172,16 +179,14 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_events(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/events: the station's upcoming Open House events and their bookings."""
-    svc = services(context)
-    language = user_language(svc, update)
-    station = await staff_station(update, svc, language)
-    if station is None:
+    if (turn := await staff_turn(update, context)) is None:
         return
-    name = station.display_name(language)
+    svc, language, station = turn
     async with svc.database.sessions() as session:
         events = await upcoming_events(
             session, svc.clock(), station.code, with_seats=False, limit=20
         )
+    name = station.display_name(language)
     get = svc.catalogue.get
     if not events:
         await _reply(update, get("events_none", language, station=name))
