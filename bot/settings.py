@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import PLACEHOLDERS, StoreSettings
+from mps.settings import PLACEHOLDERS, StoreSettings, require_secret
 
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
@@ -18,6 +18,8 @@ WEBHOOK_SECRET_HELP = (
     "32 to 256 random characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`), "
     "or anyone who reaches the webhook port could send the bot forged updates"
 )
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
 
 class Settings(StoreSettings):
@@ -28,7 +30,7 @@ class Settings(StoreSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = DEFAULT_RASA_URL
     rasa_timeout: float = Field(default=8.0, gt=0)
     rasa_token: SecretStr | None = None
     pseudonym_secret: SecretStr
@@ -58,12 +60,7 @@ class Settings(StoreSettings):
     @field_validator("pseudonym_secret")
     @classmethod
     def _real_secret(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value()
-        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
-            raise ValueError(
-                "PSEUDONYM_SECRET must be a random value of at least 16 characters "
-                "(make setup writes one to .env; e.g. `openssl rand -hex 32`)"
-            )
+        require_secret("PSEUDONYM_SECRET", value.get_secret_value())
         return value
 
     @field_validator("telegram_bot_token")

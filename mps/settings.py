@@ -20,6 +20,16 @@ PLACEHOLDERS = frozenset(
 )
 
 
+def require_secret(name: str, secret: str, optional: bool = False) -> None:
+    """Refuse a placeholder or a secret shorter than 16 characters, saying how to make one."""
+    if secret.lower() in PLACEHOLDERS or len(secret) < 16:
+        raise ValueError(
+            f"{name} must be a random value of at least 16 characters "
+            "(make setup writes one to .env; e.g. `openssl rand -hex 32`)"
+            + (", or unset" if optional else "")
+        )
+
+
 class StoreSettings(BaseSettings):
     """DATABASE_URL and TIMEZONE, from the environment or `.env`."""
 
@@ -45,11 +55,7 @@ class StoreSettings(BaseSettings):
         secret = value.get_secret_value() if value is not None else ""
         if not secret:
             return None  # derived from PSEUDONYM_SECRET
-        if secret.lower() in PLACEHOLDERS or len(secret) < 16:
-            raise ValueError(
-                "REFERENCE_SECRET must be a random value of at least 16 characters "
-                "(make setup writes one to .env; e.g. `openssl rand -hex 32`), or unset"
-            )
+        require_secret("REFERENCE_SECRET", secret, optional=True)
         return value
 
     @field_validator("timezone")

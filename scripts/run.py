@@ -19,6 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dotenv import load_dotenv  # noqa: E402
+
+from bot.settings import DEFAULT_RASA_URL  # noqa: E402
 from scripts.stack import (  # noqa: E402
     ROOT,
     actions_service,
@@ -34,24 +37,13 @@ from scripts.stack import (  # noqa: E402
 from scripts.supervise import Supervisor  # noqa: E402
 
 
-def _dotenv() -> None:
-    """Load .env into the environment (the processes read it too)."""
-    path = ROOT / ".env"
-    if not path.exists():
-        return
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, value = line.split("=", 1)
-            os.environ.setdefault(key.strip(), value.strip())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Start everything, supervise it until Ctrl-C, stop everything."""
     cli = argparse.ArgumentParser(description="Rasa, the action server and the bot")
     cli.add_argument("--log-dir", type=Path, default=ROOT / "var" / "log")
     log_dir = cli.parse_args(argv).log_dir
-    _dotenv()
-    rasa_url = os.environ.get("RASA_URL") or "http://127.0.0.1:5005"
+    load_dotenv(ROOT / ".env")  # as the settings read it; what is set already wins
+    rasa_url = os.environ.get("RASA_URL") or DEFAULT_RASA_URL
     action_port = int(os.environ.get("ACTION_SERVER_PORT") or 5055)
     # Rasa's HTTP API (used by /exit to wipe a conversation) and the action server
     # need tokens; fresh ones per run unless set.
