@@ -47,8 +47,6 @@ class Settings(StoreSettings):
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
     # How often the outbox (staff cards, citizen updates) is looked at.
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
-    # Language of the report cards in staff chats.
-    staff_language: Literal["ar", "ckb", "en"] = "ar"
     # Per user: messages and button presses a minute, /join attempts an hour.
     rate_messages_per_minute: int = Field(default=20, ge=1)
     rate_joins_per_hour: int = Field(default=5, ge=1)
@@ -56,6 +54,8 @@ class Settings(StoreSettings):
     # minute per group (0: no limit).
     telegram_max_rate: float = Field(default=30.0, ge=0)
     telegram_group_max_rate: float = Field(default=20.0, ge=0)
+    # Language of the report cards in staff chats.
+    staff_language: Literal["ar", "ckb", "en"] = "ar"
 
     @field_validator("pseudonym_secret")
     @classmethod

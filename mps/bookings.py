@@ -24,6 +24,8 @@ from mps.models import Booking, Event, Station
 from mps.parsing import MAX_PARTY
 
 REMIND_BEFORE = dt.timedelta(hours=24)
+# `book`'s arguments after the session: event id, owner, party size, language, clock.
+BookArgs = tuple[int, str, int, str, Clock]
 MAX_CAPACITY = 10_000
 
 
@@ -179,18 +181,13 @@ async def book(
 
 
 async def book_in_transaction(
-    sessions: async_sessionmaker[AsyncSession],
-    event_id: int,
-    owner: str,
-    party_size: int,
-    language: str,
-    clock: Clock,
+    sessions: async_sessionmaker[AsyncSession], *args: *BookArgs
 ) -> Booking:
-    """`book` in its own transaction, retried once if two codes collide."""
+    """`book` in its own transaction, tried up to three times while new codes collide."""
     for attempt in range(3):
         try:
             async with sessions.begin() as session:
-                return await book(session, event_id, owner, party_size, language, clock)
+                return await book(session, *args)
         except IntegrityError:
             if attempt == 2:
                 raise

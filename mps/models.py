@@ -155,8 +155,8 @@ class StaffChat(Base):
     __tablename__ = "staff_chats"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
     joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
 
 
 class StaffMember(Base):
@@ -221,7 +221,8 @@ class Report(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     category: Mapped[str] = mapped_column(String(32))
     unit: Mapped[str] = mapped_column(String(32))
-    # None: the central triage queue (the report could not be placed).
+    # "TRIAGE" (mps.stations.TRIAGE, a station row no finder shows) when the report
+    # could not be placed: the central triage queue. Filing never leaves it None.
     station_code: Mapped[str | None] = mapped_column(
         ForeignKey("stations.code"), nullable=True, index=True
     )
@@ -251,8 +252,8 @@ class ReportEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))  # "citizen", "system" or "staff:<id>"
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(16))  # status, reroute, question, answer
     from_value: Mapped[str | None] = mapped_column(String(64), nullable=True)
     to_value: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,6 +1,6 @@
 """Build step of `make train`: compile the editable data into Rasa's format.
 
-Reads data/faq/, data/nlu/, data/rules/, data/stories/, data/responses.yml,
+Reads data/faq/, data/nlu/, data/rules/, data/responses.yml,
 data/emergency.yml and domain/, and writes build/:
 
 - build/domain/: the domain with every response in three languages, as
