@@ -19,7 +19,9 @@ import json
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -99,6 +101,9 @@ class Emulator:
         self.users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.changed = asyncio.Condition()
+        # Counts every change (a message, an edit, an update, a callback answer): a
+        # test waits for the next one instead of sleeping.
+        self.version = 0
         self.history: dict[int, dict[str, Any]] = {}
         self.replays: list[dict[str, Any]] = []
         # Extra fields of a chat (a public group's username, a linked channel).
@@ -162,16 +167,14 @@ class Emulator:
 
     async def _store(self, message: ChatMessage) -> None:
         self.messages.setdefault(message.chat_id, []).append(message)
-        async with self.changed:
-            self.changed.notify_all()
+        await self._store_touch()
 
     async def _push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self.update_ids)
         update["update_id"] = update_id
         self.updates.append(update)
         self.history[update_id] = update
-        async with self.changed:
-            self.changed.notify_all()
+        await self._store_touch()
         return update_id
 
     def find(self, chat_id: int, message_id: int) -> ChatMessage | None:
@@ -352,8 +355,21 @@ class Emulator:
         return True
 
     async def _store_touch(self) -> None:
+        self.version += 1
         async with self.changed:
             self.changed.notify_all()
+
+    async def _until(self, done: Callable[[], bool], timeout: float) -> None:
+        """Wait until `done()` holds after a change, or `timeout` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(
+                        self.changed.wait(), timeout=max(0.0, deadline - time.monotonic())
+                    )
+                except TimeoutError:
+                    pass
 
     # -- control API -------------------------------------------------------
     async def c_text(self, request: web.Request) -> web.Response:
@@ -491,10 +507,13 @@ class Emulator:
         )
 
     async def c_wait(self, request: web.Request) -> web.Response:
-        """Wait until `count` bot messages after `after` exist in a chat."""
+        """Wait until `count` bot messages after `after` exist in a chat; with `quiet`,
+        then until the bot has sent nothing more there for `quiet` seconds (the rest
+        of a turn: the bot gives no sign that a turn is over)."""
         chat_id = int(request.match_info["chat_id"])
         after = int(request.query.get("after", 0))
         count = int(request.query.get("count", 1))
+        quiet = float(request.query.get("quiet", 0))
         deadline = time.monotonic() + float(request.query.get("timeout", 30))
 
         def found() -> list[ChatMessage]:
@@ -503,15 +522,18 @@ class Emulator:
                 if m.sender == "bot" and m.message_id > after
             ]  # fmt: skip
 
-        while len(found()) < count and time.monotonic() < deadline:
-            async with self.changed:
-                try:
-                    await asyncio.wait_for(
-                        self.changed.wait(), timeout=max(0.0, deadline - time.monotonic())
-                    )
-                except TimeoutError:
-                    pass
+        await self._until(lambda: len(found()) >= count, deadline - time.monotonic())
+        seen = -1
+        while quiet and seen < len(found()) and len(found()) >= count:
+            seen = len(found())
+            await self._until(partial(lambda n: len(found()) > n, seen), quiet)
         return web.json_response([m.as_dict() for m in found()])
+
+    async def c_changes(self, request: web.Request) -> web.Response:
+        """Wait until anything changes after version `since` (or `timeout`); the version."""
+        since = int(request.query.get("since", 0))
+        await self._until(lambda: self.version > since, float(request.query.get("timeout", 30)))
+        return web.json_response({"version": self.version})
 
     async def c_callback_answer(self, request: web.Request) -> web.Response:
         """How the bot answered a callback query (404 until it has)."""
@@ -625,6 +647,7 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_post("/_emu/users/{user_id}/press", emulator.c_press)
     app.router.add_get("/_emu/chats/{chat_id}/messages", emulator.c_messages)
     app.router.add_get("/_emu/chats/{chat_id}/wait", emulator.c_wait)
+    app.router.add_get("/_emu/changes", emulator.c_changes)
     app.router.add_get("/_emu/callbacks/{query_id}", emulator.c_callback_answer)
     app.router.add_post("/_emu/faults", emulator.c_fault)
     app.router.add_post("/_emu/users/{user_id}/added", emulator.c_member)

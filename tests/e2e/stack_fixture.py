@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,6 +32,9 @@ from scripts.stack import (
 )
 
 MODEL = ROOT / "models" / "mps.tar.gz"
+# How long a chat must stay quiet before a turn counts as over: the bot sends a
+# turn's messages one after the other and gives no sign of the last one.
+TURN_QUIET = 0.3
 SECRET = "e2e-test-pseudonym-secret-0123456789"
 RASA_TOKEN = "e2e-rasa-api-token"
 ACTION_TOKEN = "e2e-action-server-token-0123456789"
@@ -51,19 +56,48 @@ def emulator_service(port: int) -> Service:
     )
 
 
+def new_user() -> int:
+    """A fresh Telegram user (and private chat) id, never used before in this run."""
+    return next(_users)
+
+
+_users = itertools.count(100_000)
+T = TypeVar("T")
+
+
+def wait_until(
+    condition: Callable[[], T | None],
+    timeout: float = 60,
+    what: str = "",
+    pause: Callable[[], object] | None = None,
+) -> T:
+    """`condition()` once it holds (is truthy); AssertionError after `timeout` seconds,
+    a guard against a hang, not a measure. Between checks: `pause()`, or a tenth of a
+    second (the one poll interval of the tests: a log, a socket or a database has
+    no way to say it changed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what or condition}")
+        if pause is None:
+            time.sleep(0.1)
+        else:
+            pause()
+
+
 def wait_for_log(service: Service, needle: str, timeout: float = 60, occurrences: int = 1) -> None:
     """Wait until a service's log contains `needle` (at least `occurrences` times)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (
-            service.log_path
-            and service.log_path.read_text(errors="replace").count(needle) >= occurrences
-        ):
-            return
+
+    def logged() -> bool:
         if service.process and service.process.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise RuntimeError(f"{service.name} not ready:\n{log_tail(service)}")
+            raise RuntimeError(f"{service.name} exited:\n{log_tail(service)}")
+        text = service.log_path.read_text(errors="replace") if service.log_path else ""
+        return text.count(needle) >= occurrences
+
+    wait_until(logged, timeout, f"{needle!r} in the log of {service.name}")
 
 
 @dataclass
@@ -142,15 +176,29 @@ class Telegram:
         return response.content
 
     def press(self, user: int, message_id: int, data: str, chat: int | None = None) -> str:
+        """Press a button with any callback data (forged, too); the callback query id."""
         body = {"message_id": message_id, "data": data, "chat_id": chat or user}
         response = self.client.post(f"{self.base}/_emu/users/{user}/press", json=body)
         response.raise_for_status()
         return str(response.json()["callback_query_id"])
 
+    def press_by_title(
+        self, user: int, message: dict[str, Any], title: str, chat: int | None = None
+    ) -> str:
+        """Press the button titled `title` (else the first whose title contains it);
+        the callback query id."""
+        found = buttons(message)
+        button = next((b for b in found if b["text"] == title), None) or next(
+            b for b in found if title in b["text"]
+        )
+        return self.press(user, message["message_id"], button["callback_data"], chat=chat)
+
     def replies(
-        self, chat: int, after: int, count: int = 1, timeout: float = 30
+        self, chat: int, after: int, count: int = 1, timeout: float = 30, quiet: float = 0
     ) -> list[dict[str, Any]]:
-        params = {"after": after, "count": count, "timeout": timeout}
+        """The bot's messages in `chat` after message `after`, once `count` are there
+        (with `quiet`: and the bot sent nothing more for `quiet` seconds)."""
+        params = {"after": after, "count": count, "timeout": timeout, "quiet": quiet}
         response = self.client.get(f"{self.base}/_emu/chats/{chat}/wait", params=params)
         response.raise_for_status()
         found: list[dict[str, Any]] = response.json()
@@ -161,21 +209,89 @@ class Telegram:
         """Send text and return the bot's next `count` messages."""
         return self.replies(user, self.say(user, text), count)
 
+    def turn(self, user: int, text: str) -> dict[str, Any]:
+        """Say something; the bot's last reply of the turn."""
+        return self.replies(user, self.say(user, text), quiet=TURN_QUIET)[-1]
+
+    def press_for_reply(
+        self, user: int, message: dict[str, Any], title: str, count: int = 1
+    ) -> list[dict[str, Any]]:
+        """Press a button by its title; the bot's messages of that turn (at least `count`)."""
+        before = self.latest(user)
+        self.press_by_title(user, message, title)
+        return self.replies(user, before, count, timeout=60, quiet=TURN_QUIET)
+
     def callback_answer(self, query_id: str, timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """How the bot answered a callback query, once it has."""
+
+        def answer() -> dict[str, Any] | None:
             response = self.client.get(f"{self.base}/_emu/callbacks/{query_id}")
-            if response.status_code == 200:
-                answer: dict[str, Any] = response.json()
-                return answer
-            time.sleep(0.05)
-        raise AssertionError(f"callback {query_id} was never answered")
+            return dict(response.json()) if response.status_code == 200 else None
+
+        found = self.wait_until(answer, timeout, f"an answer to callback {query_id}")
+        return found
 
     def transcript(self, chat: int) -> list[dict[str, Any]]:
+        """Every message of a chat, the user's and the bot's, deleted ones too."""
         response = self.client.get(f"{self.base}/_emu/chats/{chat}/messages")
         response.raise_for_status()
         result: list[dict[str, Any]] = response.json()
         return result
+
+    def bot_messages(self, chat: int, after: int = 0) -> list[dict[str, Any]]:
+        """The bot's messages in a chat (after message id `after`)."""
+        return [
+            m for m in self.transcript(chat) if m["sender"] == "bot" and m["message_id"] > after
+        ]
+
+    def message(self, chat: int, message_id: int) -> dict[str, Any]:
+        """One message of a chat as it is now (edited, deleted)."""
+        return next(m for m in self.transcript(chat) if m["message_id"] == message_id)
+
+    def latest(self, chat: int) -> int:
+        """The id of the chat's last message (0 if none)."""
+        return max((m["message_id"] for m in self.transcript(chat)), default=0)
+
+    def wait_until(
+        self, condition: Callable[[], T | None], timeout: float = 60, what: str = ""
+    ) -> T:
+        """`condition()` once it holds, checked again whenever the emulator sees a change
+        (and at least every quarter second, for a database or a log)."""
+        version = [0]
+
+        def check() -> T | None:
+            version[0] = int(self.client.get(f"{self.base}/_emu/changes",
+                                             params={"since": -1}).json()["version"])  # fmt: skip
+            return condition()
+
+        def pause() -> None:
+            params = {"since": version[0], "timeout": 0.25}
+            self.client.get(f"{self.base}/_emu/changes", params=params).raise_for_status()
+
+        return wait_until(check, timeout, what, pause)
+
+    def wait_for(
+        self,
+        chat: int,
+        match: Callable[[dict[str, Any]], bool],
+        after: int = 0,
+        timeout: float = 60,
+    ) -> dict[str, Any]:
+        """The first bot message in `chat` (after message id `after`) that matches."""
+
+        def found() -> dict[str, Any] | None:
+            return next((m for m in self.bot_messages(chat, after) if match(m)), None)
+
+        return self.wait_until(found, timeout, f"a matching bot message in chat {chat}")
+
+    def all_deleted(self, chat: int, timeout: float = 30) -> list[dict[str, Any]]:
+        """The chat's messages once every one of them is deleted (the /exit wipe)."""
+
+        def wiped() -> list[dict[str, Any]] | None:
+            messages = self.transcript(chat)
+            return messages if messages and all(m["deleted"] for m in messages) else None
+
+        return self.wait_until(wiped, timeout, f"every message of chat {chat} deleted")
 
 
 @dataclass
@@ -191,6 +307,12 @@ class Stack:
     def admin(self, *args: str) -> str:
         """Run `python -m bot.admin …` against the stack's database; its output."""
         return admin(self.database_url, *args)
+
+    def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Run SQL on the stack's SQLite database (to check a row, or move time)."""
+        path = self.database_url.split("///", 1)[1]
+        with sqlite3.connect(path, timeout=30) as db:
+            return db.execute(statement, args).fetchall()
 
     def restart_bot(self, kill: bool = False, **env: str) -> None:
         """Stop the bot process (SIGKILL with `kill`: no shutdown at all) and start it
@@ -320,4 +442,14 @@ def bot_log(stack: Stack) -> str:
     return bot.log_path.read_text(errors="replace")
 
 
-__all__ = ["Stack", "Telegram", "admin", "bot_log", "buttons", "running_stack"]
+__all__ = [
+    "Stack",
+    "Telegram",
+    "admin",
+    "bot_log",
+    "buttons",
+    "new_user",
+    "running_stack",
+    "wait_for_log",
+    "wait_until",
+]

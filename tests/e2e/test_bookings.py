@@ -4,13 +4,9 @@ cancel, the reminder, and staff check-in, through the emulator with the real sta
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
-import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,38 +14,13 @@ import yaml
 from icalendar import Calendar
 
 from mps.tickets import qr_png
-from tests.e2e.stack_fixture import Stack, buttons
+from tests.e2e.stack_fixture import Stack, buttons, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
 MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
 LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
 BAGHDAD = ZoneInfo("Asia/Baghdad")
-_users = itertools.count(5000)
-
-
-def new_user() -> int:
-    return next(_users)
-
-
-def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:
-    """Press the button whose title contains `title`; the bot's next messages."""
-    button = next(b for b in buttons(message) if title in b["text"])
-    before = len(stack.telegram.transcript(user))
-    stack.telegram.press(user, message["message_id"], button["callback_data"])
-    return wait_new(stack, user, before, count)
-
-
-def wait_new(stack: Stack, chat: int, before: int, count: int, timeout: float = 60) -> list:
-    """The bot's messages in `chat` after the first `before` messages, once `count` arrived."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        new = [m for m in stack.telegram.transcript(chat)[before:] if m["sender"] == "bot"]
-        if len(new) >= count:
-            time.sleep(0.3)  # let a trailing message of the same turn arrive
-            return [m for m in stack.telegram.transcript(chat)[before:] if m["sender"] == "bot"]
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} messages in chat {chat}")
 
 
 def next_weekday(weekday: int) -> dt.date:
@@ -80,16 +51,9 @@ def events(stack: Stack) -> Iterator[dict[str, int]]:
     yield made
 
 
-def sql(stack: Stack, statement: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Run SQL on the stack's SQLite database (to move time forward for a booking)."""
-    path = stack.database_url.split("///", 1)[1]
-    with sqlite3.connect(path, timeout=30) as db:
-        return db.execute(statement, args).fetchall()
-
-
 def seats_left(stack: Stack, event_id: int) -> int:
-    [(capacity, taken)] = sql(
-        stack, "SELECT capacity, seats_taken FROM events WHERE id = ?", event_id
+    [(capacity, taken)] = stack.sql(
+        "SELECT capacity, seats_taken FROM events WHERE id = ?", event_id
     )
     return int(capacity - taken)
 
@@ -151,7 +115,7 @@ def test_a_near_miss_is_offered_as_did_you_mean(
     assert question["text"] == LABELS["place_did_you_mean"][language]
     titles = [b["text"] for b in buttons(question)]
     assert titles == [place, LABELS["place_none_of_these"][language]]
-    card, _pin = press(stack, user, question, place, count=2)
+    card, _pin = stack.telegram.press_for_reply(user, question, place, count=2)
     assert name in card["text"]
 
 
@@ -161,7 +125,7 @@ def test_ambiguous_place_offers_buttons(stack: Stack) -> None:
     assert question["text"] == RESPONSES["utter_station_which"]["text"]["en"]
     titles = [b["text"] for b in buttons(question)]
     assert len(titles) == 2 and all("Erbil" in t or "Ankawa" in t for t in titles)
-    card, _pin = press(stack, user, question, "Ankawa", count=2)
+    card, _pin = stack.telegram.press_for_reply(user, question, "Ankawa", count=2)
     assert "Ankawa" in card["text"] and "Address:" in card["text"]
 
 
@@ -178,7 +142,9 @@ def test_book_from_free_text_with_a_correction_and_get_the_ticket(
     assert next_weekday(5).strftime("%A %-d %B") in summary["text"]
     [summary] = stack.telegram.ask(user, "no, 4 people")
     assert "People: 4" in summary["text"] and "Shall I book it?" in summary["text"]
-    booked, ics, qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    booked, ics, qr = stack.telegram.press_for_reply(
+        user, summary, LABELS["yes_book"]["en"], count=3
+    )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     assert ics["kind"] == "document" and ics["filename"] == f"open-house-{code}.ics"
     calendar = Calendar.from_ical(stack.telegram.file(ics["message_id"]))
@@ -196,18 +162,20 @@ def test_party_size_out_of_range_is_asked_again_in_arabic(
     user = new_user()
     [question] = stack.telegram.ask(user, "اريد احجز زيارة ليوم الابواب المفتوحة")
     assert question["text"] == RESPONSES["utter_ask_station"]["text"]["ar"]
-    [choose_day] = press(stack, user, question, "المنصور")
+    [choose_day] = stack.telegram.press_for_reply(user, question, "المنصور")
     assert "المنصور" in choose_day["text"]
     day_button = buttons(choose_day)[0]["text"]
     assert "مقاعد متبقية" in day_button and "٣٠" in day_button  # Arabic-Indic digits
-    [ask_people] = press(stack, user, choose_day, "٣٠")
+    [ask_people] = stack.telegram.press_for_reply(user, choose_day, "٣٠")
     assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"]["ar"]
     [refused] = stack.telegram.ask(user, "١٢")  # the refusal and the question again
     assert refused["text"].startswith(RESPONSES["utter_party_size_range"]["text"]["ar"])
     assert refused["text"].endswith(RESPONSES["utter_ask_party_size"]["text"]["ar"])
     [summary] = stack.telegram.ask(user, "٣")
     assert "عدد الأشخاص: ٣" in summary["text"]
-    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["ar"], count=3)
+    booked, _ics, _qr = stack.telegram.press_for_reply(
+        user, summary, LABELS["yes_book"]["ar"], count=3
+    )
     assert "تم حجز زيارتك" in booked["text"]
     assert seats_left(stack, events["mns"]) == 27
 
@@ -228,8 +196,8 @@ def test_party_size_from_a_whole_sentence(
     [question] = stack.telegram.ask(user, start)
     assert question["text"] == RESPONSES["utter_ask_station"]["text"][language]
     karrada = {"en": "Karrada", "ar": "الكرادة", "ckb": "کەڕادە"}[language]
-    [choose_day] = press(stack, user, question, karrada)
-    [ask_people] = press(stack, user, choose_day, buttons(choose_day)[0]["text"])
+    [choose_day] = stack.telegram.press_for_reply(user, question, karrada)
+    [ask_people] = stack.telegram.press_for_reply(user, choose_day, buttons(choose_day)[0]["text"])
     assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"][language]
     saturday = next_weekday(5)
     text = answer.format(day=saturday.day, month=saturday.strftime("%B"))
@@ -241,19 +209,21 @@ def test_party_size_from_a_whole_sentence(
 def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) -> None:
     user = new_user()
     [summary] = stack.telegram.ask(user, "book a visit to Ankawa station on saturday for 2 people")
-    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    booked, _ics, _qr = stack.telegram.press_for_reply(
+        user, summary, LABELS["yes_book"]["en"], count=3
+    )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     assert seats_left(stack, events["ank"]) == 28
     [item] = stack.telegram.ask(user, "show my bookings")
     assert code in item["text"] and "People: 2" in item["text"]
-    [choose] = press(stack, user, item, LABELS["move_booking"]["en"])
+    [choose] = stack.telegram.press_for_reply(user, item, LABELS["move_booking"]["en"])
     assert choose["text"] == RESPONSES["utter_move_none"]["text"]["en"].format(
         name="Ankawa Police Station", party=2
     )  # Ankawa has no other open day
     stranger = new_user()
     [nothing] = stack.telegram.ask(stranger, "show my bookings")
     assert nothing["text"] == RESPONSES["utter_no_bookings"]["text"]["en"]
-    cancelled = press(stack, user, item, LABELS["cancel_booking"]["en"])
+    cancelled = stack.telegram.press_for_reply(user, item, LABELS["cancel_booking"]["en"])
     assert cancelled[0]["text"] == RESPONSES["utter_booking_cancelled"]["text"]["en"].format(
         code=code
     )
@@ -265,51 +235,69 @@ def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) ->
 def test_move_to_another_day_keeps_the_code(stack: Stack, events: dict[str, int]) -> None:
     user = new_user()
     [summary] = stack.telegram.ask(user, "book the open house at Karrada next saturday, 2 people")
-    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
+    booked, _ics, _qr = stack.telegram.press_for_reply(
+        user, summary, LABELS["yes_book"]["en"], count=3
+    )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     first, second = seats_left(stack, events["krd1"]), seats_left(stack, events["krd2"])
     [item] = stack.telegram.ask(user, f"I want to cancel or change booking {code}")
-    [choose] = press(stack, user, item, LABELS["move_booking"]["en"])
+    [choose] = stack.telegram.press_for_reply(user, item, LABELS["move_booking"]["en"])
     later = (next_weekday(5) + dt.timedelta(days=7)).strftime("%a %-d %b")
-    moved, _ics2, _qr2 = press(stack, user, choose, later, count=3)
+    moved, _ics2, _qr2 = stack.telegram.press_for_reply(user, choose, later, count=3)
     assert f"Booking {code} is now on" in moved["text"]
     assert seats_left(stack, events["krd1"]) == first + 2
     assert seats_left(stack, events["krd2"]) == second - 2
 
 
-def test_reminder_comes_once_even_across_a_restart(stack: Stack, events: dict[str, int]) -> None:
-    user = new_user()
+def book_mansour(stack: Stack, user: int) -> str:
+    """Book Mansour's Open House for one person; the booking code."""
     [summary] = stack.telegram.ask(user, "book a visit to Mansour station for 1 person")
     if "Shall I book it?" not in summary["text"]:  # the form asked for the day
-        [summary] = press(stack, user, summary, "Sun")
-    booked, _ics, _qr = press(stack, user, summary, LABELS["yes_book"]["en"], count=3)
-    code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
-    before = len(stack.telegram.transcript(user))
-    # Move time forward for this booking: its reminder is due now.
-    sql(stack, "UPDATE bookings SET remind_at = '2000-01-01 00:00:00.000000' WHERE code = ?", code)
-    [reminder] = wait_new(stack, user, before, 1)
+        [summary] = stack.telegram.press_for_reply(user, summary, "Sun")
+    booked, _ics, _qr = stack.telegram.press_for_reply(
+        user, summary, LABELS["yes_book"]["en"], count=3
+    )
+    return re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
+
+
+def remind_now(stack: Stack, code: str) -> None:
+    """Move time forward for a booking: its reminder is due now."""
+    stack.sql("UPDATE bookings SET remind_at = '2000-01-01 00:00:00.000000' WHERE code = ?", code)
+
+
+def test_reminder_comes_once_even_across_a_restart(stack: Stack, events: dict[str, int]) -> None:
+    user = new_user()
+    code = book_mansour(stack, user)
+    before = stack.telegram.latest(user)
+    remind_now(stack, code)
+    [reminder] = stack.telegram.replies(user, before)
     assert reminder["text"].startswith("Reminder: your visit")
     assert code in reminder["text"] and "Mansour" in reminder["text"]
     assert [b["text"] for b in buttons(reminder)] == [MESSAGES["menu_bookings"]["en"]]
     stack.restart_bot()
-    time.sleep(3)  # several reminder rounds after the restart
-    texts = [m["text"] for m in stack.telegram.transcript(user)[before:] if m["sender"] == "bot"]
+    # Someone else's reminder, due after the restart: a reminder round has run since.
+    other = new_user()
+    remind_now(stack, book_mansour(stack, other))
+    stack.telegram.wait_for(other, lambda m: m["text"].startswith("Reminder:"))
+    texts = [m["text"] for m in stack.telegram.bot_messages(user, after=before)]
     assert sum(t.startswith("Reminder:") for t in texts) == 1
 
 
 def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int]) -> None:
     visitor = new_user()
     [summary] = stack.telegram.ask(visitor, "book Karrada open house next saturday for 2 people")
-    booked, _ics, _qr = press(stack, visitor, summary, LABELS["yes_book"]["en"], count=3)
+    booked, _ics, _qr = stack.telegram.press_for_reply(
+        visitor, summary, LABELS["yes_book"]["en"], count=3
+    )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
 
     staff, outsider, group = new_user(), new_user(), -100_500
     invite = stack.admin("staff", "invite", "--station", "BGD-KRD").split()[0]
 
     def say(user: int, text: str) -> str:
-        before = len(stack.telegram.transcript(group))
-        stack.telegram.say(user, text, chat=group)
-        return str(wait_new(stack, group, before + 1, 1)[0]["text"])
+        return str(
+            stack.telegram.replies(group, stack.telegram.say(user, text, chat=group))[0]["text"]
+        )
 
     assert say(outsider, "/attendees") == MESSAGES["staff_not_bound"]["en"]
     assert "now the staff chat of Karrada Police Station" in say(staff, f"/join {invite}")
@@ -321,8 +309,8 @@ def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int])
 
     # The day comes: move this event to today.
     today = dt.datetime.now(BAGHDAD).date().isoformat()
-    [(event_id,)] = sql(stack, "SELECT event_id FROM bookings WHERE code = ?", code)
-    sql(stack, "UPDATE events SET day = ?, start = '00:00:00.000000', \"end\" = '23:59:00.000000' "
+    [(event_id,)] = stack.sql("SELECT event_id FROM bookings WHERE code = ?", code)
+    stack.sql("UPDATE events SET day = ?, start = '00:00:00.000000', \"end\" = '23:59:00.000000' "
         "WHERE id = ?", today, event_id)  # fmt: skip
     assert say(staff, f"/checkin {code.lower()}") == f"Checked in: {code}, 2 people. Welcome them!"
     assert say(staff, f"/checkin {code}") == f"Booking {code} is already checked in."

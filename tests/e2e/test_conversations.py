@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import time
 from pathlib import Path
 
 import httpx
@@ -12,19 +10,13 @@ import yaml
 
 from mps.faq import load_faq
 from mps.pseudonym import pseudonymise
-from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log, buttons
+from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log, buttons, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
 REPORT_LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
 MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
-_users = itertools.count(1000)
-
-
-def new_user() -> int:
-    """A fresh Telegram user (and private chat) id for one test."""
-    return next(_users)
 
 
 def trained_question(topic: str, language: str) -> str:
@@ -101,14 +93,10 @@ def test_language_menu_switches_the_reply_language(stack: Stack) -> None:
     assert menu["text"] == MESSAGES["choose_language"]["en"]
     assert [b["callback_data"] for b in buttons(menu)] == ["lang:ar", "lang:ckb", "lang:en"]
     stack.telegram.press(user, menu["message_id"], "lang:ckb")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        [edited] = [
-            m for m in stack.telegram.transcript(user) if m["message_id"] == menu["message_id"]
-        ]
-        if edited["edited"]:
-            break
-        time.sleep(0.05)
+    edited = stack.telegram.wait_until(
+        lambda: (found := stack.telegram.message(user, menu["message_id"]))["edited"] and found,
+        30, "the menu edited",
+    )  # fmt: skip
     assert edited["text"] == MESSAGES["language_set"]["ckb"]
     # A command carries no language signal: the choice stands.
     [reply] = stack.telegram.ask(user, "/help")

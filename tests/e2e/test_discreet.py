@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,39 +25,16 @@ from tests.e2e.stack_fixture import (
     Stack,
     bot_log,
     buttons,
+    new_user,
     running_stack,
     wait_for_log,
+    wait_until,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
 LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
-_users = itertools.count(7000)
 TRACKER_SECONDS = 15
-
-
-def press(stack: Stack, user: int, message: dict[str, Any], title: str, count: int = 1) -> list:
-    button = next(b for b in buttons(message) if b["text"] == title)
-    before = len(stack.telegram.transcript(user))
-    stack.telegram.press(user, message["message_id"], button["callback_data"])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        new = [m for m in stack.telegram.transcript(user)[before:] if m["sender"] == "bot"]
-        if len(new) >= count:
-            time.sleep(0.3)
-            return [m for m in stack.telegram.transcript(user)[before:] if m["sender"] == "bot"]
-        time.sleep(0.1)
-    raise AssertionError(f"expected {count} bot messages after pressing {title!r}")
-
-
-def wait_all_deleted(stack: Stack, user: int, timeout: float = 30) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = stack.telegram.transcript(user)
-        if messages and all(m["deleted"] for m in messages):
-            return messages
-        time.sleep(0.2)
-    raise AssertionError(f"not all deleted: {stack.telegram.transcript(user)}")
 
 
 def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
@@ -67,10 +42,12 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     [question] = stack.telegram.ask(user, opening)
     assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"]["en"]
     assert [b["text"] for b in buttons(question)] == ["Yes", "No", "Exit"]
-    [where] = press(stack, user, question, "No")
+    [where] = stack.telegram.press_for_reply(user, question, "No")
     assert where["text"] == RESPONSES["utter_ask_governorate"]["text"]["en"]
     assert {"Baghdad", "Basra", "Erbil", "Exit"} == {b["text"] for b in buttons(where)}
-    [contacts] = press(stack, user, where, "Erbil")  # one message: unit, lines, tips
+    [contacts] = stack.telegram.press_for_reply(
+        user, where, "Erbil"
+    )  # one message: unit, lines, tips
     unit, lines, tips = contacts["text"].split("\n\n")
     assert unit.startswith("The nearest Family and Child Protection Unit:")
     assert "Erbil" in unit and "Women officers are on duty." in unit
@@ -83,12 +60,11 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
 
 
 def test_discreet_flow_then_exit_deletes_every_message(stack: Stack) -> None:
-    user = next(_users)
+    user = new_user()
     discreet_conversation(stack, user, "my husband hits me and i am not safe at home")
-    [last] = [m for m in stack.telegram.transcript(user) if m["sender"] == "bot"][-1:]
-    press_exit = next(b for b in buttons(last) if b["text"] == "Exit")
-    stack.telegram.press(user, last["message_id"], press_exit["callback_data"])
-    messages = wait_all_deleted(stack, user)
+    last = stack.telegram.bot_messages(user)[-1]
+    stack.telegram.press_by_title(user, last, "Exit")
+    messages = stack.telegram.all_deleted(user)
     # Both sides: her words and the three replies (button presses leave no message).
     assert [m["sender"] for m in messages] == ["user", "bot", "bot", "bot"]
     # The conversation starts afresh: the next message is not in the old form.
@@ -106,7 +82,7 @@ def test_discreet_flow_then_exit_deletes_every_message(stack: Stack) -> None:
 def test_indirect_words_in_arabic_and_kurdish_get_the_neutral_question(
     stack: Stack, language: str, text: str
 ) -> None:
-    user = next(_users)
+    user = new_user()
     [question] = stack.telegram.ask(user, text)
     assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"][language]
     exit_title = LABELS["exit"][language]
@@ -114,16 +90,16 @@ def test_indirect_words_in_arabic_and_kurdish_get_the_neutral_question(
 
 
 def test_tips_command_and_danger_now_gives_the_numbers(stack: Stack) -> None:
-    user = next(_users)
+    user = new_user()
     [question] = stack.telegram.ask(user, "/tips")
     assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"]["en"]
-    [numbers] = press(stack, user, question, "Yes")
+    [numbers] = stack.telegram.press_for_reply(user, question, "Yes")
     assert numbers["text"].startswith("📞 911")
     assert "119" in numbers["text"]
     assert [b["text"] for b in buttons(numbers)] == ["Exit"]
     before = len(stack.telegram.transcript(user))
     stack.telegram.say(user, "/exit")
-    messages = wait_all_deleted(stack, user)
+    messages = stack.telegram.all_deleted(user)
     assert len(messages) == before + 1
 
 
@@ -142,18 +118,13 @@ def bot_service(stack: Stack) -> Any:
     return next(s for s in stack.services if s.name == "bot")
 
 
-def last_bot_message(stack: Stack, user: int) -> dict[str, Any]:
-    return [m for m in stack.telegram.transcript(user) if m["sender"] == "bot"][-1]
-
-
 def test_the_exit_button_works_after_a_bot_restart(stack: Stack) -> None:
-    user = next(_users)
+    user = new_user()
     discreet_conversation(stack, user, "my husband hits me and i am not safe at home")
-    last = last_bot_message(stack, user)
+    last = stack.telegram.bot_messages(user)[-1]
     stack.restart_bot()  # a deploy, a crash: the button and the trail must survive it
-    press_exit = next(b for b in buttons(last) if b["text"] == "Exit")
-    query = stack.telegram.press(user, last["message_id"], press_exit["callback_data"])
-    messages = wait_all_deleted(stack, user)
+    query = stack.telegram.press_by_title(user, last, "Exit")
+    messages = stack.telegram.all_deleted(user)
     assert [m["sender"] for m in messages] == ["user", "bot", "bot", "bot"]
     assert stack.telegram.callback_answer(query).get("show_alert") is not True  # not "expired"
     assert "not safe at home" not in rasa_tracker(stack, user)
@@ -202,7 +173,7 @@ class SlowRasa:
 
 
 def test_a_reply_that_comes_after_exit_is_not_posted(stack: Stack) -> None:
-    user = next(_users)
+    user = new_user()
     proxy = SlowRasa(stack.rasa_url)
     stack.restart_bot(RASA_URL=proxy.url)
     try:
@@ -211,7 +182,7 @@ def test_a_reply_that_comes_after_exit_is_not_posted(stack: Stack) -> None:
         assert proxy.arrived.wait(60)  # Rasa is "thinking" about it
         stack.telegram.say(user, "/exit")
         wait_for_log(bot_service(stack), "exit: ", occurrences=exits + 1)
-        wait_all_deleted(stack, user)
+        stack.telegram.all_deleted(user)
         dropped = bot_log(stack).count("reply after /exit dropped")
         proxy.release.set()  # now Rasa's answer reaches the bot
         wait_for_log(bot_service(stack), "reply after /exit dropped", occurrences=dropped + 1)
@@ -286,7 +257,7 @@ def tracker_keys(url: str) -> list[bytes | str]:
 def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     stack = private_stack
     url = os.environ["TEST_REDIS_URL"]
-    user = next(_users)
+    user = new_user()
     discreet_conversation(
         stack, user, f"my husband hits me and i am not safe at home {MARKERS[0]}"
     )
@@ -295,7 +266,7 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     stack.telegram.ask(user, f"/ {MARKERS[2]} please")
     assert MARKERS[0] in redis_dump(url)  # Rasa keeps the conversation there, for now
     stack.telegram.say(user, "/exit")
-    wait_all_deleted(stack, user)
+    stack.telegram.all_deleted(user)
     # Right after /exit (not after the expiry): no word of it anywhere in Redis.
     wait_for_log(bot_service(stack), "exit: ")
     right_after = redis_dump(url)
@@ -308,7 +279,8 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     [reply] = stack.telegram.ask(user, "hello")
     assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
     assert not any(marker in rasa_tracker(stack, user) for marker in MARKERS)
-    time.sleep(TRACKER_SECONDS + 2)  # past the tracker store's expiry
+    # Past the tracker store's expiry.
+    wait_until(lambda: tracker_keys(url) == [], TRACKER_SECONDS + 60, "the trackers expired")
 
     async def dump_database() -> str:
         engine = create_async_engine(stack.database_url)

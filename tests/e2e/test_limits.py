@@ -7,20 +7,17 @@ No Rasa needed: /language, /join and the language buttons are the bot's own.
 
 from __future__ import annotations
 
-import itertools
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.e2e.stack_fixture import ROOT, Stack, running_stack
+from tests.e2e.stack_fixture import ROOT, Stack, new_user, running_stack
 
 MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
 PER_MINUTE = 4
 JOINS_PER_HOUR = 2
-_users = itertools.count(740001)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +44,7 @@ def _send_all(stack: Stack, user: int, text: str, count: int, language: str) -> 
 
 def test_a_flood_gets_one_notice_and_others_are_served(limited_stack: Stack) -> None:
     stack = limited_stack
-    flooder, other = next(_users), next(_users)
+    flooder, other = new_user(), new_user()
     first = _send_all(stack, flooder, "/language", PER_MINUTE + 4, "ar")
     replies = stack.telegram.replies(flooder, first - 1, count=PER_MINUTE + 1)
     # Someone else is answered at once.
@@ -64,24 +61,21 @@ def test_a_flood_gets_one_notice_and_others_are_served(limited_stack: Stack) -> 
 
 def test_exit_is_never_limited(limited_stack: Stack) -> None:
     stack = limited_stack
-    user = next(_users)
+    user = new_user()
     # Exactly up to the notice: each of these messages is answered, so all of them
     # are handled before /exit is.
     first = _send_all(stack, user, "/language", PER_MINUTE + 1, "en")
     replies = stack.telegram.replies(user, first - 1, count=PER_MINUTE + 1)
     assert MESSAGES["slow_down"]["en"] in [r["text"] for r in replies]
     stack.telegram.say(user, "/exit")
-    for _ in range(150):
-        if all(m["deleted"] for m in stack.telegram.transcript(user)):
-            break
-        time.sleep(0.2)
+    stack.telegram.all_deleted(user)
     left = [m for m in stack.telegram.transcript(user) if not m["deleted"]]
     assert [(m["message_id"], m["text"]) for m in left] == []
 
 
 def test_join_attempts_are_limited(limited_stack: Stack) -> None:
     stack = limited_stack
-    user = next(_users)
+    user = new_user()
     first = _send_all(stack, user, "/join WRONGCODE", JOINS_PER_HOUR + 3, "en")
     stack.telegram.replies(user, first - 1, count=JOINS_PER_HOUR + 1)
     texts = _bot_texts(stack, user)
@@ -91,7 +85,7 @@ def test_join_attempts_are_limited(limited_stack: Stack) -> None:
 
 def test_button_presses_count_and_the_notice_is_an_alert(limited_stack: Stack) -> None:
     stack = limited_stack
-    user = next(_users)
+    user = new_user()
     sent = stack.telegram.say(user, "/language", language_code="en")
     [menu] = stack.telegram.replies(user, sent)
     answers: list[dict[str, Any]] = []

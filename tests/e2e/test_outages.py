@@ -9,12 +9,10 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +31,10 @@ from tests.e2e.stack_fixture import (
     admin,
     emulator_service,
     free_port,
+    new_user,
     running_stack,
     wait_for_log,
+    wait_until,
 )
 
 MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
@@ -42,7 +42,6 @@ APOLOGIES = {MESSAGES["service_down"]["en"], MESSAGES["error"]["en"]}
 DANGER = "help me now, he is attacking me"
 # A ceiling for polling only (the promise is 90 s; this machine may be busy).
 BACK_WITHIN = 240.0
-_users = itertools.count(750001)
 
 
 # -- Rasa slow -------------------------------------------------------------------
@@ -71,7 +70,7 @@ def slow_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack,
 
 def test_danger_gets_the_numbers_while_rasa_is_slow(slow_rasa: tuple[Stack, str]) -> None:
     stack, url = slow_rasa
-    user = next(_users)
+    user = new_user()
     sent = stack.telegram.say(user, DANGER, language_code="en")
     [reply] = stack.telegram.replies(user, sent, timeout=30)
     assert "911" in reply["text"]
@@ -149,12 +148,14 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                 start_new_session=True,
             )  # fmt: skip
         bot = Service("bot", [], None, log_path=log_dir / "bot.log")
-        deadline = time.monotonic() + 400
-        while not bot.log_path or not bot.log_path.exists():
-            assert time.monotonic() < deadline and process.poll() is None, (
+
+        def bot_started() -> bool:
+            assert process is not None and process.poll() is None, (
                 log_dir / "console.log"
             ).read_text()
-            time.sleep(0.5)
+            return bot.log_path is not None and bot.log_path.exists()
+
+        wait_until(bot_started, 400, "run.py to start the bot")
         wait_for_log(bot, "bot ready", timeout=120)
         running = Running(Telegram(f"http://127.0.0.1:{emu_port}"), process, log_dir)
         try:
@@ -174,20 +175,21 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 def _ask(telegram: Telegram, text: str) -> dict[str, Any]:
     """A new user's message and the bot's first reply."""
-    user = next(_users)
+    user = new_user()
     return telegram.replies(user, telegram.say(user, text, language_code="en"), timeout=60)[0]
 
 
-def _until_back(running: Running, text: str, normal: Callable[[str], bool]) -> None:
-    """Poll until the bot's answer to `text` is normal again."""
-    deadline = time.monotonic() + BACK_WITHIN
-    while True:
+def _until_back(running: Running, name: str, text: str, normal: Callable[[str], bool]) -> None:
+    """Wait until run.py says `name` is back, then until the bot's answer to `text` is
+    normal again (until then, an apology or the emergency numbers)."""
+    wait_until(lambda: f"{name} is back" in running.console(), BACK_WITHIN, f"{name} back")
+
+    def answered() -> bool:
         reply = _ask(running.telegram, text)["text"]
-        if normal(reply):
-            return
-        assert reply in APOLOGIES or "911" in reply, reply
-        assert time.monotonic() < deadline, f"no normal answer yet:\n{running.console()}"
-        time.sleep(2)
+        assert normal(reply) or reply in APOLOGIES or "911" in reply, reply
+        return normal(reply)
+
+    wait_until(answered, BACK_WITHIN, f"a normal answer:\n{running.console()}")
 
 
 def _kill(pid: int) -> None:
@@ -205,7 +207,7 @@ def test_rasa_dies_the_bot_keeps_answering_and_rasa_comes_back(make_run: Running
     _kill(old)
     assert _ask(make_run.telegram, question)["text"] == MESSAGES["service_down"]["en"]
     assert "911" in _ask(make_run.telegram, DANGER)["text"]
-    _until_back(make_run, question, normal)
+    _until_back(make_run, "rasa", question, normal)
     assert make_run.child(is_rasa) != old
     assert "rasa exited" in make_run.console()
 
@@ -216,11 +218,11 @@ def test_the_action_server_dies_and_comes_back(make_run: Running) -> None:
     def normal(reply: str) -> bool:
         return "Karrada Police Station" in reply
 
-    _until_back(make_run, question, normal)  # after the test before
+    _until_back(make_run, "rasa", question, normal)  # after the test before
     old = make_run.child(is_actions)
     _kill(old)
     assert _ask(make_run.telegram, question)["text"] in APOLOGIES
     assert "911" in _ask(make_run.telegram, DANGER)["text"]
-    _until_back(make_run, question, normal)
+    _until_back(make_run, "actions", question, normal)
     assert make_run.child(is_actions) != old
     assert "actions exited" in make_run.console()

@@ -11,7 +11,6 @@ checks that the reply follows the rule for what the model read:
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 import yaml
 
 from mps.emergency import emergency_line, load_emergency
-from tests.e2e.stack_fixture import RASA_TOKEN, Stack
+from tests.e2e.stack_fixture import RASA_TOKEN, Stack, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 EMERGENCY = load_emergency(ROOT / "data" / "emergency.yml")
@@ -29,7 +28,6 @@ THRESHOLD = float(
         "emergency_line"
     ]
 )
-_users = itertools.count(7000)
 
 # Messages that worry without saying "now": some of them land between the
 # threshold and the top spot, which is the path under test.
@@ -89,7 +87,7 @@ def parse(stack: Stack, text: str) -> dict[str, Any]:
 @pytest.mark.parametrize("language", ["en", "ar", "ckb"])
 def test_a_clear_emergency_gets_the_whole_emergency_answer(stack: Stack, language: str) -> None:
     assert parse(stack, CLEAR[language])["intent"]["name"] == "emergency"
-    replies = stack.telegram.ask(next(_users), CLEAR[language])
+    replies = stack.telegram.ask(new_user(), CLEAR[language])
     assert replies[0]["text"].startswith("📞 911")
     assert emergency_line(EMERGENCY, language) not in "\n".join(r["text"] for r in replies)
 
@@ -108,7 +106,7 @@ def test_a_possible_danger_adds_the_emergency_line_to_the_answer(
             reading["intent"]["name"] != "emergency" and reading["emergency_score"] >= THRESHOLD
         ):
             continue
-        replies = stack.telegram.ask(next(_users), text)
+        replies = stack.telegram.ask(new_user(), text)
         texts = [r["text"] for r in replies]
         if reading["intent"]["name"] == "emergency":
             assert texts[0].startswith("📞 911")
@@ -129,5 +127,5 @@ def test_ordinary_questions_get_no_emergency_line(stack: Stack) -> None:
         ("ckb", "بنکەکە کاتژمێر چەند دەکرێتەوە"),
     ]:
         assert parse(stack, text)["emergency_score"] < THRESHOLD
-        replies = stack.telegram.ask(next(_users), text)
+        replies = stack.telegram.ask(new_user(), text)
         assert emergency_line(EMERGENCY, language) not in "\n".join(r["text"] for r in replies)

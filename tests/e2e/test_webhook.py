@@ -6,31 +6,31 @@ No Rasa needed: /start and /language are answered by the bot itself.
 
 from __future__ import annotations
 
-import itertools
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.stack_fixture import ROOT, Stack, bot_log, free_port, running_stack
+from tests.e2e.stack_fixture import (
+    ROOT,
+    Stack,
+    bot_log,
+    free_port,
+    new_user,
+    running_stack,
+    wait_until,
+)
 
 SECRET = "Wh-secret_" + "k3Y9" * 8
-_users = itertools.count(730001)
 
 
-def _wait_listening(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on {port}")
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def webhook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
     log_dir = tmp_path_factory.mktemp("webhook")
     env["HEALTH_FILE"] = str(log_dir / "bot-alive")
     with running_stack(log_dir, with_rasa=False, bot_env=env) as stack:
-        _wait_listening(port)
+        wait_until(lambda: _listening(port), 60, f"the webhook listening on {port}")
         yield stack, f"http://127.0.0.1:{port}/telegram"
 
 
@@ -62,10 +62,6 @@ def _update_of(stack: Stack, update_id: int) -> dict[str, Any]:
     return update
 
 
-def _bot_messages(stack: Stack, chat: int) -> list[dict[str, Any]]:
-    return [m for m in stack.telegram.transcript(chat) if m["sender"] == "bot"]
-
-
 def test_the_webhook_is_set_with_the_secret_and_only_the_handled_kinds(webhook_stack) -> None:
     stack, _ = webhook_stack
     webhook = stack.telegram.client.get(f"{stack.telegram.base}/_emu/webhook").json()
@@ -78,7 +74,7 @@ def test_the_webhook_is_set_with_the_secret_and_only_the_handled_kinds(webhook_s
 
 def test_a_request_without_the_secret_changes_nothing(webhook_stack) -> None:
     stack, url = webhook_stack
-    victim, attacker = next(_users), next(_users)
+    victim, attacker = new_user(), new_user()
     # The attacker claims to be the victim, writing /start in the attacker's chat.
     forged = _update_of(stack, stack.telegram.say_update(attacker, "/start"))
     forged["message"]["from"]["id"] = victim
@@ -86,7 +82,7 @@ def test_a_request_without_the_secret_changes_nothing(webhook_stack) -> None:
         response = httpx.post(url, json=forged, headers=headers, timeout=10)
         assert response.status_code == 403
     # The real Telegram, with the secret: answered.
-    user = next(_users)
+    user = new_user()
     real = _update_of(stack, stack.telegram.say_update(user, "/start"))
     response = httpx.post(
         url, json=real, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=10
@@ -94,13 +90,15 @@ def test_a_request_without_the_secret_changes_nothing(webhook_stack) -> None:
     assert response.status_code == 200
     [welcome] = stack.telegram.replies(user, 0)
     assert "/start" not in welcome["text"] and welcome["reply_markup"]
-    assert _bot_messages(stack, attacker) == [] and _bot_messages(stack, victim) == []
+    assert (
+        stack.telegram.bot_messages(attacker) == [] and stack.telegram.bot_messages(victim) == []
+    )
     assert "Traceback" not in bot_log(stack)
 
 
 def test_an_edited_message_does_not_run_the_command_again(webhook_stack) -> None:
     stack, url = webhook_stack
-    user = next(_users)
+    user = new_user()
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     message_id = stack.telegram.say(user, "hello")
     edit = stack.telegram.client.post(
@@ -115,12 +113,12 @@ def test_an_edited_message_does_not_run_the_command_again(webhook_stack) -> None
     [menu] = stack.telegram.replies(user, message_id)
     assert [b["callback_data"] for row in menu["reply_markup"]["inline_keyboard"] for b in row] \
         == ["lang:ar", "lang:ckb", "lang:en"]  # fmt: skip
-    assert len(_bot_messages(stack, user)) == 1  # no welcome for the edited /start
+    assert len(stack.telegram.bot_messages(user)) == 1  # no welcome for the edited /start
 
 
 def test_polling_asks_for_the_handled_kinds_only(polling_stack: Stack) -> None:
     stack = polling_stack
-    user = next(_users)
+    user = new_user()
     message_id = stack.telegram.say(user, "/language")
     stack.telegram.replies(user, message_id)
     stack.telegram.client.post(
@@ -131,7 +129,7 @@ def test_polling_asks_for_the_handled_kinds_only(polling_stack: Stack) -> None:
     assert "edited_message" not in webhook["allowed_updates"]
     after = stack.telegram.say(user, "/language")
     stack.telegram.replies(user, after)
-    texts = [m["text"] for m in _bot_messages(stack, user)]
+    texts = [m["text"] for m in stack.telegram.bot_messages(user)]
     assert len(texts) == 2 and texts[0] == texts[1]  # two menus, no welcome
 
 
