@@ -205,9 +205,12 @@ class Telegram:
         assert len(found) >= count, f"expected {count} bot messages, got {found}"
         return found
 
-    def ask(self, user: int, text: str, count: int = 1) -> list[dict[str, Any]]:
-        """Send text and return the bot's next `count` messages."""
-        return self.replies(user, self.say(user, text), count)
+    def ask(
+        self, user: int, text: str, count: int = 1, chat: int | None = None, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """Send text (in `chat`, else the user's private chat) and return the bot's
+        next `count` messages there."""
+        return self.replies(chat or user, self.say(user, text, chat=chat, **extra), count)
 
     def turn(self, user: int, text: str) -> dict[str, Any]:
         """Say something; the bot's last reply of the turn."""
@@ -307,6 +310,14 @@ class Stack:
     def admin(self, *args: str) -> str:
         """Run `python -m bot.admin …` against the stack's database; its output."""
         return admin(self.database_url, *args)
+
+    def enrol(self, user: int, chat: int, station: str, *units: str) -> str:
+        """An invite from the console (for `units`), /join in the chat; the code."""
+        flags = [a for unit in units for a in ("--unit", unit)]
+        code = self.admin("staff", "invite", "--station", station, *flags).split()[0]
+        [reply] = self.telegram.ask(user, f"/join {code}", chat=chat)
+        assert "is now the staff chat of" in reply["text"], reply["text"]
+        return code
 
     def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
         """Run SQL on the stack's SQLite database (to check a row, or move time)."""

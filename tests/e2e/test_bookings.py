@@ -295,9 +295,7 @@ def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int])
     invite = stack.admin("staff", "invite", "--station", "BGD-KRD").split()[0]
 
     def say(user: int, text: str) -> str:
-        return str(
-            stack.telegram.replies(group, stack.telegram.say(user, text, chat=group))[0]["text"]
-        )
+        return str(stack.telegram.ask(user, text, chat=group)[0]["text"])
 
     assert say(outsider, "/attendees") == MESSAGES["staff_not_bound"]["en"]
     assert "now the staff chat of Karrada Police Station" in say(staff, f"/join {invite}")

@@ -53,21 +53,12 @@ def delivered(stack: Stack, reference: str) -> bool:
     return pending == [(0,)]
 
 
-def join(stack: Stack, user: int, chat: int, station: str, *unit: str) -> None:
-    out = stack.admin(
-        "staff", "invite", "--station", station, *(a for u in unit for a in ("--unit", u))
-    )
-    code = out.split()[0]
-    stack.telegram.say(user, f"/join {code}", chat=chat)
-    stack.telegram.wait_for(chat, lambda m: "is now the staff chat of" in m["text"])
-
-
 @pytest.fixture(scope="module")
 def staff(stack: Stack) -> Iterator[None]:
-    join(stack, KRD_STAFF, KRD_GROUP, "BGD-KRD")
-    join(stack, MNS_STAFF, MNS_GROUP, "BGD-MNS")
-    join(stack, TRIAGE_STAFF, TRIAGE_GROUP, "TRIAGE")
-    join(stack, FCPU_OFFICER, FCPU_OFFICER, "BGD-KRD", "fcpu")
+    stack.enrol(KRD_STAFF, KRD_GROUP, "BGD-KRD")
+    stack.enrol(MNS_STAFF, MNS_GROUP, "BGD-MNS")
+    stack.enrol(TRIAGE_STAFF, TRIAGE_GROUP, "TRIAGE")
+    stack.enrol(FCPU_OFFICER, FCPU_OFFICER, "BGD-KRD", "fcpu")
     yield
 
 

@@ -28,25 +28,15 @@ def message(key: str) -> str:
 
 def command(stack: Stack, user: int, chat: int, text: str, **extra: Any) -> dict[str, Any]:
     """Send a command in a chat; the bot's reply there."""
-    asked = stack.telegram.say(user, text, chat=chat, **extra)
-    return stack.telegram.wait_for(chat, lambda m: m["message_id"] > asked)
-
-
-def enrol(stack: Stack, user: int, chat: int, station: str, *unit: str) -> str:
-    """An invite from the console, /join in the chat; the code."""
-    flags = [a for u in unit for a in ("--unit", u)]
-    code = stack.admin("staff", "invite", "--station", station, *flags).split()[0]
-    reply = command(stack, user, chat, f"/join {code}")
-    assert "is now the staff chat of" in reply["text"], reply["text"]
-    return code
+    return stack.telegram.ask(user, text, chat=chat, **extra)[0]
 
 
 def triage(stack: Stack) -> None:
     """The triage queue's group and its Family and Child Protection officer (once)."""
     if not stack.sql("SELECT 1 FROM staff_chats WHERE chat_id = ?", TRIAGE_GROUP):
-        enrol(stack, TRIAGE_STAFF, TRIAGE_GROUP, "TRIAGE")
+        stack.enrol(TRIAGE_STAFF, TRIAGE_GROUP, "TRIAGE")
     if not stack.sql("SELECT 1 FROM staff_members WHERE user_id = ?", TRIAGE_FCPU):
-        enrol(stack, TRIAGE_FCPU, TRIAGE_FCPU, "TRIAGE", "fcpu")
+        stack.enrol(TRIAGE_FCPU, TRIAGE_FCPU, "TRIAGE", "fcpu")
 
 
 def noise(stack: Stack, place: str) -> tuple[int, str]:
@@ -74,9 +64,9 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
 ) -> None:
     triage(stack)
     group, staff, officer = -9410, 9411, 9412
-    enrol(stack, staff, group, "BGD-ADH")
-    enrol(stack, officer, group, "BGD-ADH")
-    enrol(stack, officer, officer, "BGD-ADH")  # and in her private chat
+    stack.enrol(staff, group, "BGD-ADH")
+    stack.enrol(officer, group, "BGD-ADH")
+    stack.enrol(officer, officer, "BGD-ADH")  # and in her private chat
     _, first = noise(stack, "Adhamiya")
     card = stack.telegram.wait_for(group, lambda m: m["text"].startswith(f"Report {first}"))
     stack.telegram.wait_for(officer, lambda m: m["text"].startswith(f"Report {first}"))
@@ -139,8 +129,8 @@ def test_a_dead_chat_holds_up_nobody_a_moved_group_is_followed_and_dead_letters_
     stack: Stack,
 ) -> None:
     dead, group, staff = -9422, -9421, 9421
-    enrol(stack, staff, dead, "BGD-KDH")
-    enrol(stack, staff, group, "BGD-KDH")
+    stack.enrol(staff, dead, "BGD-KDH")
+    stack.enrol(staff, group, "BGD-KDH")
     stack.telegram.fault("sendMessage", 403, dead, count=1000)  # the bot was removed
     citizen, first = noise(stack, "Kadhimiya")
     card = stack.telegram.wait_for(group, lambda m: m["text"].startswith(f"Report {first}"))
@@ -175,8 +165,8 @@ def test_a_dead_chat_holds_up_nobody_a_moved_group_is_followed_and_dead_letters_
 
 def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: Stack) -> None:
     group, staff, fcpu = -9460, 9461, 9462
-    enrol(stack, staff, group, "BGD-NBG")
-    enrol(stack, fcpu, fcpu, "BGD-NBG", "fcpu")
+    stack.enrol(staff, group, "BGD-NBG")
+    stack.enrol(fcpu, fcpu, "BGD-NBG", "fcpu")
     citizen = new_user()
     question = stack.telegram.turn(citizen, "i want to report a problem")
     assert question["text"] == label("report_ask_category")
@@ -244,7 +234,7 @@ def test_join_refuses_open_chats_and_anonymous_senders_and_strangers_are_warned(
     stack.telegram.add_member(9479, group, by=staff)  # chat_member update and service message
     warning = stack.telegram.wait_for(group, lambda m: m["message_id"] > before)
     assert warning["text"] == message("staff_stranger_added")
-    enrol(stack, colleague, colleague, "BGD-SDR")  # staff of the station, in private
+    stack.enrol(colleague, colleague, "BGD-SDR")  # staff of the station, in private
     stack.telegram.add_member(colleague, group, by=staff)
     stack.telegram.add_member(9478, group, by=staff)  # a stranger again: a warning to wait for
     stack.telegram.wait_for(group, lambda m: m["message_id"] > warning["message_id"])
@@ -301,4 +291,4 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     dead = stack.sql("SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
                       "WHERE r.category = 'callback' AND o.dead_at IS NOT NULL")  # fmt: skip
     assert dead[0][0] >= 1
-    enrol(stack, TRIAGE_FCPU, TRIAGE_FCPU, "TRIAGE", "fcpu")  # back, for other tests
+    stack.enrol(TRIAGE_FCPU, TRIAGE_FCPU, "TRIAGE", "fcpu")  # back, for other tests
