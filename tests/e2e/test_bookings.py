@@ -274,6 +274,8 @@ def test_reminder_comes_once_even_across_a_restart(stack: Stack, events: dict[st
     assert reminder["text"].startswith("Reminder: your visit")
     assert code in reminder["text"] and "Mansour" in reminder["text"]
     assert [b["text"] for b in buttons(reminder)] == [MESSAGES["menu_bookings"]["en"]]
+    reminded = "SELECT reminded_at FROM bookings WHERE code = ?"
+    stack.telegram.wait_until(lambda: stack.sql(reminded, code)[0][0], what="the reminder marked")
     stack.restart_bot()
     # Someone else's reminder, due after the restart: a reminder round has run since.
     other = new_user()
