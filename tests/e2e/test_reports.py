@@ -160,8 +160,10 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     update = stack.telegram.wait_for(citizen, lambda m: "acknowledged by the station" in m["text"])
     assert update["text"].startswith(f"Update on your report {reference}")
     assert status_of(stack, reference) == "acknowledged"
-    redrawn = next(
-        m for m in stack.telegram.bot_messages(KRD_GROUP) if m["message_id"] == card["message_id"]
+    # The card is redrawn (its edit may land just after the citizen's update).
+    redrawn = stack.telegram.wait_for(
+        KRD_GROUP,
+        lambda m: m["message_id"] == card["message_id"] and "Status: acknowledged" in m["text"],
     )
     assert "Status: acknowledged by the station" in redrawn["text"]
     assert STAFF["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
