@@ -210,8 +210,8 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     closed = stack.telegram.wait_for(citizen, lambda m: "Bike found and returned" in m["text"])
     assert "closed" in closed["text"]
     assert status_of(stack, reference) == "closed"
-    final = next(
-        m for m in stack.telegram.bot_messages(KRD_GROUP) if m["message_id"] == card["message_id"]
+    final = stack.telegram.wait_for(
+        KRD_GROUP, lambda m: m["message_id"] == card["message_id"] and "closed" in m["text"]
     )
     assert "Status: closed" in final["text"] and not buttons(final)
 
@@ -271,8 +271,8 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
         KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}")
     )
     assert "Loud generator" in new_card["text"] and buttons(new_card)
-    old = next(
-        m for m in stack.telegram.bot_messages(MNS_GROUP) if m["message_id"] == card["message_id"]
+    old = stack.telegram.wait_for(
+        MNS_GROUP, lambda m: m["message_id"] == card["message_id"] and not buttons(m)
     )
     assert not buttons(old)  # Mansour can no longer act on it
     stack.telegram.wait_for(
