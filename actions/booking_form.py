@@ -15,17 +15,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.intents import INTERRUPTIONS
 from actions.places import choice_values
-from actions.stations import (
-    INTERRUPTIONS,
-    entity_values,
-    free_text,
-    intent_of,
-    lookup_place,
-    parse_location,
-)
+from actions.stations import lookup_place
 from actions.store import Store, get_store
 from actions.texts import language_of
+from actions.tracker import entity_values, free_text, intent_of, parse_location
 from mps.bookings import seats_left, starts_at, upcoming_events
 from mps.formatting import day_text, digits
 from mps.models import Event

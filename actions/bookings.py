@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import entity_values, free_text
 from actions.store import get_store
 from actions.texts import booking_values, event_button, event_values, label, language_of
+from actions.tracker import entity_values, free_text
 from mps.bookings import (
     BookingError,
     book_in_transaction,

@@ -18,9 +18,9 @@ from actions.asking import AskAction, Question
 from actions.discreet import exit_button
 from actions.limits import may_file
 from actions.reports import file_draft
-from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
 from actions.texts import label, language_of
+from actions.tracker import entity_values, free_text, intent_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
 from mps.reports import Draft

@@ -12,9 +12,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.places import place_title
-from actions.stations import entity_values, free_text, intent_of, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
+from actions.tracker import entity_values, free_text, intent_of, parse_location
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station

@@ -17,18 +17,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.intents import INTERRUPTIONS
 from actions.places import choice_values
-from actions.stations import (
-    INTERRUPTIONS,
-    entity_values,
-    free_text,
-    intent_of,
-    lookup_place,
-    parse_location,
-    typed_text,
-)
+from actions.stations import lookup_place
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from actions.tracker import entity_values, free_text, intent_of, parse_location, typed_text
 from mps.emergency import KeywordNet, load_emergency
 from mps.file_ids import is_file_id
 from mps.formatting import digits

@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.limits import may_file
 from actions.report_form import FORM_SLOTS, RULES
 from actions.report_questions import category_name
-from actions.stations import entity_values, free_text, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from actions.tracker import entity_values, free_text, parse_location
 from mps.file_ids import is_file_id
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
