@@ -70,11 +70,7 @@ class _Turn(FormTurn):
 
     def consent(self) -> None:
         """Yes goes on to the number; no ends the form."""
-        if self.intent == "affirm":
-            self.set("callback_consent", True)
-        else:
-            self.set("callback_consent", False)
-            self.set("requested_slot", None)
+        self.yes_or_no("callback_consent", self.intent == "affirm", ending=False)
 
     def phone(self) -> None:
         """An Iraqi mobile number, typed in any digits; asked again until it is one."""

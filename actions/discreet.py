@@ -73,11 +73,7 @@ class _Turn(FormTurn):
 
     def in_danger(self) -> None:
         """Yes, or an emergency: she is in danger, and the form ends at once; no: she is not."""
-        if self.intent == "deny":
-            self.set("in_danger", False)
-        else:
-            self.set("in_danger", True)
-            self.set("requested_slot", None)
+        self.yes_or_no("in_danger", self.intent != "deny", ending=True)
 
     async def governorate(self) -> None:
         """Where she is: a governorate button, a shared location, or a place name."""

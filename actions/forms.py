@@ -73,6 +73,12 @@ class FormTurn:
             self.corrected = True
         self.changes[name] = value
 
+    def yes_or_no(self, name: str, value: bool, ending: bool) -> None:
+        """Fill a yes/no slot; the answer `ending` also ends the form at once."""
+        self.set(name, value)
+        if value is ending:
+            self.set("requested_slot", None)
+
     def ask_again(self, name: str) -> None:
         """Empty a slot so that the form asks for it again (not a correction)."""
         self.changes[name] = None
