@@ -68,35 +68,13 @@ class _Turn(FormTurn):
         super().__init__(dispatcher, tracker)
 
     async def station(self) -> None:
-        """The station: a button, a shared location, or a place named in the text."""
+        """The station: a button, a shared location, or a place named in the text; one
+        with open days."""
         code = self.entities.get("station")
         if code is None:
-            point = parse_location(self.entities.get("location", ""))
-            if point is not None:
-                match = self.store.index.by_point(*point)
-                code = match.code if match else None
-        if code is None and self.text and self.reads("station"):
-            found = lookup_place(self.store, self.tracker)
-            matches = found.matches
-            if len(matches) == 1:
-                code = matches[0].code
-            elif matches and self.requested in (None, "station"):
-                self.set("station_choices", choice_values(matches))
-                self.set("station", None)
-                return
-            elif found.suggestions and self.requested == "station" and self.insisting:
-                self.set("station_choices", choice_values(found.suggestions))  # did you mean
-                self.set("station", None)
-                return
-            elif self.requested == "station" and self.insisting:
-                self.dispatcher.utter_message(response="utter_place_not_found")
-                self.set("station", None)
-                return
-        elif code is None and self.requested == "station" and self.intent == "inform":
-            if self.tracker.get_slot("station_choices"):  # "none of these"
-                self.set("station_choices", None)
-                self.set("station", None)
-                return
+            code = self._located()
+        if code is None:
+            code = self._named_station()
         if code is None or code not in self.store.stations:
             return
         async with self.store.database.sessions() as session:
@@ -113,6 +91,36 @@ class _Turn(FormTurn):
             self.set("event_id", None)
         self.set("station", code)
         self.set("station_choices", None)
+
+    def _located(self) -> str | None:
+        """The station covering a shared location."""
+        point = parse_location(self.entities.get("location", ""))
+        match = self.store.index.by_point(*point) if point is not None else None
+        return match.code if match else None
+
+    def _named_station(self) -> str | None:
+        """The one station the text names. Several, near misses, or none when asked
+        for it are noted for the question (None); so is "none of these"."""
+        asked = self.requested == "station"
+        if not (self.text and self.reads("station")):
+            if asked and self.intent == "inform" and self.tracker.get_slot("station_choices"):
+                self.set("station_choices", None)  # "none of these"
+                self.set("station", None)
+            return None
+        found = lookup_place(self.store, self.tracker)
+        matches = found.matches
+        if len(matches) == 1:
+            return matches[0].code
+        if matches and self.requested in (None, "station"):
+            self.set("station_choices", choice_values(matches))
+            self.set("station", None)
+        elif found.suggestions and asked and self.insisting:
+            self.set("station_choices", choice_values(found.suggestions))  # did you mean
+            self.set("station", None)
+        elif asked and self.insisting:
+            self.dispatcher.utter_message(response="utter_place_not_found")
+            self.set("station", None)
+        return None
 
     async def event(self) -> None:
         """The open day: a button, or the day named in the text at the chosen station."""
