@@ -1,8 +1,10 @@
-"""The base of a form's question actions (`action_ask_<slot>`): text and buttons."""
+"""The base of a form's question actions (`action_ask_<slot>`): text and buttons, or a
+response of the domain."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +14,17 @@ from actions.texts import language_of
 
 # A question's text and its buttons.
 Question = tuple[str, list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question as a response of the domain, with its buttons and template values,
+    and the slot events that go with it (no response: only the events)."""
+
+    response: str | None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class AskAction(Action, ABC):
@@ -27,10 +40,17 @@ class AskAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Utter the question."""
-        text, buttons = await self.question(tracker, language_of(tracker))
+        asked = await self.question(tracker, language_of(tracker))
+        if isinstance(asked, Ask):
+            if asked.response is not None:
+                dispatcher.utter_message(
+                    response=asked.response, buttons=asked.buttons, **asked.values
+                )
+            return asked.events
+        text, buttons = asked
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
     @abstractmethod
-    async def question(self, tracker: Tracker, language: str) -> Question:
-        """The question's text and buttons in `language`."""
+    async def question(self, tracker: Tracker, language: str) -> Question | Ask:
+        """The question in `language`: its text and buttons, or a response to utter."""

@@ -12,30 +12,28 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import FormTurn
+from actions.intents import BOOKING
 from actions.places import choice_values
-from actions.stations import (
-    INTERRUPTIONS,
-    entity_values,
-    free_text,
-    intent_of,
-    lookup_place,
-    parse_location,
-)
+from actions.stations import lookup_place
 from actions.store import Store, get_store
-from actions.texts import language_of
+from actions.tracker import intent_of, parse_location
 from mps.bookings import seats_left, starts_at, upcoming_events
 from mps.formatting import day_text, digits
 from mps.models import Event
 from mps.parsing import parse_date, parse_party_size, party_size_error
 
-# Intents whose messages are answers to the form (the text may carry corrections).
-ANSWERS = {"book_visit", "inform", "affirm", "deny", "share_location", "nlu_fallback"}
-# Of those, the ones that get "please answer the question" when nothing is understood;
-# a bare "no" or "yes" outside the confirmation goes to the rules instead.
-PLAIN_ANSWERS = {"book_visit", "inform", "share_location", "nlu_fallback"}
+# The form's slots, its confirmation last.
+FORM_SLOTS = (
+    "station",
+    "station_choices",
+    "visit_date",
+    "event_id",
+    "party_size",
+    "booking_confirmed",
+)
 
 
 class ValidateBookingForm(Action):
@@ -49,75 +47,34 @@ class ValidateBookingForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not about the booking."""
-        intent = intent_of(tracker)
-        if intent in INTERRUPTIONS:
+        if intent_of(tracker) in BOOKING.interruptions:
             return []
-        turn = _Turn(dispatcher, tracker, await get_store(), intent)
+        turn = _Turn(dispatcher, tracker, await get_store())
         await turn.station()
         await turn.event()
         await turn.party_size()
         turn.confirmation()
-        if not turn.changes and turn.complain and turn.requested is not None:
-            turn.changes[turn.requested] = None  # not understood: ask the same again
-        return [SlotSet(k, v) for k, v in turn.changes.items()]
+        return turn.events()
 
 
-class _Turn:
-    """One user turn of the form and the slot changes it makes."""
+class _Turn(FormTurn):
+    """One user turn of the booking form."""
 
-    def __init__(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store, intent: str | None
-    ) -> None:
-        self.dispatcher = dispatcher
-        self.tracker = tracker
+    intents = BOOKING
+    confirmed_by = frozenset({"station", "event_id", "party_size"})
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store) -> None:
         self.store = store
-        self.requested = tracker.get_slot("requested_slot")
-        self.answering = intent in ANSWERS or self.requested is None
-        self.complain = intent in PLAIN_ANSWERS
-        self.intent = intent
-        self.language = language_of(tracker)
-        self.entities = entity_values(tracker)
-        self.text = free_text(tracker)
-        self.changes: dict[str, Any] = {}
-        self.corrected = False
-
-    def slot(self, name: str) -> Any:
-        return self.changes.get(name, self.tracker.get_slot(name))
-
-    def set(self, name: str, value: Any) -> None:
-        if value != self.tracker.get_slot(name):
-            self.corrected = self.corrected or name in ("station", "event_id", "party_size")
-        self.changes[name] = value
+        super().__init__(dispatcher, tracker)
 
     async def station(self) -> None:
+        """The station: a button, a shared location, or a place named in the text; one
+        with open days."""
         code = self.entities.get("station")
         if code is None:
-            point = parse_location(self.entities.get("location", ""))
-            if point is not None:
-                match = self.store.index.by_point(*point)
-                code = match.code if match else None
-        if code is None and self.text and (self.answering or self.requested == "station"):
-            found = lookup_place(self.store, self.tracker)
-            matches = found.matches
-            if len(matches) == 1:
-                code = matches[0].code
-            elif matches and self.requested in (None, "station"):
-                self.set("station_choices", choice_values(matches))
-                self.set("station", None)
-                return
-            elif found.suggestions and self.requested == "station" and self.complain:
-                self.set("station_choices", choice_values(found.suggestions))  # did you mean
-                self.set("station", None)
-                return
-            elif self.requested == "station" and self.complain:
-                self.dispatcher.utter_message(response="utter_place_not_found")
-                self.set("station", None)
-                return
-        elif code is None and self.requested == "station" and self.intent == "inform":
-            if self.tracker.get_slot("station_choices"):  # "none of these"
-                self.set("station_choices", None)
-                self.set("station", None)
-                return
+            code = self._located()
+        if code is None:
+            code = self._named_station()
         if code is None or code not in self.store.stations:
             return
         async with self.store.database.sessions() as session:
@@ -135,7 +92,38 @@ class _Turn:
         self.set("station", code)
         self.set("station_choices", None)
 
+    def _located(self) -> str | None:
+        """The station covering a shared location."""
+        point = parse_location(self.entities.get("location", ""))
+        match = self.store.index.by_point(*point) if point is not None else None
+        return match.code if match else None
+
+    def _named_station(self) -> str | None:
+        """The one station the text names. Several, near misses, or none when asked
+        for it are noted for the question (None); so is "none of these"."""
+        asked = self.requested == "station"
+        if not (self.text and self.reads("station")):
+            if asked and self.intent == "inform" and self.tracker.get_slot("station_choices"):
+                self.set("station_choices", None)  # "none of these"
+                self.set("station", None)
+            return None
+        found = lookup_place(self.store, self.tracker)
+        matches = found.matches
+        if len(matches) == 1:
+            return matches[0].code
+        if matches and self.requested in (None, "station"):
+            self.set("station_choices", choice_values(matches))
+            self.set("station", None)
+        elif found.suggestions and asked and self.insisting:
+            self.set("station_choices", choice_values(found.suggestions))  # did you mean
+            self.set("station", None)
+        elif asked and self.insisting:
+            self.dispatcher.utter_message(response="utter_place_not_found")
+            self.set("station", None)
+        return None
+
     async def event(self) -> None:
+        """The open day: a button, or the day named in the text at the chosen station."""
         clock = self.store.clock()
         chosen = self.entities.get("event_id")
         day = parse_date(self.text, clock.today) if self.text and self.answering else None
@@ -170,8 +158,9 @@ class _Turn:
             self.set("event_id", None)
 
     async def party_size(self) -> None:
+        """How many people, typed ("with my 2 kids") or from a button; within the seats left."""
         asked = self.requested == "party_size"
-        if not (self.answering or asked):
+        if not self.reads("party_size"):
             return
         # Typed text is read by the parser (it knows "with my 2 kids" means 3);
         # the entity counts only for a button payload.
@@ -179,9 +168,8 @@ class _Turn:
         size = int(button) if button.isdigit() else parse_party_size(self.text, expected=asked)
         problem = party_size_error(size)
         if problem == "missing":
-            if asked and self.complain and not self.changes:
-                self.dispatcher.utter_message(response="utter_party_size_missing")
-                self.set("party_size", None)
+            if asked and self.insisting:
+                self.complaint = "utter_party_size_missing"
             return
         if problem == "range":
             self.dispatcher.utter_message(response="utter_party_size_range")
@@ -202,6 +190,7 @@ class _Turn:
         self.set("party_size", float(size))
 
     def confirmation(self) -> None:
+        """Yes books, no stops; a correction or another answer shows the summary again."""
         if self.requested != "booking_confirmed":
             return
         if self.corrected:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import entity_values, free_text
+from actions.booking_form import FORM_SLOTS
+from actions.forms import StopFormAction, forget
 from actions.store import get_store
 from actions.texts import booking_values, event_button, event_values, label, language_of
+from actions.tracker import entity_values, free_text
 from mps.bookings import (
     BookingError,
     book_in_transaction,
@@ -23,12 +25,7 @@ from mps.bookings import (
 from mps.codes import find_code
 from mps.models import Booking
 
-FORM_SLOTS = ("station", "station_choices", "visit_date", "event_id", "party_size")
-
-
-def reset_form() -> list[dict[str, Any]]:
-    """Slot events that forget the booking form's answers."""
-    return [SlotSet(name, None) for name in (*FORM_SLOTS, "booking_confirmed")]
+RESET = forget(FORM_SLOTS)
 
 
 class ActionBookVisit(Action):
@@ -44,7 +41,7 @@ class ActionBookVisit(Action):
         """Book, or say why not."""
         if tracker.get_slot("booking_confirmed") is not True:
             dispatcher.utter_message(response="utter_booking_abandoned")
-            return reset_form()
+            return RESET
         language = language_of(tracker)
         store = await get_store()
         try:
@@ -59,7 +56,7 @@ class ActionBookVisit(Action):
         except BookingError as error:
             if error.reason == "already" and error.booking is not None:
                 dispatcher.utter_message(response="utter_booking_exists", code=error.booking.code)
-                return reset_form()
+                return RESET
             dispatcher.utter_message(response="utter_seats_just_taken")
             return [
                 SlotSet("event_id", None),
@@ -68,21 +65,17 @@ class ActionBookVisit(Action):
             ]
         dispatcher.utter_message(response="utter_booked", code=booking.code)
         dispatcher.utter_message(json_message={"ticket": {"code": booking.code}})
-        return reset_form()
+        return RESET
 
 
-class ActionStopBooking(Action):
+class ActionStopBooking(StopFormAction):
     """Leaves the booking form without booking (another topic, an emergency, "no")."""
+
+    slots = FORM_SLOTS
 
     def name(self) -> str:
         """Name of the action in the domain."""
         return "action_stop_booking"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Deactivate the form and forget its answers."""
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_form()]
 
 
 def booking_buttons(booking: Booking, language: str) -> list[dict[str, str]]:

@@ -11,23 +11,25 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asking import AskAction, Question
 from actions.discreet import exit_button
+from actions.forms import FormTurn, StopFormAction, forget
+from actions.intents import CALLBACK
 from actions.limits import may_file
 from actions.reports import file_draft
-from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
 from actions.texts import label, language_of
+from actions.tracker import intent_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
 from mps.reports import Draft
 
 logger = logging.getLogger(__name__)
-RESET = [SlotSet(name, None) for name in
-         ("callback_consent", "callback_phone", "callback_window", "station")]  # fmt: skip
+# The form's slots, and the station the call-back goes to.
+FORM_SLOTS = ("callback_consent", "callback_phone", "callback_window", "station")
+RESET = forget(FORM_SLOTS)
 
 
 class ValidateCallbackForm(Action):
@@ -41,37 +43,52 @@ class ValidateCallbackForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not an answer."""
-        intent = intent_of(tracker)
-        if intent == "emergency":
+        if intent_of(tracker) in CALLBACK.interruptions:
             return []
-        language = language_of(tracker)
-        requested = tracker.get_slot("requested_slot")
-        entities = entity_values(tracker)
-        text = free_text(tracker)
-        if requested is None:
-            station = entities.get("station")
-            return [SlotSet("station", station)] if station else []
-        if requested == "callback_consent":
-            if intent == "affirm":
-                return [SlotSet("callback_consent", True)]
-            if intent == "deny":
-                return [SlotSet("callback_consent", False), SlotSet("requested_slot", None)]
-            return []
-        if requested == "callback_phone":
-            phone = parse_mobile(text)
-            if phone is None:
-                dispatcher.utter_message(text=label("callback_phone_invalid", language),
-                                         buttons=[exit_button(language)])  # fmt: skip
-            return [SlotSet("callback_phone", phone)]
-        if requested == "callback_window":
-            window = parse_window(entities.get("callback_window") or text)
-            if window is None:
-                dispatcher.utter_message(text=label("callback_window_invalid", language),
-                                         buttons=[exit_button(language)])  # fmt: skip
-            else:
-                window = next((k for k, v in WINDOWS.items() if v == window), window)
-            return [SlotSet("callback_window", window)]
-        return []
+        turn = _Turn(dispatcher, tracker)
+        if turn.requested is None:
+            turn.station()
+        elif turn.takes("callback_consent"):
+            turn.consent()
+        elif turn.takes("callback_phone"):
+            turn.phone()
+        elif turn.takes("callback_window"):
+            turn.window()
+        return turn.events()
+
+
+class _Turn(FormTurn):
+    """One user turn of the call-back form."""
+
+    intents = CALLBACK
+
+    def station(self) -> None:
+        """The station whose unit calls back, from the button that opened the form."""
+        station = self.entities.get("station")
+        if station:
+            self.set("station", station)
+
+    def consent(self) -> None:
+        """Yes goes on to the number; no ends the form."""
+        self.yes_or_no("callback_consent", self.intent == "affirm", ending=False)
+
+    def phone(self) -> None:
+        """An Iraqi mobile number, typed in any digits; asked again until it is one."""
+        phone = parse_mobile(self.text)
+        if phone is None:
+            self.dispatcher.utter_message(text=label("callback_phone_invalid", self.language),
+                                          buttons=[exit_button(self.language)])  # fmt: skip
+        self.set("callback_phone", phone)
+
+    def window(self) -> None:
+        """A safe time to call: a button, or a window typed as hours."""
+        window = parse_window(self.entities.get("callback_window") or self.text)
+        if window is None:
+            self.dispatcher.utter_message(text=label("callback_window_invalid", self.language),
+                                          buttons=[exit_button(self.language)])  # fmt: skip
+        else:
+            window = next((k for k, v in WINDOWS.items() if v == window), window)
+        self.set("callback_window", window)
 
 
 def _with_exit(key: str, language: str, *buttons: dict[str, str]) -> Question:
@@ -181,15 +198,11 @@ class ActionFileCallback(Action):
         return RESET
 
 
-class ActionStopCallback(Action):
+class ActionStopCallback(StopFormAction):
     """Forget the call-back answers (an emergency or another service ended it)."""
+
+    slots = FORM_SLOTS
 
     def name(self) -> str:
         """Name of the action in the domain."""
         return "action_stop_callback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Leave the form and reset its slots."""
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import FormTurn, StopFormAction, forget
+from actions.intents import DISCREET, DISCREET_PLACE_ANSWERS
 from actions.places import place_title
-from actions.stations import entity_values, free_text, intent_of, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
+from actions.tracker import parse_location
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station, in_language
@@ -57,44 +58,47 @@ class ValidateDiscreetForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is about something else."""
-        intent = intent_of(tracker)
-        requested = tracker.get_slot("requested_slot")
-        if requested is None:
-            return []
-        if requested == "in_danger":
-            if intent in ("affirm", "emergency"):
-                return [SlotSet("in_danger", True), SlotSet("requested_slot", None)]
-            if intent == "deny":
-                return [SlotSet("in_danger", False)]
-            return []
+        turn = _Turn(dispatcher, tracker)
+        if turn.takes("in_danger"):
+            turn.in_danger()
+        elif turn.requested == "governorate":
+            await turn.governorate()
+        return turn.events()
+
+
+class _Turn(FormTurn):
+    """One user turn of the discreet form."""
+
+    intents = DISCREET
+
+    def in_danger(self) -> None:
+        """Yes, or an emergency: she is in danger, and the form ends at once; no: she is not."""
+        self.yes_or_no("in_danger", self.intent != "deny", ending=True)
+
+    async def governorate(self) -> None:
+        """Where she is: a governorate button, a shared location, or a place name."""
         store = await get_store()
-        entities = entity_values(tracker)
-        code = entities.get("governorate")
-        known = governorates(store)
-        if code in known:
-            return [SlotSet("governorate", code)]
-        point = parse_location(entities.get("location", ""))
-        if point is not None:
-            match = store.index.by_point(*point)
-            if match is not None:
-                governorate = store.stations[match.code].governorate
-                return [
-                    SlotSet("governorate", governorate),
-                    SlotSet("discreet_location", entities["location"]),
-                ]
-        text = free_text(tracker)
-        if text and intent not in ("emergency", "faq", "out_of_scope", "greet", "help"):
-            found = store.index.lookup(text)
-            if found.matches:
-                code = found.matches[0].code
-                return [SlotSet("governorate", store.stations[code].governorate)]
-            if intent in ("inform", "nlu_fallback", "share_location", "discreet_help"):
-                if found.suggestions:
-                    _did_you_mean(dispatcher, store, found.suggestions, language_of(tracker))
-                else:
-                    dispatcher.utter_message(response="utter_governorate_not_found")
-                return [SlotSet("governorate", None)]
-        return []
+        code = self.entities.get("governorate")
+        if code in governorates(store):
+            self.set("governorate", code)
+            return
+        point = parse_location(self.entities.get("location", ""))
+        match = store.index.by_point(*point) if point is not None else None
+        if match is not None:
+            self.set("governorate", store.stations[match.code].governorate)
+            self.set("discreet_location", self.entities["location"])
+            return
+        if not (self.text and self.takes("governorate")):
+            return
+        found = store.index.lookup(self.text)
+        if found.matches:
+            self.set("governorate", store.stations[found.matches[0].code].governorate)
+        elif self.intent in DISCREET_PLACE_ANSWERS:
+            if found.suggestions:
+                _did_you_mean(self.dispatcher, store, found.suggestions, self.language)
+            else:
+                self.dispatcher.utter_message(response="utter_governorate_not_found")
+            self.set("governorate", None)
 
 
 def _did_you_mean(
@@ -172,7 +176,7 @@ class ActionDiscreetContacts(Action):
     ) -> list[dict[str, Any]]:
         """Utter the contacts and forget the answers."""
         language = language_of(tracker)
-        reset = [SlotSet(name, None) for name in FORM_SLOTS]
+        reset = forget(FORM_SLOTS)
         if tracker.get_slot("in_danger"):
             dispatcher.utter_message(response="utter_emergency", buttons=[exit_button(language)])
             return reset
@@ -212,17 +216,11 @@ class ActionDiscreetContacts(Action):
         return reset
 
 
-class ActionStopDiscreet(Action):
+class ActionStopDiscreet(StopFormAction):
     """Leaves the discreet form (another topic) and forgets its answers."""
+
+    slots = FORM_SLOTS
 
     def name(self) -> str:
         """Name of the action in the domain."""
         return "action_stop_discreet"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Deactivate the form."""
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + [
-            SlotSet(name, None) for name in FORM_SLOTS
-        ]

@@ -17,29 +17,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import FormTurn
+from actions.intents import QUESTIONS, REPORT, REPORT_DAY_STEPS
 from actions.places import choice_values
-from actions.stations import (
-    INTERRUPTIONS,
-    entity_values,
-    free_text,
-    intent_of,
-    lookup_place,
-    parse_location,
-    typed_text,
-)
+from actions.report_routing import RULES
+from actions.stations import lookup_place
 from actions.store import Store, get_store
-from actions.texts import label, language_of
+from actions.texts import label
+from actions.tracker import free_text, intent_of, parse_location, typed_text
 from mps.emergency import KeywordNet, load_emergency
 from mps.file_ids import is_file_id
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
-from mps.report_rules import CATEGORIES, UnitRules, find_reference
+from mps.report_rules import CATEGORIES, find_reference
 from mps.routing import Lookup
 from mps.stations import TRIAGE
 from mps.text import normalize, phrase_pattern
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-RULES = UnitRules.load(DATA / "report_routing.yml")
 DANGER_PHRASES = KeywordNet.from_data(load_emergency(DATA / "emergency.yml"))
 # Words that put a described event in the present ("right now"): with them an
 # emergency reading of a description is believed, without them it is the past.
@@ -49,12 +44,18 @@ NOW_WORDS = phrase_pattern([normalize(w) for w in (
     "ئێستا", "ئێستاکە", "فریام کەون", "یارمەتی",
 )])  # fmt: skip
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
-# Intents whose messages answer the form (the text may carry corrections).
-ANSWERS = {"report_incident", "inform", "affirm", "deny", "share_location", "share_photo",
-           "nlu_fallback"}  # fmt: skip
-FORM_SLOTS = ("report_category", "report_description", "report_place", "report_place_text",
-              "report_place_choices", "report_when", "report_photo", "report_consent",
-              "report_confirmed")  # fmt: skip
+# The form's slots, its confirmation last.
+FORM_SLOTS = (
+    "report_category",
+    "report_description",
+    "report_place",
+    "report_place_text",
+    "report_place_choices",
+    "report_when",
+    "report_photo",
+    "report_consent",
+    "report_confirmed",
+)
 
 
 class ValidateReportForm(Action):
@@ -69,10 +70,10 @@ class ValidateReportForm(Action):
     ) -> list[dict[str, Any]]:
         """Slot events for this turn; none when the message is not an answer."""
         intent = intent_of(tracker)
-        if intent in INTERRUPTIONS and not _past_description(tracker, intent):
+        if intent in REPORT.interruptions and not _past_description(tracker, intent):
             return []
-        turn = _Turn(dispatcher, tracker, await get_store(), intent)
-        if turn.requested == "report_description":
+        turn = _Turn(dispatcher, tracker, await get_store())
+        if turn.takes("report_description"):
             turn.description()
         elif turn.answering:
             if turn.stops():
@@ -83,12 +84,9 @@ class ValidateReportForm(Action):
             turn.photo()
             turn.consent()
             turn.confirmation()
-        elif turn.requested == "report_place" and intent in ("find_station", "out_of_scope"):
-            turn.place()  # "near the Karrada station", "wadi X" answer "where?"
-        if not turn.changes and turn.complaint and turn.requested is not None:
-            dispatcher.utter_message(text=label(turn.complaint, turn.language))
-            turn.changes[turn.requested] = None  # ask the same again
-        return [SlotSet(k, v) for k, v in turn.changes.items()]
+        elif turn.takes("report_place"):
+            turn.place()
+        return turn.events()
 
 
 def _past_description(tracker: Tracker, intent: str | None) -> bool:
@@ -101,42 +99,32 @@ def _past_description(tracker: Tracker, intent: str | None) -> bool:
     return bool(text) and not now and not DANGER_PHRASES.matches(text)
 
 
-class _Turn:
-    """One user turn of the form and the slot changes it makes."""
+class _Turn(FormTurn):
+    """One user turn of the report form."""
 
-    def __init__(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store, intent: str | None
-    ) -> None:
-        self.dispatcher = dispatcher
-        self.tracker = tracker
+    intents = REPORT
+    confirmed_by = frozenset(FORM_SLOTS) - {"report_confirmed"}
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, store: Store) -> None:
         self.store = store
-        self.intent = intent
-        self.requested = tracker.get_slot("requested_slot")
-        self.language = language_of(tracker)
-        self.entities = entity_values(tracker)
-        self.text = free_text(tracker)
-        self.answering = intent in ANSWERS or self.requested is None or self._answer_anyway()
-        self.changes: dict[str, Any] = {}
-        self.complaint: str | None = None
-        self.corrected = False
+        super().__init__(dispatcher, tracker)
 
-    def _answer_anyway(self) -> bool:
+    def answers_anyway(self) -> bool:
         """A message the classifier put elsewhere that still answers the form: "is my
         report sent?" without a reference, or a day given at the day or summary step
         ("no, it happened today" read as report_status)."""
         if self.intent == "report_status" and find_reference(self.text) is None:
             return True
         return (
-            self.requested in ("report_when", "report_confirmed")
-            and self.intent not in ("faq", "choose_topic")
+            self.requested in REPORT_DAY_STEPS
+            and self.intent not in QUESTIONS
             and bool(self.text)
             and parse_incident_date(self.text, self.store.clock().today) is not None
         )
 
-    def set(self, name: str, value: Any) -> None:
-        if value != self.tracker.get_slot(name) and name != "report_confirmed":
-            self.corrected = True
-        self.changes[name] = value
+    def say(self, key: str) -> None:
+        """Say the complaint `key` (a report label)."""
+        self.dispatcher.utter_message(text=label(key, self.language))
 
     def stops(self) -> bool:
         """A plain "no" to a question that has no "no" answer ends the report."""
@@ -145,15 +133,18 @@ class _Turn:
         ) and not self._date_or_category_in_text()  # fmt: skip
 
     def _date_or_category_in_text(self) -> bool:
-        today = self.store.clock().today
-        return bool(self.text) and (
-            parse_incident_date(self.text, today) is not None
+        """The "no" comes with a correction: a day, a category, or a shared location
+        at the summary."""
+        if not self.text:
+            return False
+        return (
+            parse_incident_date(self.text, self.store.clock().today) is not None
             or RULES.category_in(self.text) is not None
-            or self.requested == "report_confirmed"
-            and bool(self.entities.get("location"))
+            or (self.requested == "report_confirmed" and bool(self.entities.get("location")))
         )
 
     def description(self) -> None:
+        """What happened: the message as typed, between the shortest and longest allowed."""
         text = typed_text(self.tracker).strip()
         if len(text) < DESCRIPTION_MIN:
             self.complaint = "report_description_short"
@@ -165,11 +156,12 @@ class _Turn:
                     length=digits(str(len(text)), self.language),
                 )  # fmt: skip
             )
-            self.changes["report_description"] = None
+            self.ask_again("report_description")
         else:
             self.set("report_description", text)
 
     def category(self) -> None:
+        """The category: a button, or a category word in the text."""
         value = self.entities.get("category", "")
         found = value if value in CATEGORIES else RULES.category_in(value) if value else None
         if found is None and self.text:
@@ -180,41 +172,57 @@ class _Turn:
             self.complaint = "report_ask_category"
 
     def place(self) -> None:
-        code = self.entities.get("station")
-        point = parse_location(self.entities.get("location", ""))
-        if point is not None:
-            match = self.store.index.by_point(*point)
-            code = match.code if match else TRIAGE
-            self.set("report_place_text", self.entities["location"])
-        elif code is None and self.requested == "report_place" and self.intent == "deny":
-            code = TRIAGE
-        elif code is None and (self.requested == "report_place" or self._names_place()):
-            # The answer to "where?" is the whole message; elsewhere, the place named.
-            asked = self.requested == "report_place"
-            said = typed_text(self.tracker) if asked else self.entities.get("place", "")
-            found = lookup_place(self.store, self.tracker) if self.text else Lookup([], [])
-            matches = found.matches
-            if len(matches) == 1:
-                code = matches[0].code
-            elif matches or (asked and found.suggestions):  # which one? / did you mean?
-                self.set("report_place_choices", choice_values(matches or found.suggestions))
-                self.set("report_place_text", said[:200])
-                return
-            elif asked and self.text:
-                self.dispatcher.utter_message(text=label("report_place_triage", self.language))
-                code = TRIAGE
-            if code is not None and said:
-                self.set("report_place_text", said[:200])
+        """Where: a shared location, a station button, or a place named in the text."""
+        code = self._shared_place()
+        if code is None:
+            code = self.entities.get("station")
+        if code is None:
+            code = self._named_place()
         if code is None or (code != TRIAGE and code not in self.store.stations):
             return
         self.set("report_place", code)
         self.set("report_place_choices", None)
+
+    def _shared_place(self) -> str | None:
+        """The station covering a shared location (the central team if none does)."""
+        point = parse_location(self.entities.get("location", ""))
+        if point is None:
+            return None
+        match = self.store.index.by_point(*point)
+        self.set("report_place_text", self.entities["location"])
+        return match.code if match else TRIAGE
+
+    def _named_place(self) -> str | None:
+        """The station of the place named: the whole message when "where?" was asked,
+        else a place entity. "Not sure", or no station found, is the central team;
+        several, or near misses, are kept as choices to ask about (None)."""
+        asked = self.requested == "report_place"
+        if asked and self.intent == "deny":
+            return TRIAGE
+        if not (asked or self._names_place()):
+            return None
+        said = typed_text(self.tracker) if asked else self.entities.get("place", "")
+        found = lookup_place(self.store, self.tracker) if self.text else Lookup([], [])
+        matches = found.matches
+        code = matches[0].code if len(matches) == 1 else None
+        if code is None and (matches or (asked and found.suggestions)):
+            # Which one? / did you mean?
+            self.set("report_place_choices", choice_values(matches or found.suggestions))
+            self.set("report_place_text", said[:200])
+            return None
+        if code is None and asked and self.text:
+            self.dispatcher.utter_message(text=label("report_place_triage", self.language))
+            code = TRIAGE
+        if code is not None and said:
+            self.set("report_place_text", said[:200])
+        return code
 
     def _names_place(self) -> bool:
         """The message names a place (an entity), outside the question "where?"."""
         return "place" in self.entities and self.requested != "report_description"
 
     def when(self) -> None:
+        """The day it happened, in words or digits, or from a button; never in the future."""
         clock = self.store.clock()
         value = self.entities.get("date", "")
         day = parse_incident_date(value, clock.today) if value else None
@@ -226,11 +234,12 @@ class _Turn:
             return
         if day > clock.today:
             self.dispatcher.utter_message(text=label("report_when_future", self.language))
-            self.changes["report_when"] = None
+            self.ask_again("report_when")
             return
         self.set("report_when", day.isoformat())
 
     def photo(self) -> None:
+        """A photo the bot received (a Telegram file id), or "no photo"."""
         photo = self.entities.get("photo")
         if is_file_id(photo):  # only the bot's photo handler makes one
             self.set("report_photo", photo)
@@ -241,6 +250,7 @@ class _Turn:
                 self.complaint = "report_photo_missing"
 
     def consent(self) -> None:
+        """Yes or no to being contacted and receiving updates."""
         if self.requested != "report_consent":
             return
         if self.intent == "affirm":
@@ -251,11 +261,10 @@ class _Turn:
             self.complaint = "report_consent_missing"
 
     def confirmation(self) -> None:
+        """Yes sends; a correction, or anything else, shows the summary again."""
         if self.requested != "report_confirmed":
             return
-        if self.corrected:
-            self.changes["report_confirmed"] = None
-        elif self.intent == "affirm":
-            self.changes["report_confirmed"] = True
+        if self.corrected or self.intent != "affirm":
+            self.ask_again("report_confirmed")
         else:
-            self.changes["report_confirmed"] = None
+            self.set("report_confirmed", True)

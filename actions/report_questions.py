@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 
 from actions.asking import AskAction, Question
 from actions.places import choice_buttons, did_you_mean, read_choices
-from actions.stations import parse_location
 from actions.store import Store, get_store
 from actions.texts import label
+from actions.tracker import parse_location
 from mps.formatting import day_text
 from mps.report_rules import CATEGORIES
 from mps.stations import TRIAGE

@@ -11,16 +11,17 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.forms import StopFormAction, forget
 from actions.limits import may_file
-from actions.report_form import FORM_SLOTS, RULES
+from actions.report_form import FORM_SLOTS
 from actions.report_questions import category_name
-from actions.stations import entity_values, free_text, parse_location
+from actions.report_routing import RULES
 from actions.store import Store, get_store
 from actions.texts import label, language_of
+from actions.tracker import entity_values, free_text, parse_location
 from mps.file_ids import is_file_id
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
@@ -29,7 +30,7 @@ from mps.reports import Draft, file_report, history, report_of, reports_of
 from mps.stations import TRIAGE
 
 logger = logging.getLogger(__name__)
-RESET = [SlotSet(name, None) for name in FORM_SLOTS]
+RESET = forget(FORM_SLOTS)
 
 
 def _draft(tracker: Tracker, language: str) -> Draft:
@@ -111,18 +112,14 @@ class ActionFileReport(Action):
         return RESET
 
 
-class ActionStopReport(Action):
-    """Forget the form's answers (an emergency or another service ended it)."""
+class ActionStopReport(StopFormAction):
+    """Forget the form's answers (an emergency or another service ended it); nothing is filed."""
+
+    slots = FORM_SLOTS
 
     def name(self) -> str:
         """Name of the action in the domain."""
         return "action_stop_report"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Leave the form and reset its slots; nothing is filed."""
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *RESET]
 
 
 class ActionReportFormHelp(Action):

@@ -15,7 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.stations import ActionFindStation, entity_values
+from actions.stations import ActionFindStation
+from actions.tracker import entity_values
 
 
 class ActionRouteInform(Action):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import partial
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_form import ValidateBookingForm
@@ -14,7 +13,9 @@ from actions.bookings import ActionBookVisit
 from actions.store import Store
 from mps.bookings import add_event
 from mps.text import to_arabic_indic
+from tests import rasa_helpers
 from tests.conftest import BAGHDAD
+from tests.rasa_helpers import make_tracker
 
 
 def saturday() -> dt.date:
@@ -32,22 +33,8 @@ async def store(action_store: Store) -> dict[str, int]:
         return {"krd": krd.id, "ank": ank.id}
 
 
-def tracker(
-    text: str, intent: str, slots: dict[str, Any] | None = None, **entities: str
-) -> Tracker:
-    message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-    }
-    return Tracker("pseudonym-1", {"language": "en", **(slots or {})}, message, [], False,
-                   None, {"name": "booking_form"}, "action_listen")  # fmt: skip
-
-
-async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
-    dispatcher = CollectingDispatcher()
-    events = await ValidateBookingForm().run(dispatcher, t, {})
-    return {e["name"]: e["value"] for e in events}, [m["response"] for m in dispatcher.messages]
+tracker = partial(make_tracker, form="booking_form")
+validate = partial(rasa_helpers.validate, ValidateBookingForm())
 
 
 async def test_the_first_message_fills_station_day_and_party(store: dict[str, int]) -> None:

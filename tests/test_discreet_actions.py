@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.callback import ValidateCallbackForm
 from actions.discreet import ActionDiscreetContacts, ValidateDiscreetForm
 from actions.store import Store
+from tests import rasa_helpers
+from tests.rasa_helpers import make_tracker
 
 
 @pytest.fixture
@@ -17,20 +20,8 @@ def store(action_store: Store) -> None:
     """The actions see the demo stations."""
 
 
-def tracker(text: str, intent: str, slots: dict[str, Any], **entities: str) -> Tracker:
-    message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-    }
-    return Tracker("p", {"language": "en", **slots}, message, [], False, None,
-                   {"name": "discreet_form"}, "action_listen")  # fmt: skip
-
-
-async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
-    dispatcher = CollectingDispatcher()
-    events = await ValidateDiscreetForm().run(dispatcher, t, {})
-    return {e["name"]: e["value"] for e in events}, [m["response"] for m in dispatcher.messages]
+tracker = partial(make_tracker, form="discreet_form")
+validate = partial(rasa_helpers.validate, ValidateDiscreetForm())
 
 
 @pytest.mark.parametrize(
@@ -93,3 +84,26 @@ async def test_in_danger_gets_the_emergency_numbers_with_exit(store: None) -> No
     [numbers] = await contacts({"in_danger": True})
     assert numbers["response"] == "utter_emergency"
     assert numbers["buttons"] == [{"title": "Exit", "payload": "/exit"}]
+
+
+async def test_the_callback_form_reads_consent_number_and_window() -> None:
+    validate_callback = partial(rasa_helpers.validate, ValidateCallbackForm())
+    form = partial(make_tracker, form="callback_form")
+    opened = form("/request_callback", "request_callback", {}, station="EBL-CTR")
+    assert await validate_callback(opened) == ({"station": "EBL-CTR"}, [])
+    asked = {"requested_slot": "callback_consent"}
+    assert (await validate_callback(form("yes", "affirm", asked)))[0] == {"callback_consent": True}
+    assert (await validate_callback(form("no", "deny", asked)))[0] == {
+        "callback_consent": False,
+        "requested_slot": None,
+    }
+    assert await validate_callback(form("what is this", "faq", asked)) == ({}, [])
+    asked = {"requested_slot": "callback_phone"}
+    slots, _ = await validate_callback(form("0770 123 4567", "inform", asked))
+    assert slots == {"callback_phone": "+9647701234567"}
+    slots, said = await validate_callback(form("bye", "goodbye", asked))
+    assert slots == {"callback_phone": None} and said
+    assert await validate_callback(form("he is here now", "emergency", asked)) == ({}, [])
+    asked = {"requested_slot": "callback_window"}
+    slots, _ = await validate_callback(form("/inform", "inform", asked, callback_window="morning"))
+    assert slots == {"callback_window": "morning"}

@@ -3,11 +3,7 @@ station finder, the booking and report forms and discreet help; in three languag
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_form import ValidateBookingForm
 from actions.booking_questions import ActionAskStation
@@ -18,26 +14,13 @@ from actions.stations import ActionFindStation
 from actions.store import Store
 from actions.texts import label
 from mps.stations import TRIAGE
+from tests.rasa_helpers import make_tracker as tracker
+from tests.rasa_helpers import run
 
 
 @pytest.fixture
 def store(action_store: Store) -> None:
     """The actions see the demo stations."""
-
-
-def tracker(
-    text: str, intent: str, slots: dict[str, Any] | None = None, form: str | None = None
-) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-    loop = {"name": form} if form else {}
-    return Tracker("p1", {"language": "en", **(slots or {})}, message, [], False, None, loop,
-                   "action_listen")  # fmt: skip
-
-
-async def run(action: Any, t: Tracker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, {})
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher.messages
 
 
 @pytest.mark.parametrize(

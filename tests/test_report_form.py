@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import partial
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import ValidateReportForm
 from actions.store import Store
 from mps.stations import TRIAGE
+from tests import rasa_helpers
 from tests.conftest import BAGHDAD
+from tests.rasa_helpers import make_tracker
 
 
 def today() -> dt.date:
@@ -24,23 +25,11 @@ def store(action_store: Store) -> None:
     """The actions see the demo stations."""
 
 
+validate = partial(rasa_helpers.validate, ValidateReportForm())
+
+
 def tracker(text: str, intent: str, requested: str | None = None, **entities: str) -> Tracker:
-    message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
-    }
-    slots = {"language": "en", "requested_slot": requested}
-    return Tracker("pseudonym-1", slots, message, [], False, None, {"name": "report_form"},
-                   "action_listen")  # fmt: skip
-
-
-async def validate(t: Tracker) -> tuple[dict[str, Any], list[str]]:
-    dispatcher = CollectingDispatcher()
-    events = await ValidateReportForm().run(dispatcher, t, {})
-    return {e["name"]: e["value"] for e in events}, [
-        m.get("text") or "" for m in dispatcher.messages
-    ]
+    return make_tracker(text, intent, {"requested_slot": requested}, "report_form", **entities)
 
 
 async def test_the_first_message_fills_category_place_and_day(store: None) -> None:

@@ -1,0 +1,9 @@
+"""The report routing rules of data/report_routing.yml: category words, and each report's unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mps.report_rules import UnitRules
+
+RULES = UnitRules.load(Path(__file__).resolve().parents[1] / "data" / "report_routing.yml")
