@@ -20,7 +20,7 @@ from actions.limits import may_file
 from actions.reports import file_draft
 from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
-from actions.texts import label, language_of
+from actions.texts import choice, label, language_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
 from mps.reports import Draft
@@ -113,7 +113,7 @@ class ActionAskCallbackWindow(AskAction):
         """One button per window."""
         windows = [
             {
-                "title": label(f"window_{name}", language),
+                "title": choice("window", name, language),
                 "payload": f'/inform{{"callback_window": "{name}"}}',
             }  # fmt: skip
             for name in WINDOWS
@@ -124,7 +124,7 @@ class ActionAskCallbackWindow(AskAction):
 def window_text(window: str, language: str) -> str:
     """A window in the reader's words and digits."""
     if window in WINDOWS:
-        return label(f"window_{window}", language)
+        return choice("window", window, language)
     return digits(window, language)
 
 

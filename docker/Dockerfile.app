@@ -7,6 +7,7 @@ RUN pip install --no-cache-dir -r requirements/app.lock
 COPY mps/ mps/
 COPY bot/ bot/
 COPY actions/ actions/
+COPY texts/ texts/
 COPY data/emergency.yml data/hotlines.yml data/report_routing.yml data/
 COPY data/stations/ data/stations/
 RUN useradd --create-home mps

@@ -9,20 +9,16 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
+from mps.catalogue import Catalogue
 from mps.formatting import day_text
 from tests.e2e.stack_fixture import Stack, buttons
 
-ROOT = Path(__file__).resolve().parents[2]
-LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
-STAFF = yaml.safe_load((ROOT / "bot" / "report_messages.yml").read_text("utf-8"))
-RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 REFERENCE = re.compile(r"MPS-[A-Z0-9]{4}-[A-Z0-9]{2}")
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 _users = itertools.count(8000)
@@ -36,7 +32,7 @@ FCPU_OFFICER = 9102
 
 
 def label(key: str) -> str:
-    return str(LABELS[key]["en"])
+    return str(TEXTS[key]["en"])
 
 
 def bot_messages(stack: Stack, chat: int) -> list[dict[str, Any]]:
@@ -177,13 +173,13 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     assert photo["media"] == "photo-bike-1"
     assert "blue bike" in card["text"] and "Status: received" in card["text"]
     assert [b["text"] for b in buttons(card)] == [
-        STAFF[k]["en"] for k in ("btn_ack", "btn_progress", "btn_route", "btn_ask", "btn_close")
+        TEXTS[k]["en"] for k in ("btn_ack", "btn_progress", "btn_route", "btn_ask", "btn_close")
     ]
 
     # Someone who is not Karrada's staff presses a button: refused, nothing changes.
     query = press(stack, MNS_STAFF, card, "Acknowledge", chat=KRD_GROUP)
     answer = stack.telegram.callback_answer(query)
-    assert answer == {"text": STAFF["not_station_staff"]["en"], "show_alert": True}
+    assert answer == {"text": TEXTS["not_station_staff"]["en"], "show_alert": True}
     assert status_of(stack, reference) == "new"
     assert (
         next(m for m in bot_messages(stack, KRD_GROUP) if m["message_id"] == card["message_id"])[
@@ -201,7 +197,7 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
         m for m in bot_messages(stack, KRD_GROUP) if m["message_id"] == card["message_id"]
     )
     assert "Status: acknowledged by the station" in redrawn["text"]
-    assert STAFF["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
+    assert TEXTS["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
 
     # The queue lists it with its status; /report shows its card again.
     asked = stack.telegram.say(KRD_STAFF, "/queue", chat=KRD_GROUP)
@@ -224,11 +220,11 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     stack.telegram.say(
         KRD_STAFF, "What colour was the lock?", chat=KRD_GROUP, reply_to=prompt["message_id"]
     )
-    wait_for(stack, KRD_GROUP, lambda m: m["text"] == STAFF["ask_sent"]["en"])
+    wait_for(stack, KRD_GROUP, lambda m: m["text"] == TEXTS["ask_sent"]["en"])
     question = wait_for(stack, citizen, lambda m: "What colour was the lock?" in m["text"])
     assert question["text"].startswith(f"The station has a question about your report {reference}")
     stack.telegram.say(citizen, "It was a red lock.", reply_to=question["message_id"])
-    wait_for(stack, citizen, lambda m: m["text"] == STAFF["answer_passed"]["en"])
+    wait_for(stack, citizen, lambda m: m["text"] == TEXTS["answer_passed"]["en"])
     answer_card = wait_for(stack, KRD_GROUP, lambda m: "It was a red lock." in m["text"])
     assert answer_card["reply_to"] == card["message_id"]  # in the card's thread
 
@@ -301,7 +297,7 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
     assert not buttons(old)  # Mansour can no longer act on it
     wait_for(stack, citizen, lambda m: reference in m["text"] and "passed to Karrada" in m["text"])
     query = press(stack, MNS_STAFF, card, "Acknowledge", chat=MNS_GROUP)  # an old, forged press
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     assert sql(stack, "SELECT station_code FROM reports WHERE reference = ?", reference) == [
         ("BGD-KRD",)
     ]
@@ -322,13 +318,13 @@ def test_emergency_mid_form_gives_the_numbers_and_files_nothing(stack: Stack, st
     before = sql(stack, "SELECT count(*) FROM reports")[0][0]
     question = turn(stack, citizen, "i want to report a problem")
     assert question["text"] == label("report_ask_category")
-    reply = press_and_reply(stack, citizen, question, label("cat_noise"))
+    reply = press_and_reply(stack, citizen, question, TEXTS.choice("category", "noise", "en"))
     assert reply["text"] == label("report_ask_description")
     numbers = turn(stack, citizen, "he is attacking my neighbour with a knife right now")
     assert "911" in numbers["text"]
     assert sql(stack, "SELECT count(*) FROM reports")[0][0] == before
     # The form is gone: the next message is not taken as a description.
-    assert turn(stack, citizen, "hello")["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert turn(stack, citizen, "hello")["text"] == TEXTS["utter_greet"]["en"]
 
 
 def test_outbox_survives_429_then_500_and_delivers_once(stack: Stack, staff: None) -> None:
@@ -376,7 +372,7 @@ def test_a_duplicate_update_is_processed_once(stack: Stack, staff: None) -> None
     assert len(bot_messages(stack, citizen)) == 1
     # The bot still answers new updates.
     stack.telegram.say(citizen, "thanks")
-    wait_for(stack, citizen, lambda m: m["text"] == RESPONSES["utter_thank"]["text"]["en"])
+    wait_for(stack, citizen, lambda m: m["text"] == TEXTS["utter_thank"]["en"])
 
 
 def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> None:
@@ -416,12 +412,12 @@ def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> Non
     assert not [m for m in bot_messages(stack, KRD_GROUP) if reference in m["text"]]
     # A Karrada staff member not marked for the unit: refused, even with a forged press.
     query = press(stack, KRD_STAFF, card, "Acknowledge", chat=FCPU_OFFICER)
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     stack.telegram.say(KRD_STAFF, f"/report {reference}", chat=KRD_GROUP)
     wait_for(
         stack,
         KRD_GROUP,
-        lambda m: m["text"] == STAFF["report_unknown"]["en"].format(reference=reference),
+        lambda m: m["text"] == TEXTS["report_unknown"]["en"].format(reference=reference),
     )
     # The unit officer can.
     stack.telegram.callback_answer(press(stack, FCPU_OFFICER, card, "Acknowledge"))
@@ -437,7 +433,7 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     stack: Stack, staff: None
 ) -> None:
     citizen = next(_users)
-    ar = {key: value["ar"] for key, value in LABELS.items()}
+    ar = {key: value["ar"] for key, value in TEXTS.entries()}
     reply = turn(stack, citizen, "انسرقت دراجتي في الكرادة البارحة")
     assert reply["text"] == ar["report_ask_description"]
     reply = turn(stack, citizen, "كانت دراجة زرقاء مقفلة امام المخبز وقطعوا القفل")
@@ -446,7 +442,7 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     assert reply["text"] == ar["report_ask_consent"]
     summary = press_and_reply(stack, citizen, reply, ar["report_consent_yes"])
     yesterday = dt.datetime.now(BAGHDAD).date() - dt.timedelta(days=1)
-    assert ar["cat_theft"] in summary["text"] and day_text(yesterday, "ar") in summary["text"]
+    assert ar["category.theft"] in summary["text"] and day_text(yesterday, "ar") in summary["text"]
     date_line = next(line for line in summary["text"].splitlines() if line.startswith("التاريخ"))
     assert not re.search(r"[0-9]", date_line) and re.search(r"[٠-٩]", date_line)
     filed = press_and_reply(stack, citizen, summary, ar["report_send"])

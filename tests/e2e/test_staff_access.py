@@ -9,15 +9,12 @@ Stations here (Adhamiya, Kadhimiya, New Baghdad, Sadr City, Basra) and chat ids
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from tests.e2e.stack_fixture import Stack, buttons
 from tests.e2e.test_reports import (
     REFERENCE,
-    STAFF,
+    TEXTS,
     _users,
     bot_messages,
     cards,
@@ -29,14 +26,12 @@ from tests.e2e.test_reports import (
     wait_for,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
 ANONYMOUS_ADMIN, CHANNEL_BOT = 1087968824, 136817688
 TRIAGE_GROUP, TRIAGE_STAFF, TRIAGE_FCPU = -9450, 9451, 9452
 
 
 def message(key: str) -> str:
-    return str(MESSAGES[key]["en"])
+    return str(TEXTS[key]["en"])
 
 
 def latest(stack: Stack, chat: int) -> int:
@@ -101,19 +96,19 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
     shown = command(stack, staff, group, f"/report {first}")
     assert shown["text"].startswith(f"Report {first}")
     elsewhere = command(stack, staff, -9480, f"/report {first}")
-    assert elsewhere["text"] == STAFF["report_unknown"]["en"].format(reference=first)
+    assert elsewhere["text"] == TEXTS["report_unknown"]["en"].format(reference=first)
 
     out = stack.admin("staff", "remove", "--user", str(officer), "--by", "chief")
     assert f"removed user {officer} from BGD-ADH" in out
     query = press(stack, officer, card, "Acknowledge", chat=group)
     assert stack.telegram.callback_answer(query) == {
-        "text": STAFF["not_station_staff"]["en"], "show_alert": True,
+        "text": TEXTS["not_station_staff"]["en"], "show_alert": True,
     }  # fmt: skip
     assert sql(stack, "SELECT status FROM reports WHERE reference = ?", first) == [("new",)]
     for text in ("/queue", "/attendees", "/checkin ABC123"):
         assert command(stack, officer, group, text)["text"] == message("staff_only")
     mine = command(stack, officer, officer, f"/report {first}")
-    assert mine["text"] == STAFF["report_unknown"]["en"].format(reference=first)
+    assert mine["text"] == TEXTS["report_unknown"]["en"].format(reference=first)
     _, second = noise(stack, "Adhamiya")
     wait_for(stack, group, lambda m: m["text"].startswith(f"Report {second}"))
     time.sleep(2)
@@ -123,7 +118,7 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
     assert f"chat {group} unbound from BGD-ADH" in out
     _, third = noise(stack, "Adhamiya")
     moved = wait_for(stack, TRIAGE_GROUP, lambda m: m["text"].startswith(f"Report {third}"))
-    assert STAFF["card_triage_note"]["en"] in moved["text"]
+    assert TEXTS["card_triage_note"]["en"] in moved["text"]
     assert cards(stack, group, third) == []
     # Triage staff can act on it: re-route it to a real station.
     stack.telegram.callback_answer(
@@ -177,7 +172,7 @@ def test_a_dead_chat_holds_up_nobody_a_moved_group_is_followed_and_dead_letters_
         time.sleep(0.5)
     assert f"{first}\tBGD-KDH\tcitizen_update" in stack.admin("outbox", "dead")
     queue = command(stack, staff, supergroup, "/queue")
-    assert STAFF["queue_dead_header"]["en"] in queue["text"]
+    assert TEXTS["queue_dead_header"]["en"] in queue["text"]
     assert f"• {first} · an update to the citizen" in queue["text"]
 
 
@@ -188,7 +183,9 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     citizen = next(_users)
     question = turn(stack, citizen, "i want to report a problem")
     assert question["text"] == label("report_ask_category")
-    reply = press_and_reply(stack, citizen, question, label("cat_online_harassment"))
+    reply = press_and_reply(
+        stack, citizen, question, TEXTS.choice("category", "online_harassment", "en")
+    )
     assert reply["text"] == label("report_ask_description")
     reply = turn(stack, citizen, "Someone threatens to share my private photos unless I pay.")
     assert reply["text"] == label("report_ask_place")
@@ -206,9 +203,9 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     time.sleep(2)
     assert cards(stack, group, reference) == []  # never in the group
     query = press(stack, staff, card, "Acknowledge", chat=fcpu)  # forged by the group member
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     shown = command(stack, staff, group, f"/report {reference}")
-    assert shown["text"] == STAFF["report_unknown"]["en"].format(reference=reference)
+    assert shown["text"] == TEXTS["report_unknown"]["en"].format(reference=reference)
     stack.telegram.callback_answer(press(stack, fcpu, card, "Acknowledge"))
     [(status, owner, chat_id, consent)] = sql(
         stack, "SELECT status, owner, chat_id, contact_consent FROM reports WHERE reference = ?",
@@ -276,9 +273,9 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     recorded = callback_request(stack, woman)
     card = wait_for(stack, TRIAGE_FCPU, lambda m: "Safe call-back" in m["text"]
                     and m["message_id"] > before_card)  # fmt: skip
-    assert "Basra" in card["text"] and STAFF["card_triage_note"]["en"] in card["text"]
+    assert "Basra" in card["text"] and TEXTS["card_triage_note"]["en"] in card["text"]
     told = wait_for(stack, woman, lambda m: m["message_id"] > recorded["message_id"])
-    assert told["text"] == STAFF["callback_delivered"]["en"].format(
+    assert told["text"] == TEXTS["callback_delivered"]["en"].format(
         phone="07701234567", window="09:00–12:00"
     )
     reference = REFERENCE.search(card["text"])[0]  # type: ignore[index]
@@ -293,7 +290,7 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     other = next(_users)
     recorded = callback_request(stack, other)
     told = wait_for(stack, other, lambda m: m["message_id"] > recorded["message_id"])
-    assert told["text"] == STAFF["callback_undelivered"]["en"]
+    assert told["text"] == TEXTS["callback_undelivered"]["en"]
     dead = sql(stack, "SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
                       "WHERE r.category = 'callback' AND o.dead_at IS NOT NULL")  # fmt: skip
     assert dead[0][0] >= 1
