@@ -8,7 +8,7 @@ COPY mps/ mps/
 COPY bot/ bot/
 COPY actions/ actions/
 COPY texts/ texts/
-COPY data/emergency.yml data/hotlines.yml data/report_routing.yml data/
+COPY data/emergency.yml data/hotlines.yml data/lexicon.yml data/report_routing.yml data/
 COPY data/stations/ data/stations/
 RUN useradd --create-home mps
 USER mps
