@@ -49,15 +49,15 @@ db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an e
 	@$(APP) -m bot.admin db upgrade
 	@$(APP) -m bot.admin stations import data/stations/demo.yml --if-empty
 
-build:  ## compile data/faq, data/responses.yml and data/nlu into build/
+build:  ## compile data/faq, data/nlu and the utter_* of texts/ into build/
 	$(APP) -m nlu.build
 
 # What the model is trained from; the model is rebuilt only when one of them is
 # newer (Rasa's own cache in .rasa/ is too small to keep a whole model). The
 # tracker stores, the REST channel and the evaluation tools are read at run
 # time, not trained.
-TRAIN_INPUTS := config.yml data/responses.yml data/emergency.yml data/report_routing.yml \
-	$(shell find data/nlu data/faq data/rules data/stations domain nlu -name '*.yml' -o -name '*.py' \
+TRAIN_INPUTS := config.yml data/emergency.yml data/report_routing.yml \
+	$(shell find data/nlu data/faq data/rules data/stations domain nlu texts -name '*.yml' -o -name '*.py' \
 	  | grep -v -e __pycache__ -e tracker_store -e channel.py -e crossval -e evaluate)
 
 train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)

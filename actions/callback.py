@@ -20,7 +20,7 @@ from actions.intents import CALLBACK
 from actions.limits import may_file
 from actions.reports import file_draft
 from actions.store import get_store
-from actions.texts import label, language_of
+from actions.texts import choice, label, language_of
 from actions.tracker import intent_of
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
@@ -130,7 +130,7 @@ class ActionAskCallbackWindow(AskAction):
         """One button per window."""
         windows = [
             {
-                "title": label(f"window_{name}", language),
+                "title": choice("window", name, language),
                 "payload": f'/inform{{"callback_window": "{name}"}}',
             }  # fmt: skip
             for name in WINDOWS
@@ -141,7 +141,7 @@ class ActionAskCallbackWindow(AskAction):
 def window_text(window: str, language: str) -> str:
     """A window in the reader's words and digits."""
     if window in WINDOWS:
-        return label(f"window_{window}", language)
+        return choice("window", window, language)
     return digits(window, language)
 
 

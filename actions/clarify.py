@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import label, language_of
+from actions.texts import choice, label, language_of
 from mps.faq import load_faq
 
 # Intents a button can start, and the payload that starts them.
@@ -95,7 +95,7 @@ class ActionClarify(Action):
             if reading.startswith("faq/"):
                 title = getattr(FAQ_TITLES[reading.removeprefix("faq/")], language)
             else:
-                title = label(f"reading_{reading}", language)
+                title = choice("reading", reading, language)
             buttons.append({"title": title, "payload": payload})
         buttons.append({"title": label("reading_neither", language), "payload": "/help"})
         dispatcher.utter_message(text=label("clarify_question", language), buttons=buttons)

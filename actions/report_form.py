@@ -29,6 +29,7 @@ from mps.emergency import KeywordNet, load_emergency
 from mps.file_ids import is_file_id
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
+from mps.lexicon import words
 from mps.report_rules import CATEGORIES, find_reference
 from mps.routing import Lookup
 from mps.stations import TRIAGE
@@ -38,11 +39,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 DANGER_PHRASES = KeywordNet.from_data(load_emergency(DATA / "emergency.yml"))
 # Words that put a described event in the present ("right now"): with them an
 # emergency reading of a description is believed, without them it is the past.
-NOW_WORDS = phrase_pattern([normalize(w) for w in (
-    "now", "right now", "happening", "at the moment", "hurry", "help me",
-    "الان", "الآن", "هسه", "هسا", "هلأ", "حاليا", "ساعدوني", "النجدة",
-    "ئێستا", "ئێستاکە", "فریام کەون", "یارمەتی",
-)])  # fmt: skip
+NOW_WORDS = phrase_pattern(words("now", "present"))
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 # The form's slots, its confirmation last.
 FORM_SLOTS = (

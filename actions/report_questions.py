@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from actions.asking import AskAction, Question
 from actions.places import choice_buttons, did_you_mean, read_choices
 from actions.store import Store, get_store
-from actions.texts import label
+from actions.texts import choice, label
 from actions.tracker import parse_location
 from mps.formatting import day_text
 from mps.report_rules import CATEGORIES
@@ -22,7 +22,7 @@ def _button(title: str, payload: str) -> dict[str, str]:
 
 def category_name(category: str, language: str) -> str:
     """A category in the reader's language."""
-    return label(f"cat_{category}", language)
+    return choice("category", category, language)
 
 
 def place_name(store: Store, code: str | None, text: str | None, language: str) -> str:

@@ -20,7 +20,7 @@ from actions.report_form import FORM_SLOTS
 from actions.report_questions import category_name
 from actions.report_routing import RULES
 from actions.store import Store, get_store
-from actions.texts import label, language_of
+from actions.texts import choice, label, language_of
 from actions.tracker import entity_values, free_text, parse_location
 from mps.file_ids import is_file_id
 from mps.formatting import day_text
@@ -102,7 +102,7 @@ class ActionFileReport(Action):
         if report.sensitive:
             # For the unit's eyes only, and linked to nobody: no /status, no updates.
             text = label("report_filed_sensitive", language, station=name, reference=reference,
-                         unit=label(f"unit_{report.unit}", language))  # fmt: skip
+                         unit=choice("unit", report.unit, language))  # fmt: skip
             dispatcher.utter_message(text=text)
             return RESET
         text = label("report_filed", language, station=name, reference=reference)
@@ -141,12 +141,13 @@ class ActionReportFormHelp(Action):
 
 def _event_text(event: ReportEvent, store: Store, language: str) -> str:
     if event.kind == "status":
-        what = label(f"status_{event.to_value}", language)
+        what = choice("status", str(event.to_value), language)
     elif event.kind == "reroute":
         what = label("history_rerouted", language,
                      station=station_label(store, event.to_value, language))  # fmt: skip
     else:
-        what = label(f"history_{event.kind}", language)
+        key = "history_question" if event.kind == "question" else "history_answer"
+        what = label(key, language)
     if event.kind == "status" and event.to_value == "closed" and event.note:
         what = label("history_note", language, what=what, note=event.note)
     when = day_text(event.at.astimezone(store.clock().zone).date(), language, short=True)
@@ -181,7 +182,7 @@ class ActionReportStatus(Action):
                         language,
                         reference=r.reference,
                         category=category_name(r.category, language),
-                        status=label(f"status_{r.status}", language),
+                        status=choice("status", r.status, language),
                     )  # fmt: skip
                     for r in reports
                 ]
@@ -201,7 +202,7 @@ class ActionReportStatus(Action):
                 language,
                 reference=report.reference,
                 category=category_name(report.category, language),
-                status=label(f"status_{report.status}", language),
+                status=choice("status", report.status, language),
                 lines=steps,
             )
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -12,9 +11,7 @@ from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
 from mps.models import Booking, Event, Station, in_language
 
-LABELS = Catalogue.merged(
-    Path(__file__).with_name("labels.yml"), Path(__file__).with_name("report_labels.yml")
-)
+LABELS = Catalogue.load_dir()
 
 
 def language_of(tracker: Tracker) -> str:
@@ -24,8 +21,13 @@ def language_of(tracker: Tracker) -> str:
 
 
 def label(key: str, language: str, **values: Any) -> str:
-    """A short text from actions/labels.yml."""
+    """A text of texts/ in the reader's language."""
     return LABELS.get(key, language, **values)
+
+
+def choice(group: str, member: str, language: str) -> str:
+    """The text of one member of a group of texts/ (a status, a category...)."""
+    return LABELS.choice(group, member, language)
 
 
 def units_text(station: Station, language: str) -> str:
@@ -33,7 +35,7 @@ def units_text(station: Station, language: str) -> str:
     if not station.units:
         return label("no_units", language)
     separator = label("list_separator", language)
-    return separator.join(label(f"unit_{unit}", language) for unit in station.units)
+    return separator.join(choice("unit", unit, language) for unit in station.units)
 
 
 def station_card(station: Station, language: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -61,13 +60,16 @@ PURGE_KEY = "state_purge"
 PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 HEARTBEAT_KEY = "heartbeat"
-ROOT = Path(__file__).resolve().parents[1]
-CATALOGUES = (
-    ROOT / "bot" / "messages.yml",
-    ROOT / "bot" / "report_messages.yml",
-    ROOT / "actions" / "labels.yml",
-    ROOT / "actions" / "report_labels.yml",
-)
+# The command menu, each described in the three languages (texts/commands.yml).
+MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
+
+
+def menu_commands(texts: Catalogue) -> list[BotCommand]:
+    """The command menu: one description for every reader, "English / Arabic / Sorani"."""
+    return [
+        BotCommand(c, " / ".join(texts.choice("command", c, lang) for lang in ("en", "ar", "ckb")))
+        for c in MENU_COMMANDS
+    ]
 
 
 async def state_purge_loop(chats: ChatState, interval: float) -> None:
@@ -88,6 +90,7 @@ def _post_init_for(
         session = aiohttp.ClientSession()
         application.bot_data[HTTP_SESSION_KEY] = session
         emergency = load_emergency(settings.data_dir / "emergency.yml")
+        texts = Catalogue.load_dir()
         application.bot_data[SERVICES_KEY] = Services(
             rasa=RasaClient(
                 session,
@@ -97,7 +100,7 @@ def _post_init_for(
             ),
             buttons=ButtonStore(),
             users=UserMemory(),
-            catalogue=Catalogue.merged(*CATALOGUES),
+            catalogue=texts,
             emergency=emergency,
             keywords=KeywordNet.from_data(emergency),
             pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
@@ -124,17 +127,7 @@ def _post_init_for(
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(database, settings.clock, settings.retention())
         )
-        await application.bot.set_my_commands(
-            [
-                BotCommand("start", "Start / البداية / دەستپێک"),
-                BotCommand("help", "Help / مساعدة / یارمەتی"),
-                BotCommand("language", "Language / اللغة / زمان"),
-                BotCommand("cancel", "Cancel / إلغاء / هەڵوەشاندنەوە"),
-                BotCommand("status", "My reports / بلاغاتي / ڕاپۆرتەکانم"),
-                BotCommand("tips", "Tips / نصائح / ئامۆژگاری"),
-                BotCommand("exit", "Exit / خروج / دەرچوون"),
-            ]
-        )
+        await application.bot.set_my_commands(menu_commands(texts))
         me = await application.bot.get_me()
         mode = "webhook" if settings.webhook_url else "long polling"
         logger.info("bot ready: @%s, %s, Rasa at %s", me.username, mode, settings.rasa_url)

@@ -21,19 +21,22 @@ from bot.render import Outgoing, render
 from bot.services import services, user_language
 from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
+from mps.catalogue import Catalogue
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 2000
-LANGUAGE_NAMES = {"ar": "العربية", "ckb": "کوردی", "en": "English"}
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
+def language_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
     """The language menu: each language named in itself."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(LANGUAGE_NAMES[c], callback_data=f"lang:{c}")] for c in LANGUAGES]
+        [
+            [InlineKeyboardButton(texts.get("language_name", c), callback_data=f"lang:{c}")]
+            for c in LANGUAGES
+        ]
     )
 
 
@@ -72,7 +75,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
             elif item.kind == "language_menu":
                 svc = services(context)
                 text = svc.catalogue.get("choose_language", user_language(svc, update))
-                await chat.send_message(text, reply_markup=language_keyboard())
+                await chat.send_message(text, reply_markup=language_keyboard(svc.catalogue))
             return
         except RetryAfter as error:
             if attempt == 2:
@@ -193,7 +196,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert chat is not None
     svc = services(context)
     text = svc.catalogue.get("choose_language", user_language(svc, update))
-    await chat.send_message(text, reply_markup=language_keyboard())
+    await chat.send_message(text, reply_markup=language_keyboard(svc.catalogue))
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

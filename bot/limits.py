@@ -91,6 +91,6 @@ async def _answer(update: Update, svc: Services, verdict: Verdict, kind: str) ->
         return
     text = update.message.text if update.message is not None else None
     if text and in_danger(svc, text):
-        await chat.send_message(emergency_text(svc.emergency, language))
+        await chat.send_message(emergency_text(svc.emergency, svc.catalogue, language))
     elif verdict is Verdict.NOTIFY:
         await chat.send_message(notice)

@@ -248,7 +248,7 @@ def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
         name = station.display_name(language) if station else "?"
         change = svc.catalogue.get("history_rerouted", language, station=name)
     else:
-        change = svc.catalogue.get(f"status_{what.rsplit(':', 1)[-1]}", language)
+        change = svc.catalogue.choice("status", what.rsplit(":", 1)[-1], language)
     text = svc.catalogue.get("citizen_update", language, reference=report.reference, what=change)
     if payload.get("note"):
         text += "\n" + svc.catalogue.get("citizen_note", language, note=payload["note"])

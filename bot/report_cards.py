@@ -40,13 +40,13 @@ def card_text(
         (day_text(filed_at.date(), language, short=True), time_text(filed_at.time(), language))
     )
     common = {
-        "status": texts.get(f"status_{report.status}", language),
+        "status": texts.choice("status", report.status, language),
         "station": station.display_name(language) if station else "?",
-        "unit": texts.get(f"unit_{report.unit}", language),
+        "unit": texts.choice("unit", report.unit, language),
         "filed": filed,
     }
     title = texts.get("card_title", language, reference=report.reference,
-                      category=texts.get(f"cat_{report.category}", language))  # fmt: skip
+                      category=texts.choice("category", report.category, language))  # fmt: skip
     if report.category == "callback":
         window = digits(report.contact_window or "", language)
         body = texts.get("card_callback_body", language, phone=report.contact_phone or "",
@@ -69,7 +69,7 @@ def card_text(
         parts.insert(1, texts.get("card_triage_note", language))
     if last is not None and last.actor.startswith("staff:"):
         what = (
-            texts.get(f"status_{last.to_value}", language)
+            texts.choice("status", str(last.to_value), language)
             if last.kind == "status"
             else texts.get("btn_route", language)
         )

@@ -85,7 +85,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     language = user_language(svc, update)
     parts = (query.data or "").removeprefix(PREFIX).split(":")
     verb, reference = parts[0], parts[1] if len(parts) > 1 else ""
-    get = svc.catalogue.get
+    get, choice = svc.catalogue.get, svc.catalogue.choice
     clock = svc.clock()
     status = "new"
     try:
@@ -95,7 +95,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             if verb in VERB_STATUS:
                 await change_status(session, reference, user.id, VERB_STATUS[verb], clock)
                 answer = get("status_changed", language, reference=reference,
-                             status=get(f"status_{VERB_STATUS[verb]}", language))  # fmt: skip
+                             status=choice("status", VERB_STATUS[verb], language))  # fmt: skip
             elif verb == "to" and len(parts) == 3:
                 await reroute(session, reference, user.id, parts[2], clock)
                 target = await session.get(Station, parts[2])
@@ -115,7 +115,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     except (IllegalTransition, IllegalReroute):
         await query.answer(get("status_illegal", language, reference=reference,
-                               status=get(f"status_{status}", language)),
+                               status=choice("status", status, language)),
                            show_alert=True)  # fmt: skip
         return
     except NoContact:
@@ -145,7 +145,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if verb in ("ask", "close"):
         prompt = await chat.send_message(
-            get(f"{verb}_prompt", language, reference=reference),
+            get("ask_prompt" if verb == "ask" else "close_prompt", language, reference=reference),
             reply_markup=ForceReply(selective=True),
             reply_parameters=reply_to,
         )
@@ -174,7 +174,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     report, kind = found
     text = clean_text(message.text or "")
     language = user_language(svc, update)
-    get = svc.catalogue.get
+    get, choice = svc.catalogue.get, svc.catalogue.choice
     if not text:
         return True
     if kind == "question":
@@ -194,7 +194,7 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
                 done = await change_status(session, report.reference, user.id, "closed",
                                            svc.clock(), note=text[:1000])  # fmt: skip
                 reply = get("status_changed", language, reference=done.reference,
-                            status=get("status_closed", language))  # fmt: skip
+                            status=choice("status", "closed", language))  # fmt: skip
     except NotAllowed:
         await message.reply_text(get("not_station_staff", language))
         return True
@@ -202,8 +202,10 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         await message.reply_text(get("ask_no_contact", language))
         return True
     except (IllegalTransition, LookupError):
-        await message.reply_text(get("status_illegal", language, reference=report.reference,
-                                     status=get(f"status_{report.status}", language)))  # fmt: skip
+        status = choice("status", report.status, language)
+        await message.reply_text(
+            get("status_illegal", language, reference=report.reference, status=status)
+        )
         return True
     await message.reply_text(reply)
     if kind == "close":

@@ -30,13 +30,13 @@ async def answer_if_slow(
     done, _ = await asyncio.wait({call}, timeout=NET_SECONDS)
     if done:
         return False
-    await chat.send_message(emergency_text(svc.emergency, language))
+    await chat.send_message(emergency_text(svc.emergency, svc.catalogue, language))
     return True
 
 
 async def answer_without_rasa(svc: Services, chat: Chat, text: str, language: str) -> None:
     """Rasa is down: the emergency numbers for danger, else a polite apology."""
     if in_danger(svc, text):
-        await chat.send_message(emergency_text(svc.emergency, language))
+        await chat.send_message(emergency_text(svc.emergency, svc.catalogue, language))
     else:
         await chat.send_message(svc.catalogue.get("service_down", language))

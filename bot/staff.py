@@ -34,6 +34,15 @@ CHECKIN_KEYS = {
     CheckIn.WRONG_DAY: "checkin_wrong_day",
 }
 
+# What /join says when it binds nothing.
+JOIN_REFUSED = {
+    JoinResult.UNKNOWN: "join_unknown",
+    JoinResult.EXPIRED: "join_expired",
+    JoinResult.USED: "join_used",
+    JoinResult.BOUND_ELSEWHERE: "join_bound_elsewhere",
+    JoinResult.NOT_A_PERSON: "join_not_a_person",
+}
+
 
 async def _reply(update: Update, text: str) -> None:
     message = update.effective_message
@@ -87,7 +96,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         name = station.display_name(language)
         await _reply(update, svc.catalogue.get("join_ok", language, station=name))
     else:
-        await _reply(update, svc.catalogue.get(f"join_{result.value}", language))
+        await _reply(update, svc.catalogue.get(JOIN_REFUSED[result], language))
 
 
 async def staff_station(update: Update, svc: Services, language: str) -> Station | None:

@@ -54,8 +54,8 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "queue_line",
             language,
             reference=r.reference,
-            category=get(f"cat_{r.category}", language),
-            status=get(f"status_{r.status}", language),
+            category=svc.catalogue.choice("category", r.category, language),
+            status=svc.catalogue.choice("status", r.status, language),
             age=_age(svc, r, language),
         )  # fmt: skip
         for r in reports
@@ -66,7 +66,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "queue_dead_line",
                 language,
                 reference=r.reference,
-                what=get(f"outbox_{m.kind}", language),
+                what=svc.catalogue.choice("outbox_kind", m.kind, language),
             )  # fmt: skip
             for m, r in dead
         ]

@@ -7,7 +7,8 @@ RUN pip install --no-cache-dir -r requirements/app.lock
 COPY mps/ mps/
 COPY bot/ bot/
 COPY actions/ actions/
-COPY data/emergency.yml data/hotlines.yml data/report_routing.yml data/
+COPY texts/ texts/
+COPY data/emergency.yml data/hotlines.yml data/lexicon.yml data/report_routing.yml data/
 COPY data/stations/ data/stations/
 RUN useradd --create-home mps
 USER mps

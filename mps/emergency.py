@@ -1,4 +1,8 @@
-"""Emergency numbers (data/emergency.yml) and the keyword safety net."""
+"""Emergency numbers (data/emergency.yml) and the keyword safety net.
+
+The numbers and their labels are data; the sentences around them are texts
+(`emergency_*` in texts/common.yml).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from mps.catalogue import Catalogue
 from mps.language import LANGUAGES
 from mps.localized import Localized
 from mps.text import normalize, phrase_pattern, to_arabic_indic
@@ -33,10 +38,6 @@ class EmergencyData(BaseModel):
     sample_data: bool
     last_reviewed: date
     numbers: list[EmergencyNumber]
-    heading: Localized
-    line: Localized
-    advice: Localized
-    sample_note: Localized
     keywords: dict[str, list[str]]
 
 
@@ -49,16 +50,16 @@ def load_emergency(path: Path) -> EmergencyData:
     return data
 
 
-def emergency_line(data: EmergencyData, language: str) -> str:
+def emergency_line(data: EmergencyData, texts: Catalogue, language: str) -> str:
     """One line added to another answer when a message may be about danger."""
     numbers = {entry.region: entry.number for entry in data.numbers}
     iraq, kurdistan = numbers.get("iraq", "911"), numbers.get("kurdistan", "119")
     if language in ("ar", "ckb"):
         iraq, kurdistan = to_arabic_indic(iraq), to_arabic_indic(kurdistan)
-    return "⚠️ " + data.line.get(language).format(iraq=iraq, kurdistan=kurdistan)
+    return "⚠️ " + texts.get("emergency_line", language, iraq=iraq, kurdistan=kurdistan)
 
 
-def emergency_text(data: EmergencyData, language: str) -> str:
+def emergency_text(data: EmergencyData, texts: Catalogue, language: str) -> str:
     """The emergency reply: the numbers come first, then the advice."""
     lines = []
     for entry in data.numbers:
@@ -67,10 +68,10 @@ def emergency_text(data: EmergencyData, language: str) -> str:
             number = f"{number} ({to_arabic_indic(number)})"
         lines.append(f"📞 {number}: {entry.label.get(language)}")
     lines.append("")
-    lines.append(data.heading.get(language))
-    lines.append(data.advice.get(language))
+    lines.append(texts.get("emergency_heading", language))
+    lines.append(texts.get("emergency_advice", language))
     if data.sample_data:
-        lines.append(data.sample_note.get(language))
+        lines.append(texts.get("emergency_sample_note", language))
     return "\n".join(lines)
 
 

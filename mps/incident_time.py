@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from mps.lexicon import words
 from mps.parsing import has_phrase, named_date, numeric_date
 from mps.text import normalize
 
@@ -17,8 +18,8 @@ def _words(*phrases: str) -> list[str]:
     return [normalize(p) for p in phrases]
 
 
-_NOW = _words("now", "right now", "just now", "today", "tonight", "this morning",
-              "الان", "الآن", "هسه", "هسا", "اليوم", "ئێستا", "ئەمڕۆ", "ئەمشەو")  # fmt: skip
+# "Now" (data/lexicon.yml) and earlier today.
+_NOW = words("now") + _words("today", "tonight", "this morning", "اليوم", "ئەمڕۆ", "ئەمشەو")
 _YESTERDAY = _words("yesterday", "last night", "امس", "أمس", "البارحة", "البارحه", "امبارح",
                     "دوێنێ", "دوێنێ شەو")  # fmt: skip
 _BEFORE_YESTERDAY = _words("day before yesterday", "قبل امس", "قبل البارحة", "اول امس",

@@ -10,30 +10,13 @@ import datetime as dt
 import re
 
 from mps.company import count_company, is_companion
+from mps.lexicon import number_words
 from mps.text import normalize
 
 MAX_PARTY = 10
 
-# Number words 1..10 (normalised like the NLU: alef, yeh and ta marbuta folded).
-_NUMBER_WORDS = {
-    normalize(word): value
-    for value, words in {
-        1: "one a single واحد وحده وحد يەک یەک",
-        2: "two couple اثنين اثنان ثنين اثنينه اثنتين اثنتان ثنتين زوج دوو",
-        3: "three ثلاثة ثلاث ثلاثه تلاثة سێ",
-        4: "four اربعة اربع اربعه چوار",
-        5: "five خمسة خمس خمسه پێنج",
-        6: "six ستة ست سته شەش",
-        7: "seven سبعة سبع سبعه حەوت",
-        8: "eight ثمانية ثمان ثمنية ثمانيه هەشت",
-        9: "nine تسعة تسع تسعه نۆ",
-        10: "ten عشرة عشر عشره دە",
-        11: "eleven احدعش احدى عشر یازدە",
-        12: "twelve اثنعش اثنا عشر دوازدە",
-        20: "twenty عشرين بیست",
-    }.items()
-    for word in words.split()
-}
+# Number words (data/lexicon.yml).
+_NUMBER_WORDS = number_words()
 _ALONE = [normalize(p) for p in (
     "just me", "only me", "alone", "myself", "by myself", "لوحدي", "بوحدي", "وحدي",
     "انا بس", "بس انا", "فقط انا", "بە تەنها", "تەنها خۆم", "خۆم")]  # fmt: skip

@@ -24,6 +24,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from mps import lexicon
 from mps.place_spelling import skeleton
 from mps.text import normalize
 
@@ -45,16 +46,6 @@ _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 # Words of a message compared with place names: a place is named early in a
 # message, and the cost of a 2,000-character message stays that of 40 words.
 MAX_WORDS = 40
-# Ordinary words that must never be read as a place, whatever they resemble
-# (folded like the text); names in the index are compared without them.
-_ORDINARY = (
-    "station stations police nearest near where which area the and for with visit book open "
-    "house day days people person kids children next this today tomorrow please want need "
-    "in at on of to is a an i my me we from live living "
-    "مركز شرطة اقرب وين اين منطقة زيارة حجز اريد يوم الجاي بكرة اليوم السبت في من على الى "
-    "ساكن ساكنه "
-    "بنکە بنکەی پۆلیس پۆلیسی نزیکترین کوێ کوێیە ناوچە سەردان ڕۆژ دەمەوێ لە دەژیم"
-)
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,9 @@ def fold_place(text: str) -> str:
     return " ".join(w for w in words if w not in _ARTICLES)
 
 
-_NOT_PLACES = frozenset(fold_place(_ORDINARY).split())
+# Ordinary words that must never be read as a place, whatever they resemble
+# (data/lexicon.yml); names in the index are compared without them.
+_NOT_PLACES = frozenset(fold_place(" ".join(lexicon.words("not_places"))).split())
 
 
 def _place_words(name: str) -> str:

@@ -1,10 +1,11 @@
 """Build step of `make train`: compile the editable data into Rasa's format.
 
-Reads data/faq/, data/nlu/, data/rules/, data/responses.yml,
-data/emergency.yml and domain/, and writes build/:
+Reads data/faq/, data/nlu/, data/rules/, texts/, data/emergency.yml and
+domain/, and writes build/:
 
-- build/domain/: the domain with every response in three languages, as
-  conditional variations on the `language` slot (English is the default);
+- build/domain/: the domain with every `utter_*` of texts/ (and the FAQ
+  answers) as a response in three languages, as conditional variations on the
+  `language` slot (English is the default);
 - build/data/: the training data, FAQ questions as `faq/<topic>` examples;
 - build/config.yml: config.yml with the emergency phrases of data/emergency.yml;
 - build/eval/heldout.yml: a held-out split (at least 20 % of every intent in
@@ -21,12 +22,14 @@ import math
 import re
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from babel.dates import format_date
 
+from mps.catalogue import Catalogue
 from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
@@ -268,18 +271,19 @@ class Builder:
         _dump(self.out / "data" / "nlu" / "lookups.yml", {"version": "3.1", "nlu": lookups})
 
     def _build_responses(self, faq: list[FaqTopic], emergency: EmergencyData) -> None:
-        source = yaml.safe_load((self.root / "data" / "responses.yml").read_text("utf-8"))
-        footer = source.pop("_faq_footer")
-        report_button = source.pop("_faq_report_button")
+        catalogue = Catalogue.load_dir(self.root / "texts")
         titles = {t.topic: t.title for t in faq}
         responses: dict[str, list[dict[str, Any]]] = {}
-        for name, spec in source.items():
-            responses[name] = self._response(name, spec, titles)
+        for name in catalogue.keys():
+            if name.startswith("utter_"):
+                responses[name] = self._response(catalogue[name], titles)
         for topic in faq:
             texts = {
                 lang: topic.answer.get(lang)
                 + "\n\n"
-                + footer[lang].format(
+                + catalogue.get(
+                    "faq_footer",
+                    lang,
                     source=topic.source.get(lang),
                     date=format_date(topic.last_reviewed, "long", locale=_BABEL_LOCALE[lang]),
                 )
@@ -289,23 +293,20 @@ class Builder:
             if topic.topic in REPORTABLE_TOPICS:
                 # A question that may also be a report: the answer, and a way to report.
                 extra["buttons"] = lambda lang: [
-                    {"title": report_button[lang], "payload": "/report_incident"}
+                    {
+                        "title": catalogue.get("faq_report_button", lang),
+                        "payload": "/report_incident",
+                    }
                 ]
             responses[f"utter_faq/{topic.topic}"] = _variations(texts, extra)
-        texts = {lang: emergency_text(emergency, lang) for lang in LANGUAGES}
+        texts = {lang: emergency_text(emergency, catalogue, lang) for lang in LANGUAGES}
         responses["utter_emergency"] = _variations(texts, {})
-        lines = {lang: emergency_line(emergency, lang) for lang in LANGUAGES}
+        lines = {lang: emergency_line(emergency, catalogue, lang) for lang in LANGUAGES}
         responses["utter_emergency_line"] = _variations(lines, {})
         _dump(self.out / "domain" / "responses.yml", {"version": "3.1", "responses": responses})
 
-    def _response(
-        self, name: str, spec: dict[str, Any], titles: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if "text" not in spec:
-            return [{"custom": spec["custom"]}]
-        missing = [lang for lang in LANGUAGES if not spec["text"].get(lang)]
-        if missing:
-            raise ValueError(f"data/responses.yml: {name} lacks {', '.join(missing)}")
+    def _response(self, spec: Mapping[str, Any], titles: dict[str, Any]) -> list[dict[str, Any]]:
+        """An `utter_*` of texts/ (the catalogue checked its three languages)."""
         buttons: list[tuple[dict[str, str], str]] = []
         chosen = spec.get("topic_buttons")
         if chosen:
@@ -317,7 +318,7 @@ class Builder:
             extra["buttons"] = lambda lang: [
                 {"title": title[lang], "payload": payload} for title, payload in buttons
             ]
-        return _variations(spec["text"], extra)
+        return _variations({lang: spec[lang] for lang in LANGUAGES}, extra)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarify import FAQ_TITLES, ActionClarify, readings
-from actions.texts import label
+from actions.texts import choice, label
 
 
 def parse(ranking: list[tuple[str, float]], topic: str | None = None) -> dict[str, Any]:
@@ -44,7 +44,7 @@ async def test_the_question_and_buttons_are_in_the_users_language() -> None:
         [reply] = await run(message, language)
         assert reply["text"] == label("clarify_question", language)
         assert [b["title"] for b in reply["buttons"]] == [
-            label("reading_report_incident", language),
+            choice("reading", "report_incident", language),
             getattr(FAQ_TITLES["cybercrime"], language),
             label("reading_neither", language),
         ]

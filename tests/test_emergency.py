@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from mps.catalogue import Catalogue
 from mps.emergency import KeywordNet, emergency_text, load_emergency
 
 DATA = load_emergency(Path(__file__).parent.parent / "data" / "emergency.yml")
@@ -12,7 +13,7 @@ NET = KeywordNet.from_data(DATA)
 
 @pytest.mark.parametrize("language", ["ar", "ckb", "en"])
 def test_the_reply_starts_with_the_emergency_number(language: str) -> None:
-    text = emergency_text(DATA, language)
+    text = emergency_text(DATA, Catalogue.load_dir(), language)
     assert text.splitlines()[0].startswith("📞 911")
     assert "119" in text
     if language != "en":

@@ -76,7 +76,7 @@ def test_fallback_offers_topic_buttons_in_the_users_language(built: Path) -> Non
 
 
 def test_a_missing_topic_file_stops_the_build(tmp_path: Path) -> None:
-    for name in ("data", "domain"):
+    for name in ("data", "domain", "texts"):
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "data/faq/cybercrime.yml").unlink()
     with pytest.raises(FaqError, match="cybercrime"):

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from telegram.error import ChatMigrated, Forbidden, NetworkError
 
 from bot import callbacks
-from bot.app import CATALOGUES
 from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
 from bot.outbox import deliver_due
@@ -32,7 +31,7 @@ from mps.staff import invite, join
 from mps.staff_admin import chats
 from tests.test_reports import KEY, NOW, RULES
 
-TEXTS = Catalogue.merged(*CATALOGUES)
+TEXTS = Catalogue.load_dir()
 NOISE = Draft(category="noise", description="generator noise all night", place="Karrada")
 CALLBACK = Draft(category="callback", description="", sensitive=True, station="BGD-KRD",
                  contact_phone="+9647701234567", contact_window="09:00–12:00")  # fmt: skip

@@ -15,7 +15,6 @@ from telegram import Chat, Message, User
 from telegram.ext import ExtBot
 
 from bot import conversation, quick_exit
-from bot.app import CATALOGUES
 from bot.buttons import EXIT_CALLBACK, ButtonStore
 from bot.chat_state import CURRENT_UPDATE
 from bot.chat_state_stores import DatabaseChatState
@@ -86,7 +85,7 @@ def services(database: Database, chats: DatabaseChatState, rasa: FakeRasa) -> Se
         rasa=rasa,  # type: ignore[arg-type]
         buttons=ButtonStore(),
         users=UserMemory(),
-        catalogue=Catalogue.merged(*CATALOGUES),
+        catalogue=Catalogue.load_dir(),
         emergency=emergency,
         keywords=KeywordNet.from_data(emergency),
         pseudonym_secret=SECRET,

@@ -10,16 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from icalendar import Calendar
 
+from mps.catalogue import Catalogue
 from mps.tickets import qr_png
 from tests.e2e.stack_fixture import Stack, buttons, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
-LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 
 
@@ -62,11 +60,11 @@ def test_find_station_by_shared_location(stack: Stack) -> None:
     user = new_user()
     sent = stack.telegram.send_media(user, "location", latitude=33.302, longitude=44.428)
     card, pin = stack.telegram.replies(user, sent, count=2)
-    assert RESPONSES["utter_station_inside"]["text"]["en"] in card["text"]
+    assert TEXTS["utter_station_inside"]["en"] in card["text"]
     assert "Karrada Police Station" in card["text"]
     assert "Phone: +964 790 000 01" in card["text"]
     assert "Family and Child Protection" in card["text"]
-    assert [b["text"] for b in buttons(card)] == [LABELS["book_visit"]["en"]]
+    assert [b["text"] for b in buttons(card)] == [TEXTS["book_visit"]["en"]]
     assert pin["kind"] == "location"
     latitude, longitude = map(float, pin["media"].split(","))
     assert abs(latitude - 33.3) < 0.05 and abs(longitude - 44.43) < 0.05
@@ -112,9 +110,9 @@ def test_a_near_miss_is_offered_as_did_you_mean(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, text)
-    assert question["text"] == LABELS["place_did_you_mean"][language]
+    assert question["text"] == TEXTS["place_did_you_mean"][language]
     titles = [b["text"] for b in buttons(question)]
-    assert titles == [place, LABELS["place_none_of_these"][language]]
+    assert titles == [place, TEXTS["place_none_of_these"][language]]
     card, _pin = stack.telegram.press_for_reply(user, question, place, count=2)
     assert name in card["text"]
 
@@ -122,7 +120,7 @@ def test_a_near_miss_is_offered_as_did_you_mean(
 def test_ambiguous_place_offers_buttons(stack: Stack) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "police stations in Erbil")
-    assert question["text"] == RESPONSES["utter_station_which"]["text"]["en"]
+    assert question["text"] == TEXTS["utter_station_which"]["en"]
     titles = [b["text"] for b in buttons(question)]
     assert len(titles) == 2 and all("Erbil" in t or "Ankawa" in t for t in titles)
     card, _pin = stack.telegram.press_for_reply(user, question, "Ankawa", count=2)
@@ -143,7 +141,7 @@ def test_book_from_free_text_with_a_correction_and_get_the_ticket(
     [summary] = stack.telegram.ask(user, "no, 4 people")
     assert "People: 4" in summary["text"] and "Shall I book it?" in summary["text"]
     booked, ics, qr = stack.telegram.press_for_reply(
-        user, summary, LABELS["yes_book"]["en"], count=3
+        user, summary, TEXTS["yes_book"]["en"], count=3
     )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     assert ics["kind"] == "document" and ics["filename"] == f"open-house-{code}.ics"
@@ -161,20 +159,20 @@ def test_party_size_out_of_range_is_asked_again_in_arabic(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "اريد احجز زيارة ليوم الابواب المفتوحة")
-    assert question["text"] == RESPONSES["utter_ask_station"]["text"]["ar"]
+    assert question["text"] == TEXTS["utter_ask_station"]["ar"]
     [choose_day] = stack.telegram.press_for_reply(user, question, "المنصور")
     assert "المنصور" in choose_day["text"]
     day_button = buttons(choose_day)[0]["text"]
     assert "مقاعد متبقية" in day_button and "٣٠" in day_button  # Arabic-Indic digits
     [ask_people] = stack.telegram.press_for_reply(user, choose_day, "٣٠")
-    assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"]["ar"]
+    assert ask_people["text"] == TEXTS["utter_ask_party_size"]["ar"]
     [refused] = stack.telegram.ask(user, "١٢")  # the refusal and the question again
-    assert refused["text"].startswith(RESPONSES["utter_party_size_range"]["text"]["ar"])
-    assert refused["text"].endswith(RESPONSES["utter_ask_party_size"]["text"]["ar"])
+    assert refused["text"].startswith(TEXTS["utter_party_size_range"]["ar"])
+    assert refused["text"].endswith(TEXTS["utter_ask_party_size"]["ar"])
     [summary] = stack.telegram.ask(user, "٣")
     assert "عدد الأشخاص: ٣" in summary["text"]
     booked, _ics, _qr = stack.telegram.press_for_reply(
-        user, summary, LABELS["yes_book"]["ar"], count=3
+        user, summary, TEXTS["yes_book"]["ar"], count=3
     )
     assert "تم حجز زيارتك" in booked["text"]
     assert seats_left(stack, events["mns"]) == 27
@@ -194,11 +192,11 @@ def test_party_size_from_a_whole_sentence(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, start)
-    assert question["text"] == RESPONSES["utter_ask_station"]["text"][language]
+    assert question["text"] == TEXTS["utter_ask_station"][language]
     karrada = {"en": "Karrada", "ar": "الكرادة", "ckb": "کەڕادە"}[language]
     [choose_day] = stack.telegram.press_for_reply(user, question, karrada)
     [ask_people] = stack.telegram.press_for_reply(user, choose_day, buttons(choose_day)[0]["text"])
-    assert ask_people["text"] == RESPONSES["utter_ask_party_size"]["text"][language]
+    assert ask_people["text"] == TEXTS["utter_ask_party_size"][language]
     saturday = next_weekday(5)
     text = answer.format(day=saturday.day, month=saturday.strftime("%B"))
     [summary] = stack.telegram.ask(user, text)
@@ -210,38 +208,36 @@ def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) ->
     user = new_user()
     [summary] = stack.telegram.ask(user, "book a visit to Ankawa station on saturday for 2 people")
     booked, _ics, _qr = stack.telegram.press_for_reply(
-        user, summary, LABELS["yes_book"]["en"], count=3
+        user, summary, TEXTS["yes_book"]["en"], count=3
     )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     assert seats_left(stack, events["ank"]) == 28
     [item] = stack.telegram.ask(user, "show my bookings")
     assert code in item["text"] and "People: 2" in item["text"]
-    [choose] = stack.telegram.press_for_reply(user, item, LABELS["move_booking"]["en"])
-    assert choose["text"] == RESPONSES["utter_move_none"]["text"]["en"].format(
+    [choose] = stack.telegram.press_for_reply(user, item, TEXTS["move_booking"]["en"])
+    assert choose["text"] == TEXTS["utter_move_none"]["en"].format(
         name="Ankawa Police Station", party=2
     )  # Ankawa has no other open day
     stranger = new_user()
     [nothing] = stack.telegram.ask(stranger, "show my bookings")
-    assert nothing["text"] == RESPONSES["utter_no_bookings"]["text"]["en"]
-    cancelled = stack.telegram.press_for_reply(user, item, LABELS["cancel_booking"]["en"])
-    assert cancelled[0]["text"] == RESPONSES["utter_booking_cancelled"]["text"]["en"].format(
-        code=code
-    )
+    assert nothing["text"] == TEXTS["utter_no_bookings"]["en"]
+    cancelled = stack.telegram.press_for_reply(user, item, TEXTS["cancel_booking"]["en"])
+    assert cancelled[0]["text"] == TEXTS["utter_booking_cancelled"]["en"].format(code=code)
     assert seats_left(stack, events["ank"]) == 30
     [empty] = stack.telegram.ask(user, "show my bookings")
-    assert empty["text"] == RESPONSES["utter_no_bookings"]["text"]["en"]
+    assert empty["text"] == TEXTS["utter_no_bookings"]["en"]
 
 
 def test_move_to_another_day_keeps_the_code(stack: Stack, events: dict[str, int]) -> None:
     user = new_user()
     [summary] = stack.telegram.ask(user, "book the open house at Karrada next saturday, 2 people")
     booked, _ics, _qr = stack.telegram.press_for_reply(
-        user, summary, LABELS["yes_book"]["en"], count=3
+        user, summary, TEXTS["yes_book"]["en"], count=3
     )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
     first, second = seats_left(stack, events["krd1"]), seats_left(stack, events["krd2"])
     [item] = stack.telegram.ask(user, f"I want to cancel or change booking {code}")
-    [choose] = stack.telegram.press_for_reply(user, item, LABELS["move_booking"]["en"])
+    [choose] = stack.telegram.press_for_reply(user, item, TEXTS["move_booking"]["en"])
     later = (next_weekday(5) + dt.timedelta(days=7)).strftime("%a %-d %b")
     moved, _ics2, _qr2 = stack.telegram.press_for_reply(user, choose, later, count=3)
     assert f"Booking {code} is now on" in moved["text"]
@@ -255,7 +251,7 @@ def book_mansour(stack: Stack, user: int) -> str:
     if "Shall I book it?" not in summary["text"]:  # the form asked for the day
         [summary] = stack.telegram.press_for_reply(user, summary, "Sun")
     booked, _ics, _qr = stack.telegram.press_for_reply(
-        user, summary, LABELS["yes_book"]["en"], count=3
+        user, summary, TEXTS["yes_book"]["en"], count=3
     )
     return re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
 
@@ -273,7 +269,7 @@ def test_reminder_comes_once_even_across_a_restart(stack: Stack, events: dict[st
     [reminder] = stack.telegram.replies(user, before)
     assert reminder["text"].startswith("Reminder: your visit")
     assert code in reminder["text"] and "Mansour" in reminder["text"]
-    assert [b["text"] for b in buttons(reminder)] == [MESSAGES["menu_bookings"]["en"]]
+    assert [b["text"] for b in buttons(reminder)] == [TEXTS["menu_bookings"]["en"]]
     reminded = "SELECT reminded_at FROM bookings WHERE code = ?"
     stack.telegram.wait_until(lambda: stack.sql(reminded, code)[0][0], what="the reminder marked")
     stack.restart_bot()
@@ -289,7 +285,7 @@ def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int])
     visitor = new_user()
     [summary] = stack.telegram.ask(visitor, "book Karrada open house next saturday for 2 people")
     booked, _ics, _qr = stack.telegram.press_for_reply(
-        visitor, summary, LABELS["yes_book"]["en"], count=3
+        visitor, summary, TEXTS["yes_book"]["en"], count=3
     )
     code = re.search(r"Your code is ([A-Z0-9]{6})", booked["text"])[1]  # type: ignore[index]
 
@@ -299,10 +295,10 @@ def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int])
     def say(user: int, text: str) -> str:
         return str(stack.telegram.ask(user, text, chat=group)[0]["text"])
 
-    assert say(outsider, "/attendees") == MESSAGES["staff_not_bound"]["en"]
+    assert say(outsider, "/attendees") == TEXTS["staff_not_bound"]["en"]
     assert "now the staff chat of Karrada Police Station" in say(staff, f"/join {invite}")
-    assert say(outsider, f"/join {invite}") == MESSAGES["join_used"]["en"]
-    assert say(outsider, "/attendees") == MESSAGES["staff_only"]["en"]
+    assert say(outsider, f"/join {invite}") == TEXTS["join_used"]["en"]
+    assert say(outsider, "/attendees") == TEXTS["staff_only"]["en"]
     listing = say(staff, "/attendees")
     assert code in listing and "expected" in listing
     assert say(staff, f"/checkin {code}").startswith(f"Booking {code} is for ")  # not today

@@ -8,15 +8,14 @@ import httpx
 import pytest
 import yaml
 
+from mps.catalogue import Catalogue
 from mps.faq import load_faq
 from mps.pseudonym import pseudonymise
 from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log, buttons, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
-RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
-REPORT_LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 
 
 def trained_question(topic: str, language: str) -> str:
@@ -38,17 +37,17 @@ def test_greeting_is_answered_in_the_users_language(
 ) -> None:
     user = new_user()
     [reply] = stack.telegram.ask(user, text)
-    assert reply["text"] == RESPONSES["utter_greet"]["text"][language]
+    assert reply["text"] == TEXTS["utter_greet"][language]
 
 
 def test_start_shows_the_welcome_and_main_menu(stack: Stack) -> None:
     user = new_user()
     [reply] = stack.telegram.ask(user, "/start")
-    assert reply["text"] == MESSAGES["welcome"]["en"]
+    assert reply["text"] == TEXTS["welcome"]["en"]
     assert [b["text"] for b in buttons(reply)] == [
-        MESSAGES["menu_questions"]["en"], MESSAGES["menu_station"]["en"],
-        MESSAGES["menu_book"]["en"], MESSAGES["menu_bookings"]["en"],
-        MESSAGES["menu_emergency"]["en"], MESSAGES["menu_language"]["en"],
+        TEXTS["menu_questions"]["en"], TEXTS["menu_station"]["en"],
+        TEXTS["menu_book"]["en"], TEXTS["menu_bookings"]["en"],
+        TEXTS["menu_emergency"]["en"], TEXTS["menu_language"]["en"],
     ]  # fmt: skip
     query = stack.telegram.press(user, reply["message_id"], buttons(reply)[4]["callback_data"])
     [numbers] = stack.telegram.replies(user, reply["message_id"])
@@ -78,7 +77,7 @@ def test_low_confidence_offers_topics_and_a_topic_button_answers(
     stack.telegram.ask(user, greeting)
     gibberish = {"en": "qzxv wrrrk plmnb", "ar": "ضصثق غعفقظ طظز", "ckb": "ڕڵێۆ ژڤپگ ێۆڕڤ"}
     [reply] = stack.telegram.ask(user, gibberish[language])
-    assert reply["text"] == RESPONSES["utter_fallback"]["text"][language]
+    assert reply["text"] == TEXTS["utter_fallback"][language]
     cells = buttons(reply)
     assert FAQ["opening_hours"].title.get(language) in [c["text"] for c in cells]
     hours = next(c for c in cells if c["text"] == FAQ["opening_hours"].title.get(language))
@@ -90,17 +89,17 @@ def test_low_confidence_offers_topics_and_a_topic_button_answers(
 def test_language_menu_switches_the_reply_language(stack: Stack) -> None:
     user = new_user()
     [menu] = stack.telegram.ask(user, "/language")
-    assert menu["text"] == MESSAGES["choose_language"]["en"]
+    assert menu["text"] == TEXTS["choose_language"]["en"]
     assert [b["callback_data"] for b in buttons(menu)] == ["lang:ar", "lang:ckb", "lang:en"]
     stack.telegram.press(user, menu["message_id"], "lang:ckb")
     edited = stack.telegram.wait_until(
         lambda: (found := stack.telegram.message(user, menu["message_id"]))["edited"] and found,
         30, "the menu edited",
     )  # fmt: skip
-    assert edited["text"] == MESSAGES["language_set"]["ckb"]
+    assert edited["text"] == TEXTS["language_set"]["ckb"]
     # A command carries no language signal: the choice stands.
     [reply] = stack.telegram.ask(user, "/help")
-    assert reply["text"] == RESPONSES["utter_help"]["text"]["ckb"]
+    assert reply["text"] == TEXTS["utter_help"]["ckb"]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +111,7 @@ def test_change_language_intent_opens_the_language_menu(
 ) -> None:
     user = new_user()
     [menu] = stack.telegram.ask(user, text)
-    assert menu["text"] == MESSAGES["choose_language"][language]
+    assert menu["text"] == TEXTS["choose_language"][language]
     assert len(buttons(menu)) == 3
 
 
@@ -143,32 +142,32 @@ def test_unsupported_media_gets_a_polite_answer(stack: Stack) -> None:
     for kind in ("sticker", "voice", "document"):
         message_id = stack.telegram.send_media(user, kind)
         [reply] = stack.telegram.replies(user, message_id)
-        assert reply["text"] == MESSAGES["unsupported_media"]["en"]
+        assert reply["text"] == TEXTS["unsupported_media"]["en"]
     # A photo outside a report: how to send one with a report.
     [reply] = stack.telegram.replies(user, stack.telegram.send_media(user, "photo"))
-    assert reply["text"] == REPORT_LABELS["report_photo_outside"]["en"]
+    assert reply["text"] == TEXTS["report_photo_outside"]["en"]
 
 
 def test_over_long_and_odd_unicode_messages(stack: Stack) -> None:
     user = new_user()
     [reply] = stack.telegram.ask(user, "where is the station " * 300)
-    assert reply["text"] == MESSAGES["too_long"]["en"].format(limit=2000)
+    assert reply["text"] == TEXTS["too_long"]["en"].format(limit=2000)
     [reply] = stack.telegram.ask(user, "\u200b\u202e\u0301 \ufeff")
-    assert reply["text"] == MESSAGES["empty_text"]["en"]
+    assert reply["text"] == TEXTS["empty_text"]["en"]
     [reply] = stack.telegram.ask(user, "hel\u200blo\u202e the\u0000re")
-    assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert reply["text"] == TEXTS["utter_greet"]["en"]
 
 
 def test_forged_and_foreign_buttons_are_refused(stack: Stack) -> None:
     owner, other = new_user(), new_user()
     [menu] = stack.telegram.ask(owner, "/start")
     forged = stack.telegram.press(owner, menu["message_id"], "b:forged-token")
-    assert stack.telegram.callback_answer(forged)["text"] == MESSAGES["stale_button"]["en"]
+    assert stack.telegram.callback_answer(forged)["text"] == TEXTS["stale_button"]["en"]
     nonsense = stack.telegram.press(owner, menu["message_id"], "lang:xx")
-    assert stack.telegram.callback_answer(nonsense)["text"] == MESSAGES["stale_button"]["en"]
+    assert stack.telegram.callback_answer(nonsense)["text"] == TEXTS["stale_button"]["en"]
     token = buttons(menu)[0]["callback_data"]
     foreign = stack.telegram.press(other, menu["message_id"], token, chat=owner)
-    assert stack.telegram.callback_answer(foreign)["text"] == MESSAGES["not_your_button"]["en"]
+    assert stack.telegram.callback_answer(foreign)["text"] == TEXTS["not_your_button"]["en"]
 
 
 def test_rasa_sees_a_pseudonym_never_the_telegram_id(stack: Stack) -> None:
@@ -197,6 +196,6 @@ def test_rasa_down_gets_an_apology_and_danger_still_gets_the_numbers(
     telegram = stack_without_rasa.telegram
     user = new_user()
     [reply] = telegram.ask(user, "what are the opening hours")
-    assert reply["text"] == MESSAGES["service_down"]["en"]
+    assert reply["text"] == TEXTS["service_down"]["en"]
     [reply] = telegram.ask(user, "الحقوني يريد يقتلني")
     assert reply["text"].startswith("📞 911 (٩١١)")

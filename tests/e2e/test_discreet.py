@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 import redis
-import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from mps.catalogue import Catalogue
 from mps.pseudonym import pseudonymise
 from tests.e2e.stack_fixture import (
     RASA_TOKEN,
@@ -32,18 +32,17 @@ from tests.e2e.stack_fixture import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
-LABELS = yaml.safe_load((ROOT / "actions" / "labels.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 TRACKER_SECONDS = 15
 
 
 def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     """Opening words, "No", Erbil, the contacts; asserts what a user would see."""
     [question] = stack.telegram.ask(user, opening)
-    assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"]["en"]
+    assert question["text"] == TEXTS["utter_ask_in_danger"]["en"]
     assert [b["text"] for b in buttons(question)] == ["Yes", "No", "Exit"]
     [where] = stack.telegram.press_for_reply(user, question, "No")
-    assert where["text"] == RESPONSES["utter_ask_governorate"]["text"]["en"]
+    assert where["text"] == TEXTS["utter_ask_governorate"]["en"]
     assert {"Baghdad", "Basra", "Erbil", "Exit"} == {b["text"] for b in buttons(where)}
     [contacts] = stack.telegram.press_for_reply(
         user, where, "Erbil"
@@ -55,7 +54,7 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert tips.startswith("A few tips:")
     # A neutral offer of a call-back, and Exit.
     assert [b["text"] for b in buttons(contacts)] == [
-        "A call at a time that suits you", LABELS["exit"]["en"],
+        "A call at a time that suits you", TEXTS["exit"]["en"],
     ]  # fmt: skip
 
 
@@ -69,7 +68,7 @@ def test_discreet_flow_then_exit_deletes_every_message(stack: Stack) -> None:
     assert [m["sender"] for m in messages] == ["user", "bot", "bot", "bot"]
     # The conversation starts afresh: the next message is not in the old form.
     [reply] = stack.telegram.ask(user, "hello")
-    assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert reply["text"] == TEXTS["utter_greet"]["en"]
 
 
 @pytest.mark.parametrize(
@@ -84,15 +83,15 @@ def test_indirect_words_in_arabic_and_kurdish_get_the_neutral_question(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, text)
-    assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"][language]
-    exit_title = LABELS["exit"][language]
+    assert question["text"] == TEXTS["utter_ask_in_danger"][language]
+    exit_title = TEXTS["exit"][language]
     assert exit_title in [b["text"] for b in buttons(question)]
 
 
 def test_tips_command_and_danger_now_gives_the_numbers(stack: Stack) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "/tips")
-    assert question["text"] == RESPONSES["utter_ask_in_danger"]["text"]["en"]
+    assert question["text"] == TEXTS["utter_ask_in_danger"]["en"]
     [numbers] = stack.telegram.press_for_reply(user, question, "Yes")
     assert numbers["text"].startswith("📞 911")
     assert "119" in numbers["text"]
@@ -277,7 +276,7 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     assert not [k for k in tracker_keys(url) if sender.encode() in k]
     # Her next conversation starts empty.
     [reply] = stack.telegram.ask(user, "hello")
-    assert reply["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert reply["text"] == TEXTS["utter_greet"]["en"]
     assert not any(marker in rasa_tracker(stack, user) for marker in MARKERS)
     # Past the tracker store's expiry.
     wait_until(lambda: tracker_keys(url) == [], TRACKER_SECONDS + 60, "the trackers expired")

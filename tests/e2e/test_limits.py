@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.e2e.stack_fixture import ROOT, Stack, new_user, running_stack
+from mps.catalogue import Catalogue
+from tests.e2e.stack_fixture import Stack, new_user, running_stack
 
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
+TEXTS = Catalogue.load_dir()
 PER_MINUTE = 4
 JOINS_PER_HOUR = 2
 
@@ -51,7 +51,7 @@ def test_a_flood_gets_one_notice_and_others_are_served(limited_stack: Stack) -> 
     mine = stack.telegram.say(other, "/language", language_code="en")
     assert stack.telegram.replies(other, mine)[0]["reply_markup"]
     texts = _bot_texts(stack, flooder)
-    assert texts.count(MESSAGES["slow_down"]["ar"]) == 1  # once, in her language
+    assert texts.count(TEXTS["slow_down"]["ar"]) == 1  # once, in her language
     assert len(texts) == PER_MINUTE + 1 == len(replies)
     # Danger is still answered, with the numbers, while the flood is limited.
     danger = stack.telegram.say(flooder, "help me now he is attacking me", language_code="en")
@@ -66,7 +66,7 @@ def test_exit_is_never_limited(limited_stack: Stack) -> None:
     # are handled before /exit is.
     first = _send_all(stack, user, "/language", PER_MINUTE + 1, "en")
     replies = stack.telegram.replies(user, first - 1, count=PER_MINUTE + 1)
-    assert MESSAGES["slow_down"]["en"] in [r["text"] for r in replies]
+    assert TEXTS["slow_down"]["en"] in [r["text"] for r in replies]
     stack.telegram.say(user, "/exit")
     stack.telegram.all_deleted(user)
     left = [m for m in stack.telegram.transcript(user) if not m["deleted"]]
@@ -79,8 +79,8 @@ def test_join_attempts_are_limited(limited_stack: Stack) -> None:
     first = _send_all(stack, user, "/join WRONGCODE", JOINS_PER_HOUR + 3, "en")
     stack.telegram.replies(user, first - 1, count=JOINS_PER_HOUR + 1)
     texts = _bot_texts(stack, user)
-    assert texts.count(MESSAGES["join_unknown"]["en"]) == JOINS_PER_HOUR
-    assert texts.count(MESSAGES["join_slow_down"]["en"]) == 1
+    assert texts.count(TEXTS["join_unknown"]["en"]) == JOINS_PER_HOUR
+    assert texts.count(TEXTS["join_slow_down"]["en"]) == 1
 
 
 def test_button_presses_count_and_the_notice_is_an_alert(limited_stack: Stack) -> None:
@@ -93,5 +93,5 @@ def test_button_presses_count_and_the_notice_is_an_alert(limited_stack: Stack) -
         query = stack.telegram.press(user, menu["message_id"], "lang:en")
         answers.append(stack.telegram.callback_answer(query))
     alerts = [a for a in answers if a["show_alert"]]
-    assert [a["text"] for a in alerts] == [MESSAGES["slow_down"]["en"]]
+    assert [a["text"] for a in alerts] == [TEXTS["slow_down"]["en"]]
     assert answers[-1]["text"] is None  # past the notice: answered, silently

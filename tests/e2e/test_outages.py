@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
+from mps.catalogue import Catalogue
 from scripts.stack import ROOT, Service, log_tail, start, stop, wait_ready
 from tests.e2e.stack_fixture import (
     MODEL,
@@ -37,8 +37,8 @@ from tests.e2e.stack_fixture import (
     wait_until,
 )
 
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
-APOLOGIES = {MESSAGES["service_down"]["en"], MESSAGES["error"]["en"]}
+TEXTS = Catalogue.load_dir()
+APOLOGIES = {TEXTS["service_down"]["en"], TEXTS["error"]["en"]}
 DANGER = "help me now, he is attacking me"
 # A ceiling for polling only (the promise is 90 s; this machine may be busy).
 BACK_WITHIN = 240.0
@@ -205,7 +205,7 @@ def test_rasa_dies_the_bot_keeps_answering_and_rasa_comes_back(make_run: Running
     assert normal(_ask(make_run.telegram, question)["text"])
     old = make_run.child(is_rasa)
     _kill(old)
-    assert _ask(make_run.telegram, question)["text"] == MESSAGES["service_down"]["en"]
+    assert _ask(make_run.telegram, question)["text"] == TEXTS["service_down"]["en"]
     assert "911" in _ask(make_run.telegram, DANGER)["text"]
     _until_back(make_run, "rasa", question, normal)
     assert make_run.child(is_rasa) != old

@@ -11,15 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
+from mps.catalogue import Catalogue
 from mps.formatting import day_text
 from tests.e2e.stack_fixture import Stack, buttons, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = yaml.safe_load((ROOT / "actions" / "report_labels.yml").read_text("utf-8"))
-STAFF = yaml.safe_load((ROOT / "bot" / "report_messages.yml").read_text("utf-8"))
-RESPONSES = yaml.safe_load((ROOT / "data" / "responses.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 REFERENCE = re.compile(r"MPS-[A-Z0-9]{4}-[A-Z0-9]{2}")
 BAGHDAD = ZoneInfo("Asia/Baghdad")
 
@@ -32,7 +30,7 @@ FCPU_OFFICER = 9102
 
 
 def label(key: str) -> str:
-    return str(LABELS[key]["en"])
+    return str(TEXTS[key]["en"])
 
 
 def cards(stack: Stack, chat: int, reference: str) -> list[dict[str, Any]]:
@@ -136,13 +134,13 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     assert photo["media"] == "photo-bike-1"
     assert "blue bike" in card["text"] and "Status: received" in card["text"]
     assert [b["text"] for b in buttons(card)] == [
-        STAFF[k]["en"] for k in ("btn_ack", "btn_progress", "btn_route", "btn_ask", "btn_close")
+        TEXTS[k]["en"] for k in ("btn_ack", "btn_progress", "btn_route", "btn_ask", "btn_close")
     ]
 
     # Someone who is not Karrada's staff presses a button: refused, nothing changes.
     query = stack.telegram.press_by_title(MNS_STAFF, card, "Acknowledge", chat=KRD_GROUP)
     answer = stack.telegram.callback_answer(query)
-    assert answer == {"text": STAFF["not_station_staff"]["en"], "show_alert": True}
+    assert answer == {"text": TEXTS["not_station_staff"]["en"], "show_alert": True}
     assert status_of(stack, reference) == "new"
     assert (
         next(
@@ -166,7 +164,7 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
         lambda m: m["message_id"] == card["message_id"] and "Status: acknowledged" in m["text"],
     )
     assert "Status: acknowledged by the station" in redrawn["text"]
-    assert STAFF["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
+    assert TEXTS["btn_ack"]["en"] not in [b["text"] for b in buttons(redrawn)]
 
     # The queue lists it with its status; /report shows its card again.
     asked = stack.telegram.say(KRD_STAFF, "/queue", chat=KRD_GROUP)
@@ -188,11 +186,11 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     stack.telegram.say(
         KRD_STAFF, "What colour was the lock?", chat=KRD_GROUP, reply_to=prompt["message_id"]
     )
-    stack.telegram.wait_for(KRD_GROUP, lambda m: m["text"] == STAFF["ask_sent"]["en"])
+    stack.telegram.wait_for(KRD_GROUP, lambda m: m["text"] == TEXTS["ask_sent"]["en"])
     question = stack.telegram.wait_for(citizen, lambda m: "What colour was the lock?" in m["text"])
     assert question["text"].startswith(f"The station has a question about your report {reference}")
     stack.telegram.say(citizen, "It was a red lock.", reply_to=question["message_id"])
-    stack.telegram.wait_for(citizen, lambda m: m["text"] == STAFF["answer_passed"]["en"])
+    stack.telegram.wait_for(citizen, lambda m: m["text"] == TEXTS["answer_passed"]["en"])
     answer_card = stack.telegram.wait_for(KRD_GROUP, lambda m: "It was a red lock." in m["text"])
     assert answer_card["reply_to"] == card["message_id"]  # in the card's thread
 
@@ -281,7 +279,7 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
     query = stack.telegram.press_by_title(
         MNS_STAFF, card, "Acknowledge", chat=MNS_GROUP
     )  # an old, forged press
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     assert stack.sql("SELECT station_code FROM reports WHERE reference = ?", reference) == [
         ("BGD-KRD",)
     ]
@@ -306,13 +304,15 @@ def test_emergency_mid_form_gives_the_numbers_and_files_nothing(stack: Stack, st
     before = stack.sql("SELECT count(*) FROM reports")[0][0]
     question = stack.telegram.turn(citizen, "i want to report a problem")
     assert question["text"] == label("report_ask_category")
-    reply = stack.telegram.press_for_reply(citizen, question, label("cat_noise"))[-1]
+    reply = stack.telegram.press_for_reply(
+        citizen, question, TEXTS.choice("category", "noise", "en")
+    )[-1]
     assert reply["text"] == label("report_ask_description")
     numbers = stack.telegram.turn(citizen, "he is attacking my neighbour with a knife right now")
     assert "911" in numbers["text"]
     assert stack.sql("SELECT count(*) FROM reports")[0][0] == before
     # The form is gone: the next message is not taken as a description.
-    assert stack.telegram.turn(citizen, "hello")["text"] == RESPONSES["utter_greet"]["text"]["en"]
+    assert stack.telegram.turn(citizen, "hello")["text"] == TEXTS["utter_greet"]["en"]
 
 
 def test_outbox_survives_429_then_500_and_delivers_once(stack: Stack, staff: None) -> None:
@@ -370,7 +370,7 @@ def test_a_duplicate_update_is_processed_once(stack: Stack, staff: None) -> None
     # The bot still answers new updates; by its answer to this one (Rasa takes a
     # conversation's turns in order), the repeated update was dropped.
     thanks = stack.telegram.turn(citizen, "thanks")
-    assert thanks["text"] == RESPONSES["utter_thank"]["text"]["en"]
+    assert thanks["text"] == TEXTS["utter_thank"]["en"]
     assert len(stack.telegram.bot_messages(citizen)) == 2
 
 
@@ -413,11 +413,11 @@ def test_safe_callback_reaches_only_unit_staff(stack: Stack, staff: None) -> Non
     assert not [m for m in stack.telegram.bot_messages(KRD_GROUP) if reference in m["text"]]
     # A Karrada staff member not marked for the unit: refused, even with a forged press.
     query = stack.telegram.press_by_title(KRD_STAFF, card, "Acknowledge", chat=FCPU_OFFICER)
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     stack.telegram.say(KRD_STAFF, f"/report {reference}", chat=KRD_GROUP)
     stack.telegram.wait_for(
         KRD_GROUP,
-        lambda m: m["text"] == STAFF["report_unknown"]["en"].format(reference=reference),
+        lambda m: m["text"] == TEXTS["report_unknown"]["en"].format(reference=reference),
     )
     # The unit officer can.
     stack.telegram.callback_answer(
@@ -435,7 +435,7 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     stack: Stack, staff: None
 ) -> None:
     citizen = new_user()
-    ar = {key: value["ar"] for key, value in LABELS.items()}
+    ar = {key: value["ar"] for key, value in TEXTS.entries()}
     reply = stack.telegram.turn(citizen, "انسرقت دراجتي في الكرادة البارحة")
     assert reply["text"] == ar["report_ask_description"]
     reply = stack.telegram.turn(citizen, "كانت دراجة زرقاء مقفلة امام المخبز وقطعوا القفل")
@@ -444,7 +444,7 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
     assert reply["text"] == ar["report_ask_consent"]
     summary = stack.telegram.press_for_reply(citizen, reply, ar["report_consent_yes"])[-1]
     yesterday = dt.datetime.now(BAGHDAD).date() - dt.timedelta(days=1)
-    assert ar["cat_theft"] in summary["text"] and day_text(yesterday, "ar") in summary["text"]
+    assert ar["category.theft"] in summary["text"] and day_text(yesterday, "ar") in summary["text"]
     date_line = next(line for line in summary["text"].splitlines() if line.startswith("التاريخ"))
     assert not re.search(r"[0-9]", date_line) and re.search(r"[٠-٩]", date_line)
     filed = stack.telegram.press_for_reply(citizen, summary, ar["report_send"])[-1]

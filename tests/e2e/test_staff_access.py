@@ -11,19 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mps.catalogue import Catalogue
 from tests.e2e.stack_fixture import Stack, buttons, new_user
-from tests.e2e.test_reports import REFERENCE, STAFF, cards, delivered, label
+from tests.e2e.test_reports import REFERENCE, cards, delivered, label
 
 ROOT = Path(__file__).resolve().parents[2]
-MESSAGES = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text("utf-8"))
+TEXTS = Catalogue.load_dir()
 ANONYMOUS_ADMIN, CHANNEL_BOT = 1087968824, 136817688
 TRIAGE_GROUP, TRIAGE_STAFF, TRIAGE_FCPU = -9450, 9451, 9452
 
 
 def message(key: str) -> str:
-    return str(MESSAGES[key]["en"])
+    return str(TEXTS[key]["en"])
 
 
 def command(stack: Stack, user: int, chat: int, text: str, **extra: Any) -> dict[str, Any]:
@@ -74,19 +73,19 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
     shown = command(stack, staff, group, f"/report {first}")
     assert shown["text"].startswith(f"Report {first}")
     elsewhere = command(stack, staff, -9480, f"/report {first}")
-    assert elsewhere["text"] == STAFF["report_unknown"]["en"].format(reference=first)
+    assert elsewhere["text"] == TEXTS["report_unknown"]["en"].format(reference=first)
 
     out = stack.admin("staff", "remove", "--user", str(officer), "--by", "chief")
     assert f"removed user {officer} from BGD-ADH" in out
     query = stack.telegram.press_by_title(officer, card, "Acknowledge", chat=group)
     assert stack.telegram.callback_answer(query) == {
-        "text": STAFF["not_station_staff"]["en"], "show_alert": True,
+        "text": TEXTS["not_station_staff"]["en"], "show_alert": True,
     }  # fmt: skip
     assert stack.sql("SELECT status FROM reports WHERE reference = ?", first) == [("new",)]
     for text in ("/queue", "/attendees", "/checkin ABC123"):
         assert command(stack, officer, group, text)["text"] == message("staff_only")
     mine = command(stack, officer, officer, f"/report {first}")
-    assert mine["text"] == STAFF["report_unknown"]["en"].format(reference=first)
+    assert mine["text"] == TEXTS["report_unknown"]["en"].format(reference=first)
     _, second = noise(stack, "Adhamiya")
     stack.telegram.wait_for(group, lambda m: m["text"].startswith(f"Report {second}"))
     stack.telegram.wait_until(lambda: delivered(stack, second), what="every card of it sent")
@@ -98,7 +97,7 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
     moved = stack.telegram.wait_for(
         TRIAGE_GROUP, lambda m: m["text"].startswith(f"Report {third}")
     )
-    assert STAFF["card_triage_note"]["en"] in moved["text"]
+    assert TEXTS["card_triage_note"]["en"] in moved["text"]
     assert cards(stack, group, third) == []
     # Triage staff can act on it: re-route it to a real station.
     stack.telegram.callback_answer(
@@ -159,7 +158,7 @@ def test_a_dead_chat_holds_up_nobody_a_moved_group_is_followed_and_dead_letters_
     letters = stack.telegram.wait_until(dead_letters, 30, "a dead letter")
     assert f"{first}\tBGD-KDH\tcitizen_update" in letters
     queue = command(stack, staff, supergroup, "/queue")
-    assert STAFF["queue_dead_header"]["en"] in queue["text"]
+    assert TEXTS["queue_dead_header"]["en"] in queue["text"]
     assert f"• {first} · an update to the citizen" in queue["text"]
 
 
@@ -170,7 +169,9 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     citizen = new_user()
     question = stack.telegram.turn(citizen, "i want to report a problem")
     assert question["text"] == label("report_ask_category")
-    reply = stack.telegram.press_for_reply(citizen, question, label("cat_online_harassment"))[-1]
+    reply = stack.telegram.press_for_reply(
+        citizen, question, TEXTS.choice("category", "online_harassment", "en")
+    )[-1]
     assert reply["text"] == label("report_ask_description")
     reply = stack.telegram.turn(
         citizen, "Someone threatens to share my private photos unless I pay."
@@ -192,9 +193,9 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     query = stack.telegram.press_by_title(
         staff, card, "Acknowledge", chat=fcpu
     )  # forged by the group member
-    assert stack.telegram.callback_answer(query)["text"] == STAFF["not_station_staff"]["en"]
+    assert stack.telegram.callback_answer(query)["text"] == TEXTS["not_station_staff"]["en"]
     shown = command(stack, staff, group, f"/report {reference}")
-    assert shown["text"] == STAFF["report_unknown"]["en"].format(reference=reference)
+    assert shown["text"] == TEXTS["report_unknown"]["en"].format(reference=reference)
     stack.telegram.callback_answer(stack.telegram.press_by_title(fcpu, card, "Acknowledge"))
     [(status, owner, chat_id, consent)] = stack.sql(
         "SELECT status, owner, chat_id, contact_consent FROM reports WHERE reference = ?",
@@ -270,9 +271,9 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     recorded = callback_request(stack, woman)
     card = stack.telegram.wait_for(TRIAGE_FCPU, lambda m: "Safe call-back" in m["text"]
                     and m["message_id"] > before_card)  # fmt: skip
-    assert "Basra" in card["text"] and STAFF["card_triage_note"]["en"] in card["text"]
+    assert "Basra" in card["text"] and TEXTS["card_triage_note"]["en"] in card["text"]
     told = stack.telegram.wait_for(woman, lambda m: m["message_id"] > recorded["message_id"])
-    assert told["text"] == STAFF["callback_delivered"]["en"].format(
+    assert told["text"] == TEXTS["callback_delivered"]["en"].format(
         phone="07701234567", window="09:00–12:00"
     )
     reference = REFERENCE.search(card["text"])[0]  # type: ignore[index]
@@ -287,7 +288,7 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     other = new_user()
     recorded = callback_request(stack, other)
     told = stack.telegram.wait_for(other, lambda m: m["message_id"] > recorded["message_id"])
-    assert told["text"] == STAFF["callback_undelivered"]["en"]
+    assert told["text"] == TEXTS["callback_undelivered"]["en"]
     dead = stack.sql("SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
                       "WHERE r.category = 'callback' AND o.dead_at IS NOT NULL")  # fmt: skip
     assert dead[0][0] >= 1

@@ -18,11 +18,13 @@ import httpx
 import pytest
 import yaml
 
+from mps.catalogue import Catalogue
 from mps.emergency import emergency_line, load_emergency
 from tests.e2e.stack_fixture import RASA_TOKEN, Stack, new_user
 
 ROOT = Path(__file__).resolve().parents[2]
 EMERGENCY = load_emergency(ROOT / "data" / "emergency.yml")
+TEXTS = Catalogue.load_dir()
 THRESHOLD = float(
     yaml.safe_load((ROOT / "credentials.yml").read_text("utf-8"))["nlu.channel.SafetyRestInput"][
         "emergency_line"
@@ -89,14 +91,14 @@ def test_a_clear_emergency_gets_the_whole_emergency_answer(stack: Stack, languag
     assert parse(stack, CLEAR[language])["intent"]["name"] == "emergency"
     replies = stack.telegram.ask(new_user(), CLEAR[language])
     assert replies[0]["text"].startswith("📞 911")
-    assert emergency_line(EMERGENCY, language) not in "\n".join(r["text"] for r in replies)
+    assert emergency_line(EMERGENCY, TEXTS, language) not in "\n".join(r["text"] for r in replies)
 
 
 @pytest.mark.parametrize("language", ["en", "ar", "ckb"])
 def test_a_possible_danger_adds_the_emergency_line_to_the_answer(
     stack: Stack, language: str
 ) -> None:
-    line = emergency_line(EMERGENCY, language)
+    line = emergency_line(EMERGENCY, TEXTS, language)
     zone = 0
     for text in candidates(language):
         if zone and text not in WORRIED[language]:
@@ -128,4 +130,5 @@ def test_ordinary_questions_get_no_emergency_line(stack: Stack) -> None:
     ]:
         assert parse(stack, text)["emergency_score"] < THRESHOLD
         replies = stack.telegram.ask(new_user(), text)
-        assert emergency_line(EMERGENCY, language) not in "\n".join(r["text"] for r in replies)
+        line = emergency_line(EMERGENCY, TEXTS, language)
+        assert line not in "\n".join(r["text"] for r in replies)
