@@ -24,6 +24,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -330,6 +331,23 @@ def wait_all(group: list[Replica], stopping: threading.Event) -> Replica | None:
     return waiting[0] if waiting and not stopping.is_set() else None
 
 
+def stop_all(replica: Replica) -> None:
+    """Stop a replica, then whatever is left of its process group (Sanic's workers,
+    nginx's) once the main process is gone."""
+    stack.stop(replica.service)
+    process = replica.service.process
+    if process is None:
+        return
+    deadline = time.monotonic() + 5
+    try:
+        while time.monotonic() < deadline:
+            os.killpg(process.pid, 0)
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Check, migrate once, stack.start every replica behind nginx, supervise until Ctrl-C."""
     cli = argparse.ArgumentParser(description="the production topology on one machine")
@@ -388,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.say("stopping…")
         for replica in reversed(processes):
-            stack.stop(replica.service)
+            stop_all(replica)
         for command in stops:
             subprocess.run(command, capture_output=True, check=False)
         state.unlink(missing_ok=True)

@@ -117,12 +117,16 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         relay = WebhookRelay(f"{emulator_url}/bot{TOKEN}", env["WEBHOOK_URL"], SECRET)
         with relay:
             yield Topology(process, var / "stack.json", telegram, output)
-        assert relay.failed == []
+        assert relay.failed == [], relay.failed
     finally:
         telegram.client.close()
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:  # a test failed before Ctrl-C: stop the replicas too
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         stop(emulator)
 
 
@@ -130,7 +134,8 @@ def _converse(telegram: Telegram) -> None:
     """A short conversation of a new user; every message is answered."""
     user = next(_users)
     for text in ("hello", "what are your opening hours?", "police station in Mansour", "thanks"):
-        assert telegram.ask(user, text)[0]["text"]
+        [reply] = telegram.ask(user, text)[:1]
+        assert reply["sender"] == "bot" and (reply["text"] or reply["kind"] != "text")
 
 
 def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topology) -> None:
@@ -143,12 +148,23 @@ def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topol
         assert listening(process["port"]), process
 
 
+def _bot_1(topology: Topology) -> dict[str, Any]:
+    [bot] = [p for p in topology.state()["processes"] if p["name"] == "bot-1"]
+    return bot
+
+
 def test_replies_come_through_nginx_and_after_a_bot_is_killed(topology: Topology) -> None:
     _converse(topology.telegram)
-    [bot] = [p for p in topology.state()["processes"] if p["name"] == "bot-1"]
-    os.killpg(bot["pid"], signal.SIGKILL)
+    killed = _bot_1(topology)
+    os.killpg(killed["pid"], signal.SIGKILL)
     for _ in range(3):
         _converse(topology.telegram)
+    # The killed replica is started again, and var/stack.json names its new pid.
+    deadline = time.monotonic() + 180
+    while _bot_1(topology)["pid"] == killed["pid"] or not listening(killed["port"]):
+        assert time.monotonic() < deadline, "bot-1 was not restarted"
+        time.sleep(0.5)
+    _converse(topology.telegram)
 
 
 def test_ctrl_c_leaves_no_process_behind(topology: Topology) -> None:

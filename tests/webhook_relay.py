@@ -25,7 +25,7 @@ class WebhookRelay:
         self.pool = ThreadPoolExecutor(max_workers=connections)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
-        self.failed: list[int] = []  # update ids never accepted
+        self.failed: list[dict[str, Any]] = []  # updates never accepted
 
     def __enter__(self) -> WebhookRelay:
         self.thread.start()
@@ -57,4 +57,4 @@ class WebhookRelay:
                 except httpx.HTTPError:
                     pass
                 time.sleep(RETRY_SECONDS)
-        self.failed.append(update["update_id"])
+        self.failed.append(update)
