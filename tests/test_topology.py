@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import listening
+from scripts.topology import NEEDS, listening, missing, nginx_config
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port
 from tests.webhook_relay import WebhookRelay
 
-pytestmark = pytest.mark.skipif(
+needs_nginx = pytest.mark.skipif(
     shutil.which("nginx") is None,
     reason="nginx is not installed (apt-get install -y nginx; .ci/run installs it)",
 )
@@ -64,6 +64,31 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201]}
+    config = nginx_config(Path("/srv/var/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams)
+    for role, ports in upstreams.items():
+        block = config.split(f"upstream mps_{role} {{", 1)[1].split("}", 1)[0]
+        assert [f"127.0.0.1:{port}" for port in ports] == [
+            line.split()[1] for line in block.splitlines() if line.strip().startswith("server")
+        ]
+    assert (
+        "listen 127.0.0.1:8443;\n  location = /telegram {\n    proxy_pass http://mps_bot;"
+        in config
+    )
+    assert "listen 127.0.0.1:5005;" in config and "listen 127.0.0.1:5055;" in config
+    assert "access_log off;" in config and "/srv/var/nginx/nginx.pid" in config
+    assert "non_idempotent" not in config  # a POST a replica received is never sent twice
+
+
+def test_make_stack_names_every_missing_setting() -> None:
+    assert len(missing({})) == len(NEEDS)
+    complete = dict.fromkeys(NEEDS, "x") | {"DATABASE_URL": "postgresql+asyncpg://db/mps"}
+    assert missing(complete) == []
+    [line] = missing(complete | {"DATABASE_URL": "sqlite+aiosqlite:///var/mps.db"})
+    assert line.startswith("DATABASE_URL: SQLite cannot be shared")
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +163,7 @@ def _converse(telegram: Telegram) -> None:
         assert reply["sender"] == "bot" and (reply["text"] or reply["kind"] != "text")
 
 
+@needs_nginx
 def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topology) -> None:
     processes = topology.state()["processes"]
     roles = sorted(p["role"] for p in processes)
@@ -153,6 +179,7 @@ def _bot_1(topology: Topology) -> dict[str, Any]:
     return bot
 
 
+@needs_nginx
 def test_replies_come_through_nginx_and_after_a_bot_is_killed(topology: Topology) -> None:
     _converse(topology.telegram)
     killed = _bot_1(topology)
@@ -167,6 +194,7 @@ def test_replies_come_through_nginx_and_after_a_bot_is_killed(topology: Topology
     _converse(topology.telegram)
 
 
+@needs_nginx
 def test_ctrl_c_leaves_no_process_behind(topology: Topology) -> None:
     pids = [p["pid"] for p in topology.state()["processes"]]
     topology.process.send_signal(signal.SIGINT)
