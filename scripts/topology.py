@@ -56,6 +56,7 @@ NEEDS = {
 }
 WEBHOOK_PATH = "/telegram"  # the bots' url_path (bot/__main__.py)
 READY_SECONDS = 300.0
+NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # its temporary folders
 
 
 @dataclass
@@ -82,7 +83,7 @@ def listening(port: int) -> bool:
 
 
 def environment() -> dict[str, str]:
-    """The process environment over .env, as `make run` reads it; what is missing."""
+    """The process environment over .env, as `make run` reads it."""
     merged = {k: v for k, v in dotenv_values(stack.ROOT / ".env").items() if v is not None}
     merged.update(os.environ)
     return merged
@@ -128,10 +129,7 @@ def nginx_config(
         )
 
     user = "user www-data www-data;\n" if os.geteuid() == 0 else ""
-    temp = "".join(
-        f"  {kind}_temp_path {prefix}/tmp/{kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
+    temp = "".join(f"  {kind}_temp_path {prefix}/tmp/{kind};\n" for kind in NGINX_TEMP)
     return (
         f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\n"
         f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 4096; }}\n"
@@ -150,9 +148,9 @@ def nginx_config(
 
 
 def nginx_service(prefix: Path, config: str) -> stack.Service:
-    """nginx in the foreground with `config` (its master is the process we stack.stop)."""
+    """nginx in the foreground with `config` (its master is the process that is stopped)."""
     prefix.mkdir(parents=True, exist_ok=True)
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for kind in NGINX_TEMP:
         path = prefix / "tmp" / kind
         path.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # the workers run as www-data
@@ -160,17 +158,8 @@ def nginx_service(prefix: Path, config: str) -> stack.Service:
             os.chown(path, entry.pw_uid, entry.pw_gid)
     conf = prefix / "nginx.conf"
     conf.write_text(config, encoding="utf-8")
-    command = [
-        shutil.which("nginx") or "nginx",
-        "-p",
-        str(prefix),
-        "-c",
-        str(conf),
-        "-e",
-        str(prefix / "error.log"),
-        "-g",
-        "daemon off;",
-    ]
+    files = ["-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+    command = [shutil.which("nginx") or "nginx", *files, "-g", "daemon off;"]
     return stack.Service("nginx", command, None)
 
 
@@ -181,41 +170,23 @@ def local(url: str) -> bool:
 
 def ensure_backing(env: dict[str, str]) -> list[list[str]]:
     """Start the machine's PostgreSQL and Redis if they are down (as .ci/run does);
-    the commands that stack.stop what was started."""
+    the commands that stop what was started."""
     stops = []
     database = env["DATABASE_URL"]
     if database.startswith("postgresql") and local(database):
         if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], check=False).returncode:
             version = sorted(os.listdir("/etc/postgresql"))[-1]
-            subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stack.start"],
-                check=False,
-            )
-            stops.append(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stack.stop"]
-            )
+            cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+            subprocess.run([*cluster, "start"], check=False)
+            stops.append([*cluster, "stop"])
             stack.say(f"started PostgreSQL {version}")
     redis = urlparse(env["REDIS_URL"])
     if local(env["REDIS_URL"]):
         port = str(redis.port or 6379)
         ping = ["redis-cli", "-h", "127.0.0.1", "-p", port, "ping"]
         if subprocess.run(ping, capture_output=True, check=False).returncode:
-            subprocess.run(
-                [
-                    "redis-server",
-                    "--daemonize",
-                    "yes",
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    port,
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                check=False,
-            )
+            serve = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port]
+            subprocess.run([*serve, "--save", "", "--appendonly", "no"], check=False)
             stops.append(["redis-cli", "-h", "127.0.0.1", "-p", port, "shutdown", "nosave"])
             stack.say(f"started Redis on port {port}")
     return stops
@@ -349,7 +320,7 @@ def stop_all(replica: Replica) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check, migrate once, stack.start every replica behind nginx, supervise until Ctrl-C."""
+    """Check, migrate once, start every replica behind nginx, supervise until Ctrl-C."""
     cli = argparse.ArgumentParser(description="the production topology on one machine")
     cli.add_argument("--var-dir", type=Path, default=stack.ROOT / "var")
     var: Path = cli.parse_args(argv).var_dir.resolve()
@@ -379,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                 stack.start(replica.service, log_dir)
             failed = wait_all(group, stopping)
             if failed is not None:
-                stack.say(f"{failed.service.name} failed to stack.start; last lines of its log:")
+                stack.say(f"{failed.service.name} failed to start; last lines of its log:")
                 stack.say(
                     stack.log_tail(failed.service) or (var / "nginx" / "error.log").read_text()
                 )
