@@ -1,7 +1,7 @@
 """`make stack`: the production topology on one machine, without Docker.
 
-nginx (Debian's package; a master of its own, with a config written under
-var/nginx/, never the system's) balances three upstreams on loopback:
+nginx (Debian's package; scripts/balancer.py: a master of its own, with a config
+written under var/nginx/, never the system's) balances three upstreams on loopback:
 
     Telegram → WEBHOOK_PORT /telegram → BOT_REPLICAS bots (webhook mode)
     bots     → RASA_URL's port        → RASA_REPLICAS Rasa servers
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -39,12 +38,9 @@ from dotenv import dotenv_values
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import stack  # noqa: E402
+from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
 from scripts.supervise import Supervisor, answers  # noqa: E402
 
-NGINX_MISSING = """\
-make stack needs nginx as its load balancer, and it is not installed.
-On Debian or Ubuntu: sudo apt-get install -y nginx
-(the system's nginx service is not used: make stack starts a master of its own)."""
 NEEDS = {
     "DATABASE_URL": "a PostgreSQL URL that every replica shares, e.g. "
     "postgresql+asyncpg://postgres@127.0.0.1:5432/mps (createdb -h 127.0.0.1 -U postgres mps)",
@@ -54,9 +50,7 @@ NEEDS = {
     "WEBHOOK_URL": "the public https URL Telegram posts to, ending in /telegram",
     "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
 }
-WEBHOOK_PATH = "/telegram"  # the bots' url_path (bot/__main__.py)
 READY_SECONDS = 300.0
-NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # its temporary folders
 
 
 @dataclass
@@ -100,67 +94,6 @@ def missing(env: dict[str, str]) -> list[str]:
 def replicas(env: dict[str, str], name: str) -> int:
     """BOT_REPLICAS and the like: at least 1."""
     return max(1, int(env.get(name) or 1))
-
-
-def nginx_config(
-    prefix: Path,
-    webhook: tuple[str, int],
-    rasa_port: int,
-    action_port: int,
-    upstreams: dict[str, list[int]],
-) -> str:
-    """nginx.conf for the three balancers; temporary files and the pid under `prefix`."""
-
-    def upstream(role: str) -> str:
-        servers = "".join(
-            f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams[role]
-        )
-        return f"upstream mps_{role} {{\n{servers}    keepalive 32;\n}}\n"
-
-    def server(listen: str, location: str, role: str, timeout: int) -> str:
-        return (
-            f"server {{\n  listen {listen};\n  location {location} {{\n"
-            f"    proxy_pass http://mps_{role};\n    proxy_http_version 1.1;\n"
-            '    proxy_set_header Connection "";\n'
-            f"    proxy_read_timeout {timeout}s;\n"
-            # A replica that refuses the connection never saw the request: try the next.
-            "    proxy_next_upstream error timeout http_502 http_503;\n"
-            "  }\n}\n"
-        )
-
-    user = "user www-data www-data;\n" if os.geteuid() == 0 else ""
-    temp = "".join(f"  {kind}_temp_path {prefix}/tmp/{kind};\n" for kind in NGINX_TEMP)
-    return (
-        f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\n"
-        f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 4096; }}\n"
-        "http {\n"
-        # No access log: request lines and addresses of citizens' updates stay out of logs.
-        "  access_log off;\n  server_tokens off;\n  client_max_body_size 1m;\n"
-        f"  client_body_buffer_size 1m;\n{temp}"
-        + upstream("bot")
-        + upstream("rasa")
-        + upstream("actions")
-        + server(f"{webhook[0]}:{webhook[1]}", f"= {WEBHOOK_PATH}", "bot", 60)
-        + server(f"127.0.0.1:{rasa_port}", "/", "rasa", 120)
-        + server(f"127.0.0.1:{action_port}", "/", "actions", 60)
-        + "}\n"
-    )
-
-
-def nginx_service(prefix: Path, config: str) -> stack.Service:
-    """nginx in the foreground with `config` (its master is the process that is stopped)."""
-    prefix.mkdir(parents=True, exist_ok=True)
-    for kind in NGINX_TEMP:
-        path = prefix / "tmp" / kind
-        path.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:  # the workers run as www-data
-            entry = pwd.getpwnam("www-data")
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-    conf = prefix / "nginx.conf"
-    conf.write_text(config, encoding="utf-8")
-    files = ["-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
-    command = [shutil.which("nginx") or "nginx", *files, "-g", "daemon off;"]
-    return stack.Service("nginx", command, None)
 
 
 def local(url: str) -> bool:

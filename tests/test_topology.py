@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from scripts.balancer import nginx_config
 from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import NEEDS, listening, missing, nginx_config
+from scripts.topology import NEEDS, listening, missing
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port
 from tests.webhook_relay import WebhookRelay
 
