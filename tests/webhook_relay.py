@@ -26,6 +26,8 @@ class WebhookRelay:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.failed: list[dict[str, Any]] = []  # updates never accepted
+        self.pending = 0  # updates taken from the emulator and not yet accepted
+        self.lock = threading.Lock()
 
     def __enter__(self) -> WebhookRelay:
         self.thread.start()
@@ -44,9 +46,28 @@ class WebhookRelay:
                 updates = client.post(f"{self.bot_api}/getUpdates", json=params).json()
                 for update in updates.get("result", []):
                     offset = max(offset, update["update_id"] + 1)
+                    with self.lock:
+                        self.pending += 1
                     self.pool.submit(self._deliver, update)
 
+    def wait_idle(self, quiet: float = 2.0, timeout: float = 60.0) -> None:
+        """Wait until nothing has been pending for `quiet` seconds (a reply can come
+        before the update that a test waits on was delivered)."""
+        deadline, since = time.monotonic() + timeout, time.monotonic()
+        while time.monotonic() - since < quiet:
+            assert time.monotonic() < deadline, f"{self.pending} updates still pending"
+            if self.pending:
+                since = time.monotonic()
+            time.sleep(0.1)
+
     def _deliver(self, update: dict[str, Any]) -> None:
+        try:
+            self._post(update)
+        finally:
+            with self.lock:
+                self.pending -= 1
+
+    def _post(self, update: dict[str, Any]) -> None:
         deadline = time.monotonic() + GIVE_UP_SECONDS
         with httpx.Client(timeout=30) as client:
             while time.monotonic() < deadline and not self.stopping.is_set():
