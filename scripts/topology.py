@@ -51,6 +51,11 @@ NEEDS = {
     "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
 }
 READY_SECONDS = 300.0
+MORE_BOTS_WARNING = (
+    "warning: with more than one bot, each replica still sends every staff card and "
+    "reminder (the outbox and reminders are not claimed yet), and a button works only "
+    "through the replica that made it"
+)
 
 
 @dataclass
@@ -268,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     os.environ.update(env)  # the replicas read the same settings
+    if replicas(env, "BOT_REPLICAS") > 1:
+        stack.say(MORE_BOTS_WARNING)
     stops = ensure_backing(env)
     stopping = stack.stop_requested()
     processes, public = plan(env, var)
