@@ -53,8 +53,8 @@ NEEDS = {
 READY_SECONDS = 300.0
 MORE_BOTS_WARNING = (
     "warning: with more than one bot, each replica still sends every staff card and "
-    "reminder (the outbox and reminders are not claimed yet), and a button works only "
-    "through the replica that made it"
+    "reminder (the outbox and reminders are not claimed yet), and a button in a reply works "
+    "only through the replica that made it"
 )
 
 
