@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
 
-.PHONY: help setup db run test train eval bench lint lock build validate test-stories test-py clean
+.PHONY: help setup db run stack test train eval bench lint lock build validate test-stories test-py clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -76,6 +76,9 @@ models/mps.tar.gz: $(TRAIN_INPUTS) | .venv/.stamp .venv-rasa/.stamp
 
 run: setup  ## start Rasa, the action server and the bot; Ctrl-C stops them all
 	$(APP) scripts/run.py
+
+stack: .venv/.stamp .venv-rasa/.stamp .env train  ## the production topology behind nginx: BOT_REPLICAS, RASA_REPLICAS, ACTION_REPLICAS
+	$(APP) scripts/topology.py
 
 validate: build
 	$(RASA) data validate $(RASA_DATA) --max-history 5

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -168,6 +169,14 @@ def stop(service: Service, grace: float = 10.0) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def stop_requested() -> threading.Event:
+    """An event the first SIGINT or SIGTERM (Ctrl-C) sets, for a foreground loop."""
+    event = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: event.set())
+    return event
 
 
 def log_tail(service: Service, lines: int = 30) -> str:

@@ -1,13 +1,17 @@
 """The deployment files keep the promises: Rasa's image never serves its API without
 a token, and compose requires the webhook secret, publishes only the TLS proxy,
-restarts every service, checks the bot's health and migrates once, first."""
+restarts every service, checks the bot's health, migrates once, first, and runs
+bot, Rasa and action replicas behind nginx, as `make stack` does."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,11 +64,12 @@ def test_only_the_tls_proxy_is_published() -> None:
     assert SERVICES["proxy"]["ports"] == ["443:443"]
     assert set(SERVICES["proxy"]["networks"]) == {"webhook"}
     assert "webhook" in SERVICES["bot"]["networks"]
-    for name in ("postgres", "redis", "rasa", "actions", "migrate"):
+    for name in ("postgres", "redis", "rasa", "actions", "migrate", "balancer"):
         assert SERVICES[name]["networks"] == ["backend"], name
     assert COMPOSE["networks"]["backend"]["internal"] is True
     nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
-    assert "proxy_pass http://bot:8443/telegram;" in nginx and "ssl_certificate" in nginx
+    assert "server bot:8443 resolve" in nginx and "ssl_certificate" in nginx
+    assert "proxy_pass http://mps_bot/telegram;" in nginx
 
 
 def test_services_restart_the_bot_is_checked_and_migrations_run_once_first() -> None:
@@ -84,3 +89,86 @@ def test_endpoints_send_the_action_server_token() -> None:
     for path in (ROOT / "endpoints.yml", ROOT / "docker" / "endpoints.yml"):
         endpoint = yaml.safe_load(path.read_text(encoding="utf-8"))["action_endpoint"]
         assert endpoint["token"] == "${ACTION_SERVER_TOKEN}", path
+
+
+def test_bots_rasa_and_actions_scale_behind_the_balancer() -> None:
+    for name, variable in (("bot", "BOT"), ("rasa", "RASA"), ("actions", "ACTION")):
+        assert SERVICES[name]["scale"] == f"${{{variable}_REPLICAS:-1}}", name
+        assert "container_name" not in SERVICES[name] and "ports" not in SERVICES[name]
+    assert SERVICES["bot"]["environment"]["RASA_URL"] == "http://balancer:5005"
+    assert SERVICES["rasa"]["environment"]["ACTION_ENDPOINT_URL"] == (
+        "http://balancer:5055/webhook"
+    )
+    assert SERVICES["bot"]["depends_on"]["balancer"] == {"condition": "service_healthy"}
+    balancer = (ROOT / "docker" / "balancer.conf").read_text(encoding="utf-8")
+    assert "server rasa:5005 resolve" in balancer and "server actions:5055 resolve" in balancer
+    # A turn a Rasa replica received is never sent to another (no non_idempotent).
+    retries = [line for line in balancer.splitlines() if "proxy_next_upstream " in line]
+    assert retries and not any("non_idempotent" in line for line in retries)
+    endpoints = yaml.safe_load((ROOT / "docker" / "endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["tracker_store"]["url"] == endpoints["lock_store"]["url"] == "${REDIS_HOST}"
+
+
+def _source_text() -> str:
+    folders = ("bot", "actions", "mps", "nlu", "docker")
+    files = [p for folder in folders for p in (ROOT / folder).rglob("*") if p.is_file()]
+    return "\n".join(p.read_text(encoding="utf-8", errors="ignore") for p in files).lower()
+
+
+def test_every_path_and_variable_compose_names_exists() -> None:
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / "docker" / source).exists(), source
+        if "build" in service:
+            assert (ROOT / service["build"]["dockerfile"]).exists()
+    source = _source_text()
+    for name in ("actions", "rasa", "bot", "migrate"):
+        for variable in SERVICES[name]["environment"]:
+            # pydantic-settings reads lower-case field names; the rest by their own name.
+            assert variable.lower() in source, f"{name}: {variable} is read by nothing"
+
+
+def _compose_command() -> list[str] | None:
+    if (
+        shutil.which("docker")
+        and subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+def test_compose_config_passes_and_scales() -> None:
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither `docker compose` nor docker-compose is installed")
+    secrets = (
+        "POSTGRES_PASSWORD",
+        "REFERENCE_SECRET",
+        "ACTION_SERVER_TOKEN",
+        "RASA_TOKEN",
+        "TELEGRAM_BOT_TOKEN",
+        "PSEUDONYM_SECRET",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+    )
+    env = {"PATH": os.environ["PATH"], "TLS_CERT_DIR": "/tmp", "BOT_REPLICAS": "3",
+           "RASA_REPLICAS": "2", **dict.fromkeys(secrets, "x" * 32)}  # fmt: skip
+    done = subprocess.run(
+        [*command, "-f", str(ROOT / "docker" / "compose.yml"), "config"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    services = yaml.safe_load(done.stdout)["services"]
+    scales = {name: services[name].get("scale", services[name].get("deploy", {}).get("replicas"))
+              for name in ("bot", "rasa", "actions")}  # fmt: skip
+    assert scales == {"bot": 3, "rasa": 2, "actions": 1}
+    missing = subprocess.run(
+        [*command, "-f", str(ROOT / "docker" / "compose.yml"), "config"],
+        env={**env, "WEBHOOK_SECRET": ""}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert missing.returncode != 0 and "WEBHOOK_SECRET" in missing.stderr

@@ -1,0 +1,327 @@
+"""`make stack`: the production topology on one machine, without Docker.
+
+nginx (Debian's package; scripts/balancer.py: a master of its own, with a config
+written under var/nginx/, never the system's) balances three upstreams on loopback:
+
+    Telegram → WEBHOOK_PORT /telegram → BOT_REPLICAS bots (webhook mode)
+    bots     → RASA_URL's port        → RASA_REPLICAS Rasa servers
+    Rasa     → ACTION_SERVER_PORT     → ACTION_REPLICAS action servers
+
+Rasa keeps trackers and locks in Redis (REDIS_URL), so any replica can take
+any turn and two turns of one user never run at once. The migrations run once,
+as one job, before any service starts. The machine's PostgreSQL and Redis are
+started if they are down (as .ci/run does) and stopped again at the end only
+if this script started them. var/stack.json names every process (name, role,
+pid, port) and is rewritten when a replica is restarted. Ctrl-C (SIGINT or
+SIGTERM) stops everything it started, nginx included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import stack  # noqa: E402
+from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
+from scripts.supervise import Supervisor, answers  # noqa: E402
+
+NEEDS = {
+    "DATABASE_URL": "a PostgreSQL URL that every replica shares, e.g. "
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/mps (createdb -h 127.0.0.1 -U postgres mps)",
+    "REDIS_URL": "Redis for Rasa's trackers and locks and the bots' shared state, "
+    "e.g. redis://127.0.0.1:6379/0",
+    "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
+    "WEBHOOK_URL": "the public https URL Telegram posts to, ending in /telegram",
+    "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
+}
+READY_SECONDS = 300.0
+MORE_BOTS_WARNING = (
+    "warning: with more than one bot, each replica still sends every staff card and "
+    "reminder (the outbox and reminders are not claimed yet), and a button in a reply works "
+    "only through the replica that made it"
+)
+
+
+@dataclass
+class Replica:
+    """One process of the topology: its service, role and port."""
+
+    service: stack.Service
+    role: str  # bot, rasa, actions, nginx
+    port: int
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (the replicas' ports are private)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on loopback `port`."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def environment() -> dict[str, str]:
+    """The process environment over .env, as `make run` reads it."""
+    merged = {k: v for k, v in dotenv_values(stack.ROOT / ".env").items() if v is not None}
+    merged.update(os.environ)
+    return merged
+
+
+def missing(env: dict[str, str]) -> list[str]:
+    """Lines naming each setting the topology cannot run without."""
+    lines = [f"{key}: {why}" for key, why in NEEDS.items() if not env.get(key)]
+    if env.get("DATABASE_URL", "").startswith("sqlite"):
+        lines.append(f"DATABASE_URL: SQLite cannot be shared by replicas; {NEEDS['DATABASE_URL']}")
+    return lines
+
+
+def replicas(env: dict[str, str], name: str) -> int:
+    """BOT_REPLICAS and the like: at least 1."""
+    return max(1, int(env.get(name) or 1))
+
+
+def local(url: str) -> bool:
+    """Whether a database or Redis URL points at this machine."""
+    return (urlparse(url).hostname or "127.0.0.1") in {"127.0.0.1", "localhost", "::1"}
+
+
+def ensure_backing(env: dict[str, str]) -> list[list[str]]:
+    """Start the machine's PostgreSQL and Redis if they are down (as .ci/run does);
+    the commands that stop what was started."""
+    stops = []
+    database = env["DATABASE_URL"]
+    if database.startswith("postgresql") and local(database):
+        if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], check=False).returncode:
+            version = sorted(os.listdir("/etc/postgresql"))[-1]
+            cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+            subprocess.run([*cluster, "start"], check=False)
+            stops.append([*cluster, "stop"])
+            stack.say(f"started PostgreSQL {version}")
+    redis = urlparse(env["REDIS_URL"])
+    if local(env["REDIS_URL"]):
+        port = str(redis.port or 6379)
+        ping = ["redis-cli", "-h", "127.0.0.1", "-p", port, "ping"]
+        if subprocess.run(ping, capture_output=True, check=False).returncode:
+            serve = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port]
+            subprocess.run([*serve, "--save", "", "--appendonly", "no"], check=False)
+            stops.append(["redis-cli", "-h", "127.0.0.1", "-p", port, "shutdown", "nosave"])
+            stack.say(f"started Redis on port {port}")
+    return stops
+
+
+def migrate(env: dict[str, str]) -> bool:
+    """The one migration job (and the demo stations into an empty registry)."""
+    admin = [str(stack.ROOT / ".venv/bin/python"), "-m", "bot.admin"]
+    for args in (
+        ["db", "upgrade"],
+        ["stations", "import", "data/stations/demo.yml", "--if-empty"],
+    ):
+        done = subprocess.run(
+            [*admin, *args], cwd=stack.ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode:
+            stack.say(f"migration job failed ({' '.join(args)}):\n{done.stdout}{done.stderr}")
+            return False
+    return True
+
+
+def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]:
+    """Every process of the topology with its port, and the public addresses."""
+    rasa_url = env.get("RASA_URL") or "http://127.0.0.1:5005"
+    rasa_port = urlparse(rasa_url).port or 5005
+    action_port = int(env.get("ACTION_SERVER_PORT") or 5055)
+    webhook = (env.get("WEBHOOK_LISTEN") or "127.0.0.1", int(env.get("WEBHOOK_PORT") or 8443))
+    token = env.get("RASA_TOKEN") or secrets.token_hex(16)
+    action_token = env.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
+    endpoints = stack.endpoints_file(env["REDIS_URL"], var)
+    model = stack.ROOT / "models" / "mps.tar.gz"
+    out: list[Replica] = []
+    for i in range(1, replicas(env, "ACTION_REPLICAS") + 1):
+        port = free_port()
+        service = stack.actions_service(port, token=action_token)
+        out.append(Replica(replace(service, name=f"actions-{i}"), "actions", port))
+    for i in range(1, replicas(env, "RASA_REPLICAS") + 1):
+        port = free_port()
+        service = stack.rasa_service(
+            f"http://127.0.0.1:{port}",
+            action_port,
+            model,
+            token,
+            endpoints,
+            action_token=action_token,
+        )
+        out.append(Replica(replace(service, name=f"rasa-{i}"), "rasa", port))
+    for i in range(1, replicas(env, "BOT_REPLICAS") + 1):
+        port = free_port()
+        service = stack.bot_service(
+            {
+                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+                "RASA_TOKEN": token,
+                "WEBHOOK_LISTEN": "127.0.0.1",
+                "WEBHOOK_PORT": str(port),
+                "HEALTH_FILE": str(var / "run" / f"bot-{i}.alive"),
+            }
+        )
+        out.append(Replica(replace(service, name=f"bot-{i}"), "bot", port))
+    upstreams = {
+        role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions")
+    }
+    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams)
+    out.insert(0, Replica(nginx_service(var / "nginx", config), "nginx", webhook[1]))
+    public = {
+        "webhook": f"http://{webhook[0]}:{webhook[1]}{WEBHOOK_PATH}",
+        "rasa": f"http://127.0.0.1:{rasa_port}",
+        "actions": f"http://127.0.0.1:{action_port}",
+    }
+    return out, public
+
+
+def write_state(path: Path, processes: list[Replica], public: dict[str, str]) -> None:
+    """var/stack.json: each process's name, role, pid and port, and the public addresses."""
+    state = {
+        "processes": [
+            {
+                "name": r.service.name,
+                "role": r.role,
+                "port": r.port,
+                "pid": r.service.process.pid if r.service.process else None,
+            }
+            for r in processes
+        ],
+        "public": public,
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def ready(replica: Replica) -> bool:
+    """nginx listens; Rasa and the actions answer their health URL; a bot has said
+    "ready" and listens."""
+    if replica.role == "nginx":
+        return listening(replica.port)
+    return answers(replica.service) and (replica.role != "bot" or listening(replica.port))
+
+
+def wait_all(group: list[Replica], stopping: threading.Event) -> Replica | None:
+    """Wait until every replica of `group` is ready (or Ctrl-C); the first that died."""
+    deadline = time.monotonic() + READY_SECONDS
+    waiting = list(group)
+    while waiting and time.monotonic() < deadline and not stopping.is_set():
+        for replica in list(waiting):
+            process = replica.service.process
+            if process is not None and process.poll() is not None:
+                return replica
+            if ready(replica):
+                waiting.remove(replica)
+                stack.say(f"{replica.service.name} ready on port {replica.port}")
+        time.sleep(0.5)
+    return waiting[0] if waiting and not stopping.is_set() else None
+
+
+def stop_all(replica: Replica) -> None:
+    """Stop a replica, then whatever is left of its process group (Sanic's workers,
+    nginx's) once the main process is gone."""
+    stack.stop(replica.service)
+    process = replica.service.process
+    if process is None:
+        return
+    deadline = time.monotonic() + 5
+    try:
+        while time.monotonic() < deadline:
+            os.killpg(process.pid, 0)
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check, migrate once, start every replica behind nginx, supervise until Ctrl-C."""
+    cli = argparse.ArgumentParser(description="the production topology on one machine")
+    cli.add_argument("--var-dir", type=Path, default=stack.ROOT / "var")
+    var: Path = cli.parse_args(argv).var_dir.resolve()
+    if shutil.which("nginx") is None:
+        stack.say(NGINX_MISSING)
+        return 2
+    env = environment()
+    problems = missing(env)
+    if problems:
+        stack.say(
+            "make stack needs these settings (environment or .env):\n  " + "\n  ".join(problems)
+        )
+        return 2
+    os.environ.update(env)  # the replicas read the same settings
+    if replicas(env, "BOT_REPLICAS") > 1:
+        stack.say(MORE_BOTS_WARNING)
+    stops = ensure_backing(env)
+    stopping = stack.stop_requested()
+    processes, public = plan(env, var)
+    log_dir, state = var / "log", var / "stack.json"
+    supervisor = Supervisor(log_dir)
+    try:
+        if not migrate(env):
+            return 1
+        stack.say("migrations applied (one job, before the services)")
+        for role in ("nginx", "actions", "rasa", "bot"):
+            group = [r for r in processes if r.role == role]
+            for replica in group:
+                stack.start(replica.service, log_dir)
+            failed = wait_all(group, stopping)
+            if failed is not None:
+                stack.say(f"{failed.service.name} failed to start; last lines of its log:")
+                stack.say(
+                    stack.log_tail(failed.service) or (var / "nginx" / "error.log").read_text()
+                )
+                return 1
+            for replica in group:
+                supervisor.watch(replica.service)
+            write_state(state, processes, public)
+            if stopping.is_set():
+                return 0
+        stack.say(
+            f"stack ready: webhook at {public['webhook']}, Rasa at {public['rasa']}; "
+            f"processes in {state}; Ctrl-C stops everything"
+        )
+        pids = [r.service.process for r in processes]
+        while not stopping.is_set():
+            time.sleep(0.5)
+            status = supervisor.check()
+            if status is not None:
+                return status
+            if pids != [r.service.process for r in processes]:  # a replica was restarted
+                pids = [r.service.process for r in processes]
+                write_state(state, processes, public)
+        return 0
+    finally:
+        stack.say("stopping…")
+        for replica in reversed(processes):
+            stop_all(replica)
+        for command in stops:
+            subprocess.run(command, capture_output=True, check=False)
+        state.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

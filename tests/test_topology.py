@@ -1,0 +1,220 @@
+"""`make stack` with two bots and two Rasa servers behind nginx: var/stack.json names
+every process, a conversation through the webhook balancer is answered, still after
+one bot is SIGKILLed, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.balancer import nginx_config
+from scripts.stack import ROOT, start, stop, wait_ready
+from scripts.topology import NEEDS, listening, missing
+from tests.e2e.stack_fixture import Telegram, emulator_service, free_port
+from tests.webhook_relay import WebhookRelay
+
+needs_nginx = pytest.mark.skipif(
+    shutil.which("nginx") is None,
+    reason="nginx is not installed (apt-get install -y nginx; .ci/run installs it)",
+)
+TOKEN = "123456:topology-test-token"
+SECRET = "topology-webhook-secret-" + "x" * 16
+_users = itertools.count(880001)
+
+
+@dataclass
+class Topology:
+    """The running `scripts/topology.py` and its emulator."""
+
+    process: subprocess.Popen[bytes]
+    state_path: Path
+    telegram: Telegram
+    output: Path
+    relay: WebhookRelay
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        return state
+
+
+def _wait_for(path: Path, needle: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if needle in path.read_text(errors="replace"):
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    raise AssertionError(f"topology not ready:\n{path.read_text(errors='replace')[-3000:]}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)  # any process left in the replica's group
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201]}
+    config = nginx_config(Path("/srv/var/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams)
+    for role, ports in upstreams.items():
+        block = config.split(f"upstream mps_{role} {{", 1)[1].split("}", 1)[0]
+        assert [f"127.0.0.1:{port}" for port in ports] == [
+            line.split()[1] for line in block.splitlines() if line.strip().startswith("server")
+        ]
+    assert (
+        "listen 127.0.0.1:8443;\n  location = /telegram {\n    proxy_pass http://mps_bot;"
+        in config
+    )
+    assert "listen 127.0.0.1:5005;" in config and "listen 127.0.0.1:5055;" in config
+    assert "access_log off;" in config and "/srv/var/nginx/nginx.pid" in config
+    assert "non_idempotent" not in config  # a POST a replica received is never sent twice
+
+
+def test_make_stack_names_every_missing_setting() -> None:
+    assert len(missing({})) == len(NEEDS)
+    complete = dict.fromkeys(NEEDS, "x") | {"DATABASE_URL": "postgresql+asyncpg://db/mps"}
+    assert missing(complete) == []
+    [line] = missing(complete | {"DATABASE_URL": "sqlite+aiosqlite:///var/mps.db"})
+    assert line.startswith("DATABASE_URL: SQLite cannot be shared")
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    database, redis = os.environ.get("TEST_DATABASE_URL"), os.environ.get("TEST_REDIS_URL")
+    if not database or not redis:
+        pytest.skip("TEST_DATABASE_URL and TEST_REDIS_URL are not set (`.ci/run` sets them)")
+    var = tmp_path_factory.mktemp("topology")
+    emulator = emulator_service(free_port())
+    start(emulator, var / "log")
+    assert wait_ready(emulator, timeout=60)
+    emulator_url = emulator.health_url.removesuffix("/_emu/stats")  # type: ignore[union-attr]
+    webhook_port = free_port()
+    env = {
+        **os.environ,
+        "BOT_REPLICAS": "2",
+        "RASA_REPLICAS": "2",
+        "ACTION_REPLICAS": "1",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": f"{emulator_url}/bot",
+        "TELEGRAM_FILE_URL": f"{emulator_url}/file/bot",
+        "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_PORT": str(webhook_port),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "ACTION_SERVER_PORT": str(free_port()),
+        "DATABASE_URL": database,
+        "REDIS_URL": redis,
+        "PSEUDONYM_SECRET": "topology-test-pseudonym-secret-0123",
+        "REFERENCE_SECRET": "topology-test-reference-secret-0123",
+        "TIMEZONE": "Asia/Baghdad",
+        "STAFF_LANGUAGE": "en",
+        "RASA_TIMEOUT": "20",
+        "TELEGRAM_MAX_RATE": "0",
+        "TELEGRAM_GROUP_MAX_RATE": "0",
+        "RATE_MESSAGES_PER_MINUTE": "100000",
+    }
+    output = var / "topology.out"
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts/topology.py"), "--var-dir", str(var)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    telegram = Telegram(emulator_url)
+    try:
+        _wait_for(output, "stack ready", process, seconds=600)
+        relay = WebhookRelay(f"{emulator_url}/bot{TOKEN}", env["WEBHOOK_URL"], SECRET)
+        with relay:
+            yield Topology(process, var / "stack.json", telegram, output, relay)
+        assert relay.failed == [], relay.failed
+    finally:
+        telegram.client.close()
+        if process.poll() is None:  # a test failed before Ctrl-C: stop the replicas too
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        stop(emulator)
+
+
+def _settled(topology: Topology, user: int) -> None:
+    """Wait until every update is delivered and the chat is quiet, so that the next
+    bot message answers the next user message (a reply may come in two messages)."""
+    topology.relay.wait_idle(quiet=0.5)
+    seen, since = -1, time.monotonic()
+    while time.monotonic() - since < 0.7:
+        count = len(topology.telegram.transcript(user))
+        if count != seen:
+            seen, since = count, time.monotonic()
+        time.sleep(0.1)
+
+
+def _converse(topology: Topology) -> None:
+    """A short conversation of a new user; every message is answered."""
+    user = next(_users)
+    for text in ("hello", "what are your opening hours?", "police station in Mansour", "thanks"):
+        [reply] = topology.telegram.ask(user, text)[:1]
+        assert reply["text"] or reply["kind"] != "text"
+        _settled(topology, user)
+
+
+@needs_nginx
+def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topology) -> None:
+    processes = topology.state()["processes"]
+    roles = sorted(p["role"] for p in processes)
+    assert roles == ["actions", "bot", "bot", "nginx", "rasa", "rasa"]
+    assert len({p["name"] for p in processes}) == len(processes)
+    for process in processes:
+        assert _alive(process["pid"]), process
+        assert listening(process["port"]), process
+
+
+def _bot_1(topology: Topology) -> dict[str, Any]:
+    [bot] = [p for p in topology.state()["processes"] if p["name"] == "bot-1"]
+    return bot
+
+
+@needs_nginx
+def test_replies_come_through_nginx_and_after_a_bot_is_killed(topology: Topology) -> None:
+    _converse(topology)
+    killed = _bot_1(topology)
+    os.killpg(killed["pid"], signal.SIGKILL)
+    for _ in range(3):
+        _converse(topology)
+    # The killed replica is started again, and var/stack.json names its new pid.
+    deadline = time.monotonic() + 180
+    while _bot_1(topology)["pid"] == killed["pid"] or not listening(killed["port"]):
+        assert time.monotonic() < deadline, "bot-1 was not restarted"
+        time.sleep(0.5)
+    _converse(topology)
+
+
+@needs_nginx
+def test_ctrl_c_leaves_no_process_behind(topology: Topology) -> None:
+    pids = [p["pid"] for p in topology.state()["processes"]]
+    topology.relay.wait_idle()  # every update delivered before the stack stops
+    topology.process.send_signal(signal.SIGINT)
+    assert topology.process.wait(timeout=120) == 0
+    assert [pid for pid in pids if _alive(pid)] == []
+    assert not topology.state_path.exists()
+    assert "stopping" in topology.output.read_text()
