@@ -4,7 +4,7 @@ Rasa 3.6's `RemoteAction._validate_action_result` calls `jsonschema.validate`
 on every action-server answer. That function checks the *schema* against the
 2020-12 metaschema before it checks the answer, each time: profiling the stack
 under load showed it as about a third of Rasa's CPU (about 75 ms a call
-against 1.5 ms with a validator kept; /work notes of issue 12). The schema is
+against 1.5 ms with a validator kept). The schema is
 a constant, so the same check is made here with one validator. The answer is
 checked exactly as before and a bad one raises the same `ValidationError`,
 with Rasa's hint appended.
