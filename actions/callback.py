@@ -21,6 +21,7 @@ from actions.reports import file_draft
 from actions.stations import entity_values, free_text, intent_of
 from actions.store import get_store
 from actions.texts import label, language_of
+from mps.contract import CallbackFiled, intent_payload
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
 from mps.reports import Draft
@@ -114,7 +115,7 @@ class ActionAskCallbackWindow(AskAction):
         windows = [
             {
                 "title": label(f"window_{name}", language),
-                "payload": f'/inform{{"callback_window": "{name}"}}',
+                "payload": intent_payload("inform", callback_window=name),
             }  # fmt: skip
             for name in WINDOWS
         ]
@@ -176,7 +177,7 @@ class ActionFileCallback(Action):
                 window=window_text(window, language),
             ),  # fmt: skip
             buttons=exit_only,
-            json_message={"callback": {"reference": report.reference}},
+            json_message=CallbackFiled(str(report.reference)).to_json(),
         )
         return RESET
 

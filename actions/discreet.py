@@ -15,6 +15,7 @@ from actions.places import place_title
 from actions.stations import entity_values, free_text, intent_of, parse_location
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
+from mps.contract import EXIT_PAYLOAD, intent_payload
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station
@@ -26,14 +27,14 @@ FORM_SLOTS = ("in_danger", "governorate", "discreet_location")
 
 def exit_button(language: str) -> dict[str, str]:
     """The Exit button every discreet reply carries."""
-    return {"title": label("exit", language), "payload": "/exit"}
+    return {"title": label("exit", language), "payload": EXIT_PAYLOAD}
 
 
 def callback_button(station_code: str, language: str) -> dict[str, str]:
     """The neutral button under the contacts that asks for a safe call-back."""
     return {
         "title": label("callback_offer", language),
-        "payload": f'/request_callback{{"station": "{station_code}"}}',
+        "payload": intent_payload("request_callback", station=station_code),
     }
 
 
@@ -105,7 +106,7 @@ def _did_you_mean(
     buttons: list[dict[str, str]] = []
     for match in near:
         station = store.stations[match.code]
-        payload = f'/inform{{"governorate": "{station.governorate}"}}'
+        payload = intent_payload("inform", governorate=station.governorate)
         title = place_title(station, match.area, language)
         if all(b["title"] != title for b in buttons):
             buttons.append({"title": title, "payload": payload})
@@ -128,7 +129,7 @@ class ActionAskGovernorate(Action):
         buttons = [
             {
                 "title": station.governorate_name.get(language, station.governorate_name["en"]),
-                "payload": f'/inform{{"governorate": "{code}"}}',
+                "payload": intent_payload("inform", governorate=code),
             }
             for code, station in sorted(governorates(store).items())
         ]

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.places import choice_values, did_you_mean, none_of_these, read_choices
 from actions.store import Store, get_store
 from actions.texts import label, language_of, station_card
+from mps.contract import Pin, intent_payload
 from mps.formatting import digits
 from mps.models import Station
 from mps.routing import Lookup, Match
@@ -87,7 +88,7 @@ def station_buttons(stations: list[Station], language: str, intent: str) -> list
     return [
         {
             "title": s.name.get(language, s.name["en"]),
-            "payload": f'/{intent}{{"station": "{s.code}"}}',
+            "payload": intent_payload(intent, station=s.code),
         }
         for s in stations
     ]
@@ -100,14 +101,12 @@ def utter_station(dispatcher: CollectingDispatcher, station: Station, language: 
         buttons=[
             {
                 "title": label("book_visit", language),
-                "payload": f'/book_visit{{"station": "{station.code}"}}',
+                "payload": intent_payload("book_visit", station=station.code),
             }
         ],
         **station_card(station, language),
     )
-    dispatcher.utter_message(
-        json_message={"location": {"latitude": station.latitude, "longitude": station.longitude}}
-    )
+    dispatcher.utter_message(json_message=Pin(station.latitude, station.longitude).to_json())
 
 
 class ActionFindStation(Action):

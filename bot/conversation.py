@@ -21,6 +21,7 @@ from bot.render import Outgoing, render
 from bot.services import services, user_language
 from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
+from mps.contract import intent_payload
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
@@ -247,7 +248,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert message is not None and message.location is not None
     language = user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
-    payload = f'/share_location{{"location": "{position}"}}'
+    payload = intent_payload("share_location", location=position)
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 
