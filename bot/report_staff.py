@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot.report_cards import card_keyboard, card_text, route_keyboard, station_name, who_did
 from bot.services import Services, services, user_language
 from bot.user_text import clean_text
+from mps.catalogue import Catalogue
 from mps.contract import CARD_PREFIX, CARD_STATUS, CardAction, CardPress
 from mps.delivery import card_targets
 from mps.models import Report, Station
@@ -34,10 +35,10 @@ ROUTE_CHOICES = 12
 MAX_NOTE = 1000
 
 
-def refusal(svc: Services, error: ReportError, language: str) -> str:
+def refusal(texts: Catalogue, error: ReportError, language: str) -> str:
     """What staff are told when a press or a reply is refused: the error's message."""
-    status = svc.catalogue.get(f"status_{error.status}", language) if error.status else ""
-    return svc.catalogue.get(error.key, language, reference=error.reference, status=status)
+    status = texts.get(f"status_{error.status}", language) if error.status else ""
+    return texts.get(error.key, language, reference=error.reference, status=status)
 
 
 async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
@@ -109,7 +110,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             Press(update, svc, query, chat, user.id, language, card, report)
         )
     except ReportError as error:
-        await query.answer(refusal(svc, error, language), show_alert=True)
+        await query.answer(refusal(svc.catalogue, error, language), show_alert=True)
 
 
 async def _set_status(press: Press) -> None:
@@ -240,7 +241,7 @@ async def _staff_reply(
                 note = text[:MAX_NOTE]
                 await change_status(session, reference, user, "closed", svc.clock(), note=note)
     except ReportError as error:
-        await message.reply_text(refusal(svc, error, language))
+        await message.reply_text(refusal(svc.catalogue, error, language))
         return
     if kind == "ask":
         await message.reply_text(get("ask_sent", language))
