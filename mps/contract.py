@@ -6,7 +6,7 @@
   link, a map pin…);
 - staff card buttons, `r:<verb>:<reference>[:<station>]` (Telegram callback data);
 - outbox changes, `status:<old>:<new>` and `reroute:<station>` (database rows);
-- actors of report events, `staff:<id>`, `citizen`, `system` (database rows).
+- actors of report events, `staff:<id>` or `citizen` (database rows).
 
 The bot, the actions, nlu/build.py and the tests import it; nothing here knows
 Telegram or Rasa. Parsers return None for anything malformed: callback data and
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
@@ -54,12 +55,12 @@ class IntentPayload:
             text += json.dumps(dict(self.entities), ensure_ascii=False)
         return text
 
-    def with_entities(self, **entities: Any) -> IntentPayload:
+    def with_entities(self, /, **entities: Any) -> IntentPayload:
         """The same payload with more entities (e.g. the user's language)."""
         return IntentPayload(self.intent, {**self.entities, **entities}, self.confidence)
 
 
-def intent_payload(intent: str, **entities: Any) -> str:
+def intent_payload(intent: str, /, **entities: Any) -> str:
     """A button payload: `/intent{"entity": "value"}` (`/intent` without entities)."""
     return IntentPayload(intent, entities).encode()
 
@@ -114,19 +115,19 @@ def topic_intent(topic: str) -> IntentPayload:
 # --- Directives: the bot's instructions in Rasa custom messages -------------------------
 
 
-class Directive:
+class Directive(ABC):
     """An instruction to the bot in a custom message: `{"<key>": <body>}`."""
 
     key: ClassVar[str]
 
+    @abstractmethod
     def body(self) -> Any:
         """What goes under the key."""
-        raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def from_body(cls, body: Any) -> Directive | None:
         """The directive of a body; None if it is malformed."""
-        raise NotImplementedError
 
     def to_json(self) -> dict[str, Any]:
         """The custom message (`json_message` of the actions' dispatcher)."""
@@ -373,7 +374,6 @@ def decode_change(what: str) -> Change | None:
 # --- Actors of report events ----------------------------------------------------------
 
 CITIZEN = "citizen"
-SYSTEM = "system"
 _STAFF = "staff:"
 
 
@@ -383,8 +383,9 @@ def staff_actor(user_id: int) -> str:
 
 
 def staff_of(actor: str) -> int | None:
-    """The staff member behind an actor; None for the citizen, the system or junk."""
+    """The staff member behind an actor; None for the citizen or anything else."""
     number = actor.removeprefix(_STAFF)
     if number == actor or not number.removeprefix("-").isdigit() or not number.isascii():
         return None
-    return int(number)
+    user = int(number)
+    return user if staff_actor(user) == actor else None  # one spelling only: no "007"
