@@ -23,6 +23,7 @@ from mps.bookings import (
     upcoming_events,
 )
 from mps.codes import find_code
+from mps.contract import Ticket, intent_payload
 from mps.models import Booking
 
 RESET = forget(FORM_SLOTS)
@@ -64,7 +65,7 @@ class ActionBookVisit(Action):
                 FollowupAction("booking_form"),
             ]
         dispatcher.utter_message(response="utter_booked", code=booking.code)
-        dispatcher.utter_message(json_message={"ticket": {"code": booking.code}})
+        dispatcher.utter_message(json_message=Ticket(booking.code).to_json())
         return RESET
 
 
@@ -84,11 +85,11 @@ def booking_buttons(booking: Booking, language: str) -> list[dict[str, str]]:
     return [
         {
             "title": label("cancel_booking", language),
-            "payload": f'/confirm_cancel{{"booking_code": "{code}"}}',
+            "payload": intent_payload("confirm_cancel", booking_code=code),
         },
         {
             "title": label("move_booking", language),
-            "payload": f'/move_booking{{"booking_code": "{code}"}}',
+            "payload": intent_payload("move_booking", booking_code=code),
         },
     ]
 
@@ -219,8 +220,8 @@ class ActionMoveBooking(Action):
             buttons = []
             for event in options:
                 button = event_button(event, language)
-                button["payload"] = (
-                    f'/move_booking{{"booking_code": "{code}", "event_id": "{event.id}"}}'
+                button["payload"] = intent_payload(
+                    "move_booking", booking_code=code, event_id=str(event.id)
                 )
                 buttons.append(button)
             dispatcher.utter_message(response="utter_move_choose", code=code, buttons=buttons)
@@ -236,5 +237,5 @@ class ActionMoveBooking(Action):
                 _error_reply(dispatcher, error, code)
             return []
         dispatcher.utter_message(response="utter_booking_moved", **{**values, "code": code})
-        dispatcher.utter_message(json_message={"ticket": {"code": code}})
+        dispatcher.utter_message(json_message=Ticket(code).to_json())
         return []

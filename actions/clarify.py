@@ -17,6 +17,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import choice, label, language_of
+from mps.contract import topic_payload
 from mps.faq import load_faq
 
 # Intents a button can start, and the payload that starts them.
@@ -64,7 +65,7 @@ def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
             topic = key.removeprefix("faq/")
             if topic not in FAQ_TITLES:
                 return []
-            chosen.append((f"faq/{topic}", f"topic:{topic}"))
+            chosen.append((f"faq/{topic}", topic_payload(topic)))
         elif name in STARTABLE:
             chosen.append((name, STARTABLE[name]))
         else:

@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from mps.catalogue import Catalogue
+from mps.contract import intent_payload
 from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
 from mps.models import Booking, Event, Station, in_language
@@ -69,7 +70,7 @@ def event_button(event: Event, language: str) -> dict[str, str]:
         end=time_text(event.end, language),
         left=digits(str(event.capacity - event.seats_taken), language),
     )
-    return {"title": title, "payload": f'/inform{{"event_id": "{event.id}"}}'}
+    return {"title": title, "payload": intent_payload("inform", event_id=str(event.id))}
 
 
 def booking_values(booking: Booking, language: str) -> dict[str, str]:

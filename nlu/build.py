@@ -30,6 +30,7 @@ import yaml
 from babel.dates import format_date
 
 from mps.catalogue import Catalogue
+from mps.contract import topic_payload  # not `/intent{json}`: Rasa reads braces as slots
 from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
@@ -110,16 +111,6 @@ def _variations(texts: dict[str, str], extra: dict[str, Any]) -> list[dict[str, 
             variation["condition"] = [{"type": "slot", "name": "language", "value": language}]
         variations.append(variation)
     return variations
-
-
-def topic_payload(topic: str) -> str:
-    """The button payload that answers one FAQ topic.
-
-    Not Rasa's `/intent{json}` form: Rasa would read the braces of a response
-    as slot placeholders. The bot turns `topic:<name>` into
-    `/choose_topic{"faq_topic": "<name>"}` (see bot/payloads.py).
-    """
-    return f"topic:{topic}"
 
 
 class Builder:
