@@ -90,10 +90,18 @@ async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: O
         await on_language(update, context)
 
 
+TYPING_AFTER = 1.0  # seconds: most turns are answered before anyone would see "typing…"
+
+
 async def _keep_typing(update: Update) -> None:
-    """Show "typing…" until cancelled (Telegram shows it for about 5 s)."""
+    """Show "typing…" from TYPING_AFTER on, until cancelled (Telegram shows it ~5 s).
+
+    Not at once: an instant chat action per turn was a third of the bot's CPU under
+    load (issue 12's profile) and one more call against Telegram's limits.
+    """
     chat = update.effective_chat
     assert chat is not None
+    await asyncio.sleep(TYPING_AFTER)
     while True:
         with contextlib.suppress(Exception):
             await chat.send_action(ChatAction.TYPING)
