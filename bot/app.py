@@ -32,7 +32,7 @@ from bot import (
     staff_queue,
     staff_watch,
 )
-from bot.buttons import EXIT_CALLBACK, ButtonStore
+from bot.buttons import EXIT_CALLBACK
 from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
@@ -43,11 +43,10 @@ from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
 from bot.retention import purge_loop
-from bot.services import SERVICES_KEY, Services
+from bot.services import SERVICES_KEY, Services, open_shared_state
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
 from bot.update_types import only_allowed
-from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.database import Database, open_database
 from mps.emergency import KeywordNet, load_emergency
@@ -91,6 +90,8 @@ def _post_init_for(
         application.bot_data[HTTP_SESSION_KEY] = session
         emergency = load_emergency(settings.data_dir / "emergency.yml")
         texts = Catalogue.load_dir()
+        secret = settings.pseudonym_secret.get_secret_value().encode()
+        shared = open_shared_state(settings.redis_url, secret)
         application.bot_data[SERVICES_KEY] = Services(
             rasa=RasaClient(
                 session,
@@ -98,17 +99,20 @@ def _post_init_for(
                 settings.rasa_timeout,
                 settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             ),
-            buttons=ButtonStore(),
-            users=UserMemory(),
+            buttons=shared.buttons,
+            users=shared.users,
             catalogue=texts,
             emergency=emergency,
             keywords=KeywordNet.from_data(emergency),
-            pseudonym_secret=settings.pseudonym_secret.get_secret_value().encode(),
+            pseudonym_secret=secret,
             database=database,
             chats=chats,
             clock=settings.clock,
             staff_language=settings.staff_language,
-            limiter=bot_limiter(settings.rate_messages_per_minute, settings.rate_joins_per_hour),
+            limiter=bot_limiter(
+                settings.rate_messages_per_minute, settings.rate_joins_per_hour, shared.counters
+            ),
+            redis=shared.redis,
         )
         application.bot_data[PURGE_KEY] = asyncio.create_task(
             state_purge_loop(chats, PURGE_INTERVAL_SECONDS)
@@ -149,6 +153,8 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     svc = application.bot_data.get(SERVICES_KEY)
     if isinstance(svc, Services):
         await svc.chats.aclose()
+        if svc.redis is not None:
+            await svc.redis.aclose()
         await svc.database.close()
 
 

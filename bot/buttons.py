@@ -2,8 +2,9 @@
 
 Telegram limits callback data to 64 bytes, and anyone can send any callback
 data. So a button carries only a random token; the payload stays here, bound
-to the user it was shown to. Unknown tokens (forged, or from before a
-restart) and other users' tokens are refused by the caller.
+to the user it was shown to. Unknown tokens (forged, or expired) and other
+users' tokens are refused by the caller. `ButtonStore` keeps them in this
+process; `bot.shared_state.RedisButtons` in Redis, for every replica.
 
 The Exit button is the exception: its data is fixed (`x:exit`), so it works
 after a restart and however many buttons others were shown meanwhile. That
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 PREFIX = "b:"
 EXIT_CALLBACK = "x:exit"
+OTHER_USER = -1  # the owner of a shared button pressed by someone else (no Telegram id is < 0)
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,12 @@ class ButtonStore:
         if not data.startswith(PREFIX):
             return None
         return self._items.get(data[len(PREFIX) :])
+
+    async def find(self, data: str, user_id: int) -> StoredButton | None:
+        """The button behind callback data pressed by `user_id`, or None if unknown;
+        a shared store, which keeps only a hash of the owner, gives `OTHER_USER` as
+        the owner of someone else's button."""
+        return self.get(data)
+
+    async def flush(self) -> None:
+        """Wait until every replica can find the buttons put so far (here: at once)."""

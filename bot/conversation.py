@@ -136,6 +136,7 @@ async def ask_rasa(
         logger.info("reply after /exit dropped")
         return
     outgoing = render(replies, user.id, svc.buttons)
+    await svc.buttons.flush()  # before any replica can be asked for them
     if not outgoing:
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
     for item in outgoing:
@@ -196,6 +197,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [InlineKeyboardButton(get("menu_language", language), callback_data="lang:menu")],
         ]
     )
+    await svc.buttons.flush()
     await chat.send_message(get("welcome", language), reply_markup=keyboard)
 
 
@@ -238,10 +240,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if data.startswith("lang:") and data[5:] in LANGUAGES:
         svc.users.set_language(user.id, data[5:])
+        await svc.users.flush()
         await query.answer()
         await query.edit_message_text(svc.catalogue.get("language_set", data[5:]))
         return
-    stored = svc.buttons.get(data)
+    stored = await svc.buttons.find(data, user.id)
     if stored is None:
         await query.answer(svc.catalogue.get("stale_button", language), show_alert=True)
         return

@@ -18,15 +18,18 @@ from bot.safety_net import in_danger
 from bot.services import Services, services, user_language
 from mps.contract import EXIT_PAYLOAD
 from mps.emergency import emergency_text
-from mps.limits import Limit, RateLimiter, Verdict
+from mps.limits import Counters, Limit, RateLimiter, Verdict
 
 logger = logging.getLogger(__name__)
 
 
-def bot_limiter(messages_per_minute: int, joins_per_hour: int) -> RateLimiter:
+def bot_limiter(
+    messages_per_minute: int, joins_per_hour: int, counters: Counters | None = None
+) -> RateLimiter:
     """The bot's limits: messages and presses per minute, /join attempts per hour."""
     return RateLimiter(
-        {"message": Limit(messages_per_minute, 60.0), "join": Limit(joins_per_hour, 3600.0)}
+        {"message": Limit(messages_per_minute, 60.0), "join": Limit(joins_per_hour, 3600.0)},
+        counters,
     )
 
 
@@ -36,13 +39,13 @@ def _command(update: Update) -> str:
     return text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
 
 
-def _is_exit(update: Update, svc: Services) -> bool:
+async def _is_exit(update: Update, svc: Services, user_id: int) -> bool:
     if _command(update) == "/exit":
         return True
     query = update.callback_query
     if query is None or not query.data:
         return False
-    stored = svc.buttons.get(query.data)
+    stored = await svc.buttons.find(query.data, user_id)
     return query.data.startswith("x:") or (stored is not None and stored.payload == EXIT_PAYLOAD)
 
 
@@ -63,8 +66,10 @@ async def rate_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Let the update through, or answer once politely and stop it."""
     svc = services(context)
     user = update.effective_user
+    if user is not None:
+        await svc.users.load(user.id)  # first, so every answer is in her language
     kind = _kind(update)
-    if user is None or kind is None or _is_exit(update, svc):
+    if user is None or kind is None or await _is_exit(update, svc, user.id):
         return
     verdict = await svc.limiter.check(kind, user.id)
     if verdict is Verdict.ALLOW:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import redis.asyncio as aioredis
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -12,12 +13,13 @@ from bot.buttons import ButtonStore
 from bot.callback_watch import CallbackWatch
 from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
+from bot.shared_state import RedisButtons, RedisCounters, RedisUsers, open_redis
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.clock import Clock
 from mps.database import Database
 from mps.emergency import EmergencyData, KeywordNet
-from mps.limits import Limit, RateLimiter
+from mps.limits import Counters, Limit, MemoryCounters, RateLimiter
 from mps.pseudonym import pseudonymise
 
 SERVICES_KEY = "services"
@@ -43,10 +45,32 @@ class Services:
     limiter: RateLimiter = field(
         default_factory=lambda: RateLimiter({"message": Limit(20, 60), "join": Limit(5, 3600)})
     )
+    # The client behind buttons, users and limiter when they are shared (closed at shutdown).
+    redis: aioredis.Redis | None = None
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""
         return pseudonymise(self.pseudonym_secret, user_id)
+
+
+@dataclass(frozen=True)
+class SharedState:
+    """Button tokens, languages and rate-limit counters: per process, or in Redis."""
+
+    buttons: ButtonStore
+    users: UserMemory
+    counters: Counters
+    redis: aioredis.Redis | None = None
+
+
+def open_shared_state(redis_url: str | None, secret: bytes) -> SharedState:
+    """In Redis when a URL is given (any replica serves any update), else in memory."""
+    if not redis_url:
+        return SharedState(ButtonStore(), UserMemory(), MemoryCounters())
+    redis = open_redis(redis_url)
+    return SharedState(
+        RedisButtons(redis, secret), RedisUsers(redis, secret), RedisCounters(redis, secret), redis
+    )
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -1,7 +1,8 @@
-"""What the bot remembers of each user while it runs: the language.
+"""What the bot remembers of each user: the language.
 
-Only the language code is kept, in memory, for a
-bounded number of users; no message text.
+Only the language code is kept, in memory, for a bounded number of users; no
+message text. `bot.shared_state.RedisUsers` also keeps it in Redis, so that
+every replica answers in the language chosen through any of them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class UserMemory:
         self._languages.move_to_end(user_id)
         while len(self._languages) > self._capacity:
             self._languages.popitem(last=False)
+
+    async def load(self, user_id: int) -> None:
+        """Bring in what other replicas know of the user (here: nothing to do)."""
+
+    async def flush(self) -> None:
+        """Wait until other replicas can see the languages set so far (here: at once)."""
 
     def observe(self, user_id: int, text: str, telegram_code: str | None = None) -> str:
         """Detect the language of a message, remember it, and return it."""

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -306,6 +307,15 @@ class Stack:
     services: list[Service]
     log_dir: Path
     database_url: str
+    # With bot replicas: each one's webhook; `deliver` chooses which replica gets an update.
+    webhooks: list[str] = field(default_factory=list)
+
+    def deliver(self, update_id: int, replica: int) -> None:
+        """Post an update of the emulator to one replica's webhook, as Telegram would."""
+        client, base = self.telegram.client, self.telegram.base
+        update = client.get(f"{base}/_emu/updates/{update_id}").raise_for_status().json()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": REPLICA_WEBHOOK_SECRET}
+        client.post(self.webhooks[replica], json=update, headers=headers).raise_for_status()
 
     def admin(self, *args: str) -> str:
         """Run `python -m bot.admin …` against the stack's database; its output."""
@@ -361,6 +371,7 @@ def running_stack(
     tracker_seconds: int = 1800,
     rasa_env: dict[str, str] | None = None,
     bot_env: dict[str, str] | None = None,
+    bot_replicas: int = 1,
 ) -> Iterator[Stack]:
     """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
@@ -368,7 +379,9 @@ def running_stack(
     the demo stations are imported). With `redis_url`, as `make run` with
     REDIS_URL: Rasa keeps trackers (expiring after `tracker_seconds`, key prefix
     "mpse2e") and locks there, and the bot its /exit trail and handled updates;
-    else memory and the database.
+    else memory and the database. With `bot_replicas` > 1, that many bots in webhook
+    mode, sharing the database and Redis; nothing polls, the test delivers each
+    update to the replica it chooses (`Stack.deliver`).
     """
     if with_rasa and not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
@@ -427,17 +440,48 @@ def running_stack(
         for service in services:
             if not wait_ready(service, timeout=300):
                 raise RuntimeError(f"{service.name} did not start:\n{log_tail(service)}")
-        start(bot, log_dir)
-        services.append(bot)
-        wait_for_log(bot, "bot ready")
+        bots, webhooks = [bot], list[str]()
+        if bot_replicas > 1:
+            bots, webhooks = _webhook_replicas(bot, bot_replicas, log_dir)
+        for replica in bots:
+            start(replica, log_dir)
+            services.append(replica)
+        for replica in bots:
+            wait_for_log(replica, "bot ready")
+        for url in webhooks:
+            wait_until(partial(_listening, url), 60, f"a webhook at {url}")
         telegram = Telegram(f"http://127.0.0.1:{emu_port}")
         try:
-            yield Stack(telegram, rasa_url, services, log_dir, database_url)
+            yield Stack(telegram, rasa_url, services, log_dir, database_url, webhooks)
         finally:
             telegram.client.close()
     finally:
         for service in reversed(services):
             stop(service)
+
+
+REPLICA_WEBHOOK_SECRET = "e2e-replica-webhook-secret-0123456789"
+
+
+def _webhook_replicas(bot: Service, count: int, log_dir: Path) -> tuple[list[Service], list[str]]:
+    """`count` copies of the bot in webhook mode ("bot", "bot2", …); their webhook URLs."""
+    replicas, urls = [], []
+    for i in range(count):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram"
+        env = bot.env | {"WEBHOOK_URL": url, "WEBHOOK_SECRET": REPLICA_WEBHOOK_SECRET,
+                         "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
+                         "HEALTH_FILE": str(log_dir / f"bot{i + 1}-alive")}  # fmt: skip
+        name = "bot" if i == 0 else f"bot{i + 1}"
+        replicas.append(Service(name, bot.command, bot.health_url, env))
+        urls.append(url)
+    return replicas, urls
+
+
+def _listening(url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,163 @@
+"""Button tokens, languages and rate-limit counters in Redis, shared by every replica.
+
+Each store keeps the in-memory behaviour of the class it extends and adds Redis
+behind it, so any replica can serve any update: a button made on one is found on
+another, a language chosen through one is used by the next, and the limits count
+a user's messages wherever they land. Keys expire by themselves (buttons after 7
+days, a language after 30 days of silence, counters with their window) and are
+named by a random token or a keyed hash: Redis never holds a Telegram id, nor any
+message text.
+
+Putting a button and setting a language stay synchronous (the renderer and many
+handlers call them): the Redis write starts at once and is awaited by `flush()`
+before the message that carries the button is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.buttons import OTHER_USER, PREFIX, ButtonStore, StoredButton
+from bot.users import UserMemory
+from mps.language import LANGUAGES
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "mps:bot:"
+BUTTON_SECONDS = 7 * 24 * 3600  # as long as a button is worth pressing
+LANGUAGE_SECONDS = 30 * 24 * 3600  # of silence
+# INCR, and the window's expiry on its first event (or if a key somehow has none).
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def open_redis(url: str) -> aioredis.Redis:
+    """A client with short timeouts: a slow Redis must not hold up a reply for long."""
+    return aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def keyed_hash(secret: bytes, kind: str, value: str | int) -> str:
+    """The name `value` is stored under (the store never holds the value itself)."""
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class WriteBehind:
+    """Writes started by synchronous callers, awaited later by `flush()`."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def start(self, write: Awaitable[Any]) -> None:
+        """Start `write` now; keep it until it is done."""
+        task = asyncio.ensure_future(write)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("shared state not written: %s", type(task.exception()).__name__)
+
+    async def flush(self) -> None:
+        """Wait for every write started so far (failures are logged, not raised)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class RedisButtons(ButtonStore):
+    """Buttons in Redis ("<owner hash>:<payload>" under the token); this replica's own
+    are also kept in memory, so they work even while Redis is away."""
+
+    def __init__(self, redis: aioredis.Redis, secret: bytes, prefix: str = KEY_PREFIX) -> None:
+        super().__init__()
+        self._redis, self._secret, self._prefix = redis, secret, prefix
+        self._writes = WriteBehind()
+
+    def _owner(self, user_id: int) -> str:
+        return keyed_hash(self._secret, "button-owner", user_id)
+
+    def put(self, user_id: int, payload: str) -> str:
+        data = super().put(user_id, payload)
+        value = f"{self._owner(user_id)}:{payload}"
+        key = f"{self._prefix}button:{data[len(PREFIX) :]}"
+        self._writes.start(self._redis.set(key, value, ex=BUTTON_SECONDS))
+        return data
+
+    async def find(self, data: str, user_id: int) -> StoredButton | None:
+        local = self.get(data)
+        if local is not None or not data.startswith(PREFIX):
+            return local
+        try:
+            value = await self._redis.get(f"{self._prefix}button:{data[len(PREFIX) :]}")
+        except Exception as error:  # Redis away: the button counts as expired
+            logger.warning("button not looked up: %s", type(error).__name__)
+            return None
+        if value is None:
+            return None
+        owner, _, payload = _text(value).partition(":")
+        return StoredButton(user_id if owner == self._owner(user_id) else OTHER_USER, payload)
+
+    async def flush(self) -> None:
+        await self._writes.flush()
+
+
+class RedisUsers(UserMemory):
+    """Languages in Redis under a keyed hash of the user, read at each of her updates."""
+
+    def __init__(self, redis: aioredis.Redis, secret: bytes, prefix: str = KEY_PREFIX) -> None:
+        super().__init__()
+        self._redis, self._secret, self._prefix = redis, secret, prefix
+        self._writes = WriteBehind()
+
+    def _key(self, user_id: int) -> str:
+        return f"{self._prefix}language:{keyed_hash(self._secret, 'user-language', user_id)}"
+
+    def set_language(self, user_id: int, language: str) -> None:
+        changed = self._languages.get(user_id) != language
+        super().set_language(user_id, language)
+        if changed:
+            self._writes.start(self._redis.set(self._key(user_id), language, ex=LANGUAGE_SECONDS))
+
+    async def load(self, user_id: int) -> None:
+        """Take the language another replica may have set; she spoke: 30 more days."""
+        try:
+            value = await self._redis.getex(self._key(user_id), ex=LANGUAGE_SECONDS)
+        except Exception as error:  # Redis away: this replica's memory will do
+            logger.warning("language not loaded: %s", type(error).__name__)
+            return
+        if value is not None and _text(value) in LANGUAGES:
+            super().set_language(user_id, _text(value))
+
+    async def flush(self) -> None:
+        await self._writes.flush()
+
+
+class RedisCounters:
+    """Rate-limit windows in Redis (mps.limits.Counters): INCR, expiring with the window."""
+
+    def __init__(self, redis: aioredis.Redis, secret: bytes, prefix: str = KEY_PREFIX) -> None:
+        self._redis, self._secret, self._prefix = redis, secret, prefix
+        self._hit = redis.register_script(_HIT)
+
+    async def hit(self, key: str, seconds: float) -> int:
+        """Count one event for `key`; if Redis is away, 1 (a limit is not worth a
+        dropped message)."""
+        name = f"{self._prefix}rate:{keyed_hash(self._secret, 'rate', key)}"
+        try:
+            return int(await self._hit(keys=[name], args=[max(1, int(seconds * 1000))]))
+        except Exception as error:
+            logger.warning("rate limit not counted: %s", type(error).__name__)
+            return 1
