@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import signal
 import socket
 import sqlite3
@@ -36,7 +37,9 @@ MODEL = ROOT / "models" / "mps.tar.gz"
 # How long a chat must stay quiet before a turn counts as over: the bot sends a
 # turn's messages one after the other and gives no sign of the last one.
 TURN_QUIET = 0.3
-SECRET = "e2e-test-pseudonym-secret-0123456789"
+# New for every test run: what the bot keeps in Redis under keyed hashes (languages,
+# rate counters) and Rasa's trackers under pseudonyms then never meet an earlier run's.
+SECRET = "e2e-pseudonym-" + secrets.token_hex(16)
 RASA_TOKEN = "e2e-rasa-api-token"
 ACTION_TOKEN = "e2e-action-server-token-0123456789"
 
