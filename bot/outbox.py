@@ -10,6 +10,11 @@ triage queue when none is left; a group that became a supergroup is followed
 to its new id. Each chat's copy is noted as soon as Telegram accepted it, so a
 retry never repeats it. The one window left is a crash between Telegram's OK
 and that note (a few milliseconds): then the message would be sent again.
+With several replicas, each round first leases its rows (mps.outbox.claim_outbox),
+so no two replicas send one row; a row is skipped if its lease ran out before
+its turn. The lease leaves that one window as it was, and widens it only for a
+replica killed mid-row: its rows wait until the lease (LEASE) runs out, then
+another replica sends them from the last noted chat on (late, never lost).
 Telegram's 429 `retry_after` is honoured; other errors back off exponentially,
 and after MAX_ATTEMPTS the row is a dead letter (in /queue and `outbox dead`).
 A call-back nobody can receive is a dead letter at once.
@@ -29,10 +34,11 @@ from bot import callbacks
 from bot.errors import retry_seconds
 from bot.report_cards import card_keyboard, card_text
 from bot.services import Services
+from mps.claims import REPLICA, holds, release
 from mps.contract import Reroute, StatusChange, decode_change
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
-from mps.outbox import due_outbox, mark_dead, mark_failed, mark_sent, note_step
+from mps.outbox import claim_outbox, mark_dead, mark_failed, mark_sent, note_step
 from mps.report_threads import cards_of, remember
 from mps.staff_admin import migrate_chat
 
@@ -59,22 +65,30 @@ async def outbox_loop(bot: Bot, svc: Services, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def deliver_due(bot: Bot, svc: Services) -> int:
-    """One round: try every due row once; the number delivered."""
-    async with svc.database.sessions() as session:
-        ids = [m.id for m in await due_outbox(session, svc.clock())]
+async def deliver_due(bot: Bot, svc: Services, replica: str = REPLICA) -> int:
+    """One round: lease the due rows no other replica holds, try each once; the
+    number delivered."""
+    async with svc.database.sessions.begin() as session:
+        ids = await claim_outbox(session, svc.clock(), replica)
     delivered = 0
-    for message_id in ids:
-        delivered += await deliver_one(bot, svc, message_id)
+    try:
+        for message_id in ids:
+            delivered += await deliver_one(bot, svc, message_id, replica)
+    finally:
+        async with svc.database.sessions.begin() as session:  # what is left is due again
+            await release(session, OutboxMessage, ids, replica)
     return delivered
 
 
-async def deliver_one(bot: Bot, svc: Services, message_id: int) -> bool:
-    """Send one outbox row; record success, when to try again, or a dead letter."""
+async def deliver_one(bot: Bot, svc: Services, message_id: int, replica: str = REPLICA) -> bool:
+    """Send one outbox row leased to `replica`; record success, when to try again, or
+    a dead letter."""
     async with svc.database.sessions() as session:
         message = await session.get(OutboxMessage, message_id)
         if message is None or message.sent_at is not None or message.dead_at is not None:
             return False
+        if not holds(message, svc.clock(), replica):
+            return False  # the lease ran out: another replica may have the row now
         report = await session.get(Report, message.report_id)
         assert report is not None
         session.expunge_all()

@@ -3,7 +3,11 @@
 Reminders live in the database (`bookings.remind_at`, `reminded_at`), so a
 restart loses none: whatever came due while the bot was down goes out on the
 next round. A reminder is marked sent right after Telegram accepts it; only a
-crash in between those two steps could repeat one.
+crash in between those two steps could repeat one. With several replicas, each
+round first leases its reminders (mps.reminders.claim_reminders), so no two
+replicas send one; the round stops if its lease ran out. The lease leaves that
+one window as it was; a replica killed mid-round delays its reminders until the
+lease (LEASE) runs out, then another replica sends them (late, never lost).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.services import SERVICES_KEY, Services
+from mps.claims import REPLICA, holds, release
 from mps.formatting import day_text, digits, time_text
 from mps.models import Booking
-from mps.reminders import due_reminders, mark_reminded
+from mps.reminders import claim_reminders, mark_reminded
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +46,35 @@ def reminder_text(svc: Services, booking: Booking) -> str:
     )
 
 
-async def send_due(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
-    """Send every reminder that is due; returns how many went out."""
+async def send_due(
+    application: Application[Any, Any, Any, Any, Any, Any], replica: str = REPLICA
+) -> int:
+    """Send every due reminder no other replica holds; returns how many went out."""
     svc = application.bot_data[SERVICES_KEY]
     assert isinstance(svc, Services)
     clock = svc.clock()
-    async with svc.database.sessions() as session:
-        due = await due_reminders(session, clock)
+    async with svc.database.sessions.begin() as session:
+        due = await claim_reminders(session, clock, replica)
+    try:
+        return await _send(application, svc, due, replica)
+    finally:
+        async with svc.database.sessions.begin() as session:  # what is left is due again
+            await release(session, Booking, [b.id for b in due], replica)
+
+
+async def _send(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    svc: Services,
+    due: list[Booking],
+    replica: str,
+) -> int:
+    """Send the leased reminders in turn, while the lease holds; how many went out."""
+    clock = svc.clock()
     sent = 0
     for booking in due:
         assert booking.chat_id is not None
+        if not holds(booking, svc.clock(), replica):
+            break  # the lease ran out: another replica may have these now
         button = InlineKeyboardButton(
             svc.catalogue.get("menu_bookings", booking.language),
             callback_data=svc.buttons.put(booking.chat_id, "/my_bookings"),

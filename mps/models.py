@@ -126,6 +126,9 @@ class Booking(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     remind_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Leased to one bot replica while it sends (mps.claims); free again after.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     event: Mapped[Event] = relationship(lazy="raise")
 
@@ -276,6 +279,9 @@ class OutboxMessage(Base):
     # Given up on after bounded retries (or nobody to deliver to): shown in /queue and
     # by `python -m bot.admin outbox dead`, retried only by `outbox retry`.
     dead_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Leased to one bot replica while it sends (mps.claims); free again after.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
 

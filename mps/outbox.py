@@ -1,17 +1,19 @@
 """The transactional outbox: rows due for delivery, sent, failed and dead letters.
 
 Rows are written in the same transaction as the change they announce
-(mps.reports, mps.report_threads); bot/outbox.py delivers them. Callers own
-the transaction.
+(mps.reports, mps.report_threads); bot/outbox.py delivers them. A replica
+leases the rows it is about to send (claim_outbox, mps.claims), so two replicas
+never send the same row. Callers own the transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mps.claims import REPLICA, claim
 from mps.clock import Clock
 from mps.database import one_row
 from mps.models import OutboxMessage, Report
@@ -21,21 +23,33 @@ MAX_ATTEMPT_DELAY = dt.timedelta(minutes=10)
 # Failed deliveries of one outbox row before it becomes a dead letter (about 4
 # minutes of backoff: 2, 4, … 128 s).
 MAX_ATTEMPTS = 8
+# How long a replica holds the rows it claimed: far longer than a round of 20 rows
+# takes, and the delay before another replica sends the rows of one that died.
+LEASE = dt.timedelta(minutes=2)
+
+
+def _due(clock: Clock) -> list[ColumnElement[bool]]:
+    return [
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.dead_at.is_(None),
+        OutboxMessage.next_attempt_at <= clock.now,
+    ]
 
 
 async def due_outbox(session: AsyncSession, clock: Clock, limit: int = 20) -> list[OutboxMessage]:
-    """Unsent outbox messages whose next attempt is due, oldest first."""
+    """Unsent outbox messages whose next attempt is due, oldest first (leased or not)."""
     rows = await session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.dead_at.is_(None),
-            OutboxMessage.next_attempt_at <= clock.now,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+        select(OutboxMessage).where(*_due(clock)).order_by(OutboxMessage.id).limit(limit)
     )
     return list(rows.all())
+
+
+async def claim_outbox(
+    session: AsyncSession, clock: Clock, replica: str = REPLICA, limit: int = 20
+) -> list[int]:
+    """Lease the due rows no other replica holds to `replica`; their ids, oldest first."""
+    order = [OutboxMessage.id]
+    return await claim(session, OutboxMessage, _due(clock), order, clock, replica, LEASE, limit)
 
 
 async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> bool:
@@ -92,7 +106,13 @@ async def mark_failed(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id)
-        .values(attempts=attempts, next_attempt_at=clock.now + delay, last_error=error[:200])
+        .values(  # the lease is given back: due again at its own time
+            attempts=attempts,
+            next_attempt_at=clock.now + delay,
+            last_error=error[:200],
+            claimed_until=None,
+            claimed_by=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return False

@@ -8,14 +8,16 @@ import datetime as dt
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import mps.database
-from mps.database import Database, open_database
+from mps.database import Database, alembic_config, open_database, upgrade
 from mps.models import Report
+from tests.db import BACKENDS, fresh_database
 
 MARKER = "marker-words-of-a-citizen"
 
@@ -87,3 +89,32 @@ async def test_a_dropped_connection_is_replaced() -> None:
     finally:
         await database.close()
         await other.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_claims_migration_goes_up_and_down(backend: str, tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import Connection
+
+    def columns(connection: Connection) -> dict[str, set[str]]:
+        found = inspect(connection)
+        return {t: {c["name"] for c in found.get_columns(t)} for t in ("outbox", "bookings")}
+
+    def down(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0005")
+
+    database = await fresh_database(backend, tmp_path)  # at head
+    try:
+        leases = {"claimed_until", "claimed_by"}
+        async with database.engine.connect() as connection:
+            assert all(leases <= c for c in (await connection.run_sync(columns)).values())
+        async with database.engine.begin() as connection:
+            await connection.run_sync(down)
+        async with database.engine.connect() as connection:
+            assert not any(leases & c for c in (await connection.run_sync(columns)).values())
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            assert all(leases <= c for c in (await connection.run_sync(columns)).values())
+    finally:
+        await database.close()
