@@ -79,6 +79,7 @@ async def _send(
             svc.catalogue.get("menu_bookings", booking.language),
             callback_data=svc.buttons.put(booking.chat_id, "/my_bookings"),
         )
+        await svc.buttons.flush()  # shared before it can be pressed, through any replica
         try:
             await application.bot.send_message(
                 booking.chat_id,
