@@ -77,16 +77,20 @@ class _Turn(FormTurn):
         """An Iraqi mobile number, typed in any digits; asked again until it is one."""
         phone = parse_mobile(self.text)
         if phone is None:
-            self.dispatcher.utter_message(text=label("callback_phone_invalid", self.language),
-                                          buttons=[exit_button(self.language)])  # fmt: skip
+            self.dispatcher.utter_message(
+                text=label("callback_phone_invalid", self.language),
+                buttons=[exit_button(self.language)],
+            )
         self.set("callback_phone", phone)
 
     def window(self) -> None:
         """A safe time to call: a button, or a window typed as hours."""
         window = parse_window(self.entities.get("callback_window") or self.text)
         if window is None:
-            self.dispatcher.utter_message(text=label("callback_window_invalid", self.language),
-                                          buttons=[exit_button(self.language)])  # fmt: skip
+            self.dispatcher.utter_message(
+                text=label("callback_window_invalid", self.language),
+                buttons=[exit_button(self.language)],
+            )
         else:
             window = next((k for k, v in WINDOWS.items() if v == window), window)
         self.set("callback_window", window)
@@ -133,7 +137,7 @@ class ActionAskCallbackWindow(AskAction):
             {
                 "title": choice("window", name, language),
                 "payload": intent_payload("inform", callback_window=name),
-            }  # fmt: skip
+            }
             for name in WINDOWS
         ]
         return _with_exit("callback_ask_window", language, *windows)
@@ -192,7 +196,7 @@ class ActionFileCallback(Action):
                 language,
                 phone=digits(local, language),
                 window=window_text(window, language),
-            ),  # fmt: skip
+            ),
             buttons=exit_only,
             json_message=CallbackFiled(str(report.reference)).to_json(),
         )

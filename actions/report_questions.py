@@ -133,12 +133,12 @@ class ActionAskReportConfirmed(AskAction):
                 tracker.get_slot("report_place"),
                 tracker.get_slot("report_place_text"),
                 language,
-            ),  # fmt: skip
+            ),
             date=day_text(dt.date.fromisoformat(when), language) if when else "",
             photo=label("with_photo" if photo and photo != "none" else "without_photo", language),
             consent=label(
                 "consent_yes" if tracker.get_slot("report_consent") else "consent_no", language
-            ),  # fmt: skip
+            ),
         )
         return text, [
             _button(label("report_send", language), "/affirm"),

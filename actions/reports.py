@@ -102,8 +102,13 @@ class ActionFileReport(Action):
         name = station_label(store, station, language)
         if report.sensitive:
             # For the unit's eyes only, and linked to nobody: no /status, no updates.
-            text = label("report_filed_sensitive", language, station=name, reference=reference,
-                         unit=choice("unit", report.unit, language))  # fmt: skip
+            text = label(
+                "report_filed_sensitive",
+                language,
+                station=name,
+                reference=reference,
+                unit=choice("unit", report.unit, language),
+            )
             dispatcher.utter_message(text=text)
             return RESET
         text = label("report_filed", language, station=name, reference=reference)
@@ -144,8 +149,9 @@ def _event_text(event: ReportEvent, store: Store, language: str) -> str:
     if event.kind == "status":
         what = choice("status", str(event.to_value), language)
     elif event.kind == "reroute":
-        what = label("history_rerouted", language,
-                     station=station_label(store, event.to_value, language))  # fmt: skip
+        what = label(
+            "history_rerouted", language, station=station_label(store, event.to_value, language)
+        )
     else:
         key = "history_question" if event.kind == "question" else "history_answer"
         what = label(key, language)
@@ -184,7 +190,7 @@ class ActionReportStatus(Action):
                         reference=r.reference,
                         category=category_name(r.category, language),
                         status=choice("status", r.status, language),
-                    )  # fmt: skip
+                    )
                     for r in reports
                 ]
                 dispatcher.utter_message(

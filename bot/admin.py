@@ -147,21 +147,30 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
         try:
             async with database.sessions.begin() as session:
                 event = await add_event(
-                    session, args.station.upper(), args.date, args.start, args.end,
-                    args.capacity, clock,
-                )  # fmt: skip
+                    session,
+                    args.station.upper(),
+                    args.date,
+                    args.start,
+                    args.end,
+                    args.capacity,
+                    clock,
+                )
         except BookingError as error:
             print(f"error: {EVENT_ERRORS.get(error.reason, error.reason)}", file=sys.stderr)
             return 1
-        print(f"event {event.id}: {event.station_code} {event.day} {event.start:%H:%M}-"
-              f"{event.end:%H:%M}, {event.capacity} seats")  # fmt: skip
+        print(
+            f"event {event.id}: {event.station_code} {event.day} {event.start:%H:%M}-"
+            f"{event.end:%H:%M}, {event.capacity} seats"
+        )
         return 0
     if key == ("events", "list"):
         station = args.station.upper() if args.station else None
         async with database.sessions() as session:
             for e in await upcoming_events(session, clock, station, with_seats=False, limit=500):
-                print(f"{e.id}\t{e.station_code}\t{e.day}\t{e.start:%H:%M}-{e.end:%H:%M}\t"
-                      f"{seats_left(e)}/{e.capacity} seats left")  # fmt: skip
+                print(
+                    f"{e.id}\t{e.station_code}\t{e.day}\t{e.start:%H:%M}-{e.end:%H:%M}\t"
+                    f"{seats_left(e)}/{e.capacity} seats left"
+                )
         return 0
     raise AssertionError(key)
 

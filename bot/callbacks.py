@@ -37,8 +37,12 @@ async def tell(bot: Bot, svc: Services, report: Report, delivered: bool) -> None
         return
     language = report.language
     key = "callback_delivered" if delivered else "callback_undelivered"
-    text = svc.catalogue.get(key, language, phone=_phone(report, language),
-                             window=digits(report.contact_window or "", language))  # fmt: skip
+    text = svc.catalogue.get(
+        key,
+        language,
+        phone=_phone(report, language),
+        window=digits(report.contact_window or "", language),
+    )
     with contextlib.suppress(TelegramError):
         await bot.send_message(chat_id, text)
 

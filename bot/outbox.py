@@ -110,8 +110,9 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int, replica: str = R
         # citizen blocked the bot: retrying will not help.
         if isinstance(error, TelegramError) and not _lost_for_good(error):
             return await _retry(bot, svc, message, report, error, callback_card)
-        logger.warning("outbox %s (%s) is a dead letter: %s", message.id, message.kind,
-                       type(error).__name__)  # fmt: skip
+        logger.warning(
+            "outbox %s (%s) is a dead letter: %s", message.id, message.kind, type(error).__name__
+        )
         async with svc.database.sessions.begin() as session:
             await mark_dead(session, message.id, svc.clock(), type(error).__name__)
         if callback_card:
@@ -148,8 +149,13 @@ async def _failed(
     async with svc.database.sessions.begin() as session:
         dead = await mark_failed(session, message, svc.clock(), error, retry_after)
     if dead:
-        logger.warning("outbox %s (%s) is a dead letter after %s attempts: %s",
-                       message.id, message.kind, message.attempts + 1, error)  # fmt: skip
+        logger.warning(
+            "outbox %s (%s) is a dead letter after %s attempts: %s",
+            message.id,
+            message.kind,
+            message.attempts + 1,
+            error,
+        )
     else:
         logger.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, error)
     return dead
@@ -239,8 +245,9 @@ async def _send_card(bot: Bot, svc: Services, message: OutboxMessage, report: Re
             caption = svc.catalogue.get("card_photo_caption", language, reference=report.reference)
             await bot.send_photo(chat_id, report.photo_file_id, caption=caption)
             await _note_done(svc, message, f"photo:{chat_id}")
-        text = card_text(report, station, svc.catalogue, language, svc.clock().zone,
-                         at_triage=targets.at_triage)  # fmt: skip
+        text = card_text(
+            report, station, svc.catalogue, language, svc.clock().zone, at_triage=targets.at_triage
+        )
         sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
         async with svc.database.sessions.begin() as session:
             await remember(session, chat_id, sent.message_id, report.id, "card")
@@ -249,8 +256,9 @@ async def _send_card(bot: Bot, svc: Services, message: OutboxMessage, report: Re
     await _to_each_chat(svc, message, report, "card", send)
 
 
-def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
-                        station: Station | None) -> str:  # fmt: skip
+def citizen_update_text(
+    svc: Services, report: Report, payload: dict[str, Any], station: Station | None
+) -> str:
     """An update in the citizen's language: a new status (with the note) or a new station."""
     language = report.language
     match decode_change(str(payload.get("what", ""))):
@@ -275,15 +283,20 @@ async def _send_update(bot: Bot, svc: Services, message: OutboxMessage, report: 
     if isinstance(change, Reroute):
         async with svc.database.sessions() as session:
             station = await session.get(Station, change.station)
-    await bot.send_message(report.chat_id, citizen_update_text(svc, report, message.payload,
-                                                               station))  # fmt: skip
+    await bot.send_message(
+        report.chat_id, citizen_update_text(svc, report, message.payload, station)
+    )
 
 
 async def _send_question(bot: Bot, svc: Services, message: OutboxMessage, report: Report) -> None:
     if report.chat_id is None:
         return
-    text = svc.catalogue.get("citizen_question", report.language, reference=report.reference,
-                             question=message.payload.get("text", ""))  # fmt: skip
+    text = svc.catalogue.get(
+        "citizen_question",
+        report.language,
+        reference=report.reference,
+        question=message.payload.get("text", ""),
+    )
     sent = await bot.send_message(report.chat_id, text)
     async with svc.database.sessions.begin() as session:
         await remember(session, report.chat_id, sent.message_id, report.id, "question")
@@ -295,8 +308,12 @@ async def _send_answer(bot: Bot, svc: Services, message: OutboxMessage, report: 
         cards: dict[int, int] = {}
         for card in await cards_of(session, report.id):
             cards.setdefault(card.chat_id, card.message_id)  # the first card is the thread
-    text = svc.catalogue.get("staff_answer", svc.staff_language, reference=report.reference,
-                             answer=message.payload.get("text", ""))  # fmt: skip
+    text = svc.catalogue.get(
+        "staff_answer",
+        svc.staff_language,
+        reference=report.reference,
+        answer=message.payload.get("text", ""),
+    )
 
     async def send(chat_id: int, targets: Targets) -> None:
         reply = (

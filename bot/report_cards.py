@@ -43,12 +43,21 @@ def card_text(
         "unit": texts.choice("unit", report.unit, language),
         "filed": filed,
     }
-    title = texts.get("card_title", language, reference=report.reference,
-                      category=texts.choice("category", report.category, language))  # fmt: skip
+    title = texts.get(
+        "card_title",
+        language,
+        reference=report.reference,
+        category=texts.choice("category", report.category, language),
+    )
     if report.category == "callback":
         window = digits(report.contact_window or "", language)
-        body = texts.get("card_callback_body", language, phone=report.contact_phone or "",
-                         window=window, **common)  # fmt: skip
+        body = texts.get(
+            "card_callback_body",
+            language,
+            phone=report.contact_phone or "",
+            window=window,
+            **common,
+        )
     else:
         place = report.place or ""
         if report.latitude is not None and report.longitude is not None:
@@ -72,8 +81,15 @@ def card_text(
             else texts.get("btn_route", language)
         )
         at = last.at.astimezone(zone)
-        parts.append(texts.get("card_last_change", language, what=what, who=who or "—",
-                               at=time_text(at.time(), language)))  # fmt: skip
+        parts.append(
+            texts.get(
+                "card_last_change",
+                language,
+                what=what,
+                who=who or "—",
+                at=time_text(at.time(), language),
+            )
+        )
     return "\n\n".join(parts)
 
 

@@ -56,15 +56,25 @@ async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
         current = set(targets.chats)
         last = await last_change(session, report.id)
         who = await who_did(session, last, svc.catalogue, language)
-    text = card_text(report, station, svc.catalogue, language, svc.clock().zone, last, who,
-                     at_triage=targets.at_triage)  # fmt: skip
+    text = card_text(
+        report,
+        station,
+        svc.catalogue,
+        language,
+        svc.clock().zone,
+        last,
+        who,
+        at_triage=targets.at_triage,
+    )
     keyboard = card_keyboard(report, svc.catalogue, language)
     for card in cards:
         try:
             await bot.edit_message_text(
-                text, card.chat_id, card.message_id,
+                text,
+                card.chat_id,
+                card.message_id,
                 reply_markup=keyboard if card.chat_id in current else None,
-            )  # fmt: skip
+            )
         except Exception as error:  # an old card may be gone; the next one is drawn
             logger.info("card %s not redrawn: %s", card.message_id, type(error).__name__)
 

@@ -21,8 +21,12 @@ async def purge_once(database: Database, clock: Clock, retention: Retention) -> 
     logger.info(
         "retention purge: %d call-back numbers, %d reports, %d notes, %d outbox texts, "
         "%d bookings",
-        purged.callbacks, purged.reports, purged.notes, purged.outbox, purged.bookings,
-    )  # fmt: skip
+        purged.callbacks,
+        purged.reports,
+        purged.notes,
+        purged.outbox,
+        purged.bookings,
+    )
     return purged
 
 

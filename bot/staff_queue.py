@@ -55,7 +55,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             category=svc.catalogue.choice("category", r.category, language),
             status=svc.catalogue.choice("status", r.status, language),
             age=_age(svc, r, language),
-        )  # fmt: skip
+        )
         for r in reports
     ]
     if dead:
@@ -65,7 +65,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 language,
                 reference=r.reference,
                 what=svc.catalogue.choice("outbox_kind", m.kind, language),
-            )  # fmt: skip
+            )
             for m, r in dead
         ]
     await message.reply_text("\n".join(lines))
@@ -99,8 +99,16 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         last = await last_change(session, report.id)
         who = await who_did(session, last, svc.catalogue, svc.staff_language)
         targets = await card_targets(session, report)
-    text = card_text(report, station, svc.catalogue, svc.staff_language, svc.clock().zone, last,
-                     who, at_triage=targets.at_triage)  # fmt: skip
+    text = card_text(
+        report,
+        station,
+        svc.catalogue,
+        svc.staff_language,
+        svc.clock().zone,
+        last,
+        who,
+        at_triage=targets.at_triage,
+    )
     sent = await message.reply_text(
         text, reply_markup=card_keyboard(report, svc.catalogue, svc.staff_language)
     )

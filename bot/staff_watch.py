@@ -49,8 +49,15 @@ async def warn_strangers(
             if user.id not in FAKE_USER_IDS and await is_staff(session, user.id, station):
                 continue
             strangers.append(user)
-            await audit(session, svc.clock().now, "bot", "stranger_added", f"chat:{chat.id}",
-                        station, f"user:{user.id}")  # fmt: skip
+            await audit(
+                session,
+                svc.clock().now,
+                "bot",
+                "stranger_added",
+                f"chat:{chat.id}",
+                station,
+                f"user:{user.id}",
+            )
     if strangers:
         logger.warning("a non-staff member was added to a staff chat of %s", station)
         await chat.send_message(svc.catalogue.get("staff_stranger_added", svc.staff_language))

@@ -20,18 +20,34 @@ def _words(*phrases: str) -> list[str]:
 
 # "Now" (data/lexicon.yml) and earlier today.
 _NOW = words("now") + _words("today", "tonight", "this morning", "اليوم", "ئەمڕۆ", "ئەمشەو")
-_YESTERDAY = _words("yesterday", "last night", "امس", "أمس", "البارحة", "البارحه", "امبارح",
-                    "دوێنێ", "دوێنێ شەو")  # fmt: skip
-_BEFORE_YESTERDAY = _words("day before yesterday", "قبل امس", "قبل البارحة", "اول امس",
-                           "پێرێ")  # fmt: skip
+_YESTERDAY = _words(
+    "yesterday", "last night", "امس", "أمس", "البارحة", "البارحه", "امبارح", "دوێنێ", "دوێنێ شەو"
+)
+_BEFORE_YESTERDAY = _words("day before yesterday", "قبل امس", "قبل البارحة", "اول امس", "پێرێ")
 _DAYS_AGO = re.compile(
     r"(\d{1,3})\s*(?:days?\s+ago|يوم|ايام|أيام|ڕۆژ\s*لەمەوبەر|ڕۆژ\s*پێش)"
     r"|(?:قبل|من)\s*(\d{1,3})\s*(?:يوم|ايام|أيام)"
 )
-_WORD_NUMBERS = {normalize(k): v for k, v in {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a few": 3, "couple of": 2,
-    "يومين": 2, "ثلاث": 3, "اربع": 4, "خمس": 5, "دوو": 2, "سێ": 3, "چوار": 4, "پێنج": 5,
-}.items()}  # fmt: skip
+_WORD_NUMBERS = {
+    normalize(k): v
+    for k, v in {
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "a few": 3,
+        "couple of": 2,
+        "يومين": 2,
+        "ثلاث": 3,
+        "اربع": 4,
+        "خمس": 5,
+        "دوو": 2,
+        "سێ": 3,
+        "چوار": 4,
+        "پێنج": 5,
+    }.items()
+}
 _WORD_AGO = re.compile(r"(\w+(?: of| few)?)\s+days?\s+ago")
 
 

@@ -153,9 +153,12 @@ async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bo
     """Put a dead letter back in the queue with a fresh count of attempts."""
     done = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.dead_at.is_not(None),
-               OutboxMessage.sent_at.is_(None))
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.dead_at.is_not(None),
+            OutboxMessage.sent_at.is_(None),
+        )
         .values(dead_at=None, attempts=0, next_attempt_at=clock.now)
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     return one_row(done)

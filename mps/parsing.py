@@ -17,15 +17,35 @@ MAX_PARTY = 10
 
 # Number words (data/lexicon.yml).
 _NUMBER_WORDS = number_words()
-_ALONE = [normalize(p) for p in (
-    "just me", "only me", "alone", "myself", "by myself", "لوحدي", "بوحدي", "وحدي",
-    "انا بس", "بس انا", "فقط انا", "بە تەنها", "تەنها خۆم", "خۆم")]  # fmt: skip
-_PEOPLE = {normalize(w) for w in (
-    "people persons person adults guests visitors seats seat places students pupils "
-    "teenagers "
-    "اشخاص شخص نفر نفرات انفار افراد فرد مقاعد مقعد طلاب طالب "
-    "كەس کەس کەسین کەسن نەفەر کورسی "
-    "nafar nafarat ashkhas shakhs a4kha9").split()}  # fmt: skip
+_ALONE = [
+    normalize(p)
+    for p in (
+        "just me",
+        "only me",
+        "alone",
+        "myself",
+        "by myself",
+        "لوحدي",
+        "بوحدي",
+        "وحدي",
+        "انا بس",
+        "بس انا",
+        "فقط انا",
+        "بە تەنها",
+        "تەنها خۆم",
+        "خۆم",
+    )
+]
+_PEOPLE = {
+    normalize(w)
+    for w in (
+        "people persons person adults guests visitors seats seat places students pupils "
+        "teenagers "
+        "اشخاص شخص نفر نفرات انفار افراد فرد مقاعد مقعد طلاب طالب "
+        "كەس کەس کەسین کەسن نەفەر کورسی "
+        "nafar nafarat ashkhas shakhs a4kha9"
+    ).split()
+}
 # Two people in one word (Arabic duals), maybe after "for" (لشخصين).
 _TWO_PEOPLE = {normalize(w) for w in "شخصين نفرين فردين مقعدين".split()}
 _WE = {normalize(w) for w in "we us احنا نحن ئێمە ئیمە e7na i7na ehna ihna".split()}

@@ -15,9 +15,15 @@ from mps.report_errors import IllegalTransition
 from mps.text import normalize, phrase_pattern
 
 CATEGORIES = (
-    "noise", "theft", "vandalism", "lost_found", "traffic", "suspicious",
-    "online_harassment", "other",
-)  # fmt: skip
+    "noise",
+    "theft",
+    "vandalism",
+    "lost_found",
+    "traffic",
+    "suspicious",
+    "online_harassment",
+    "other",
+)
 # Allowed status changes; re-routing keeps the status and is allowed until closed.
 TRANSITIONS = {
     "new": {"acknowledged", "in_progress", "closed"},
@@ -71,9 +77,10 @@ class UnitRules:
             overrides,
             tuple(keywords),
             frozenset(str(u) for u in data.get("sensitive_units", ("fcpu", "juvenile"))),
-            frozenset(str(c) for c in data.get("sensitive_categories",
-                                               ("online_harassment", "callback"))),
-        )  # fmt: skip
+            frozenset(
+                str(c) for c in data.get("sensitive_categories", ("online_harassment", "callback"))
+            ),
+        )
 
     def is_sensitive(self, category: str, unit: str) -> bool:
         """Whether a report is for its unit's eyes only (family, children, blackmail)."""

@@ -67,10 +67,20 @@ async def ask_citizen(
     if not report.contact_consent or report.chat_id is None:
         raise NoContact(reference, report.status)
     text = question.strip()[:MAX_NOTE]
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
-                            kind="question", note=text))  # fmt: skip
-    session.add(OutboxMessage(report_id=report.id, kind="question", payload={"text": text},
-                              next_attempt_at=clock.now))  # fmt: skip
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            at=clock.now,
+            actor=staff_actor(staff_user),
+            kind="question",
+            note=text,
+        )
+    )
+    session.add(
+        OutboxMessage(
+            report_id=report.id, kind="question", payload={"text": text}, next_attempt_at=clock.now
+        )
+    )
     await session.flush()
     return report
 
@@ -78,10 +88,14 @@ async def ask_citizen(
 async def answer_staff(session: AsyncSession, report: Report, answer: str, clock: Clock) -> None:
     """Record the citizen's answer and queue it for the station, under the card."""
     text = answer.strip()[:MAX_NOTE]
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="answer",
-                            note=text))  # fmt: skip
-    session.add(OutboxMessage(report_id=report.id, kind="answer", payload={"text": text},
-                              next_attempt_at=clock.now))  # fmt: skip
+    session.add(
+        ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="answer", note=text)
+    )
+    session.add(
+        OutboxMessage(
+            report_id=report.id, kind="answer", payload={"text": text}, next_attempt_at=clock.now
+        )
+    )
     await session.flush()
 
 
@@ -96,8 +110,9 @@ async def remember(
     session: AsyncSession, chat_id: int, message_id: int, report_id: int, kind: str
 ) -> None:
     """Note that a Telegram message belongs to a report (a card, a question, a prompt)."""
-    await session.merge(ReportMessage(chat_id=chat_id, message_id=message_id,
-                                      report_id=report_id, kind=kind))  # fmt: skip
+    await session.merge(
+        ReportMessage(chat_id=chat_id, message_id=message_id, report_id=report_id, kind=kind)
+    )
 
 
 async def message_report(

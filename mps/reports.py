@@ -117,10 +117,16 @@ async def file_report(
     session.add(report)
     await session.flush()
     report.reference = reference_for(key, report.id)
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="status",
-                            to_value="new"))  # fmt: skip
-    session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
-                              next_attempt_at=clock.now))  # fmt: skip
+    session.add(
+        ReportEvent(
+            report_id=report.id, at=clock.now, actor=CITIZEN, kind="status", to_value="new"
+        )
+    )
+    session.add(
+        OutboxMessage(
+            report_id=report.id, kind="staff_card", payload={}, next_attempt_at=clock.now
+        )
+    )
     await session.flush()
     return report
 
@@ -221,8 +227,14 @@ def _notify(
     """Queue an update for the citizen, if they agreed to updates."""
     if report.contact_consent:
         payload: dict[str, object] = {"what": what, "note": note}
-        session.add(OutboxMessage(report_id=report.id, kind="citizen_update",
-                                  payload=payload, next_attempt_at=clock.now))  # fmt: skip
+        session.add(
+            OutboxMessage(
+                report_id=report.id,
+                kind="citizen_update",
+                payload=payload,
+                next_attempt_at=clock.now,
+            )
+        )
 
 
 async def change_status(
@@ -247,9 +259,17 @@ async def change_status(
     )
     if not one_row(done):
         raise ChangedMeanwhile(reference, report.status)
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
-                            kind="status", from_value=report.status, to_value=new_status,
-                            note=note))  # fmt: skip
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            at=clock.now,
+            actor=staff_actor(staff_user),
+            kind="status",
+            from_value=report.status,
+            to_value=new_status,
+            note=note,
+        )
+    )
     old = report.status
     report.status = new_status
     if new_status == "closed":
@@ -272,13 +292,23 @@ async def reroute(
         or await session.get(Station, station_code) is None
     ):
         raise BadStation(reference, report.status)
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
-                            kind="reroute", from_value=report.station_code,
-                            to_value=station_code))  # fmt: skip
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            at=clock.now,
+            actor=staff_actor(staff_user),
+            kind="reroute",
+            from_value=report.station_code,
+            to_value=station_code,
+        )
+    )
     report.station_code = station_code
     report.updated_at = clock.now
     _notify(session, report, clock, Reroute(station_code).encode())
-    session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
-                              next_attempt_at=clock.now))  # fmt: skip
+    session.add(
+        OutboxMessage(
+            report_id=report.id, kind="staff_card", payload={}, next_attempt_at=clock.now
+        )
+    )
     await session.flush()
     return report

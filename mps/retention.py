@@ -78,10 +78,16 @@ async def purge(session: AsyncSession, clock: Clock, retention: Retention) -> Pu
                 Report.chat_id.is_not(None),
             ),
         )
-        .values(description="", place="", latitude=None, longitude=None, photo_file_id=None,
-                chat_id=None)
+        .values(
+            description="",
+            place="",
+            latitude=None,
+            longitude=None,
+            photo_file_id=None,
+            chat_id=None,
+        )
         .execution_options(synchronize_session=False)
-    )  # fmt: skip
+    )
     notes = await session.execute(
         update(ReportEvent)
         .where(ReportEvent.report_id.in_(old_closed), ReportEvent.note.is_not(None))

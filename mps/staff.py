@@ -96,8 +96,14 @@ async def join(
         chat.joined_at = now
     member = await session.get(StaffMember, (user_id, found.station_code))
     if member is None:
-        session.add(StaffMember(user_id=user_id, station_code=found.station_code, joined_at=now,
-                                units=list(found.units or [])))  # fmt: skip
+        session.add(
+            StaffMember(
+                user_id=user_id,
+                station_code=found.station_code,
+                joined_at=now,
+                units=list(found.units or []),
+            )
+        )
     elif found.units:
         member.units = sorted({*member.units, *found.units})
     await staff_number(session, user_id, now)

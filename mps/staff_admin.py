@@ -34,8 +34,16 @@ async def audit(
     detail: str | None = None,
 ) -> None:
     """Record one change of access."""
-    session.add(StaffAudit(at=now, actor=actor[:64], action=action, station_code=station,
-                           target=target, detail=detail[:200] if detail else None))  # fmt: skip
+    session.add(
+        StaffAudit(
+            at=now,
+            actor=actor[:64],
+            action=action,
+            station_code=station,
+            target=target,
+            detail=detail[:200] if detail else None,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,9 @@ async def members(session: AsyncSession, station: str | None = None) -> list[Mem
     if station is not None:
         query = query.where(StaffMember.station_code == station)
     rows = (await session.execute(query)).all()
-    found = [Member(n, m.user_id, m.station_code, list(m.units or []), m.joined_at)
-             for m, n in rows]  # fmt: skip
+    found = [
+        Member(n, m.user_id, m.station_code, list(m.units or []), m.joined_at) for m, n in rows
+    ]
     return sorted(found, key=lambda m: (m.station_code, m.number or 0, m.user_id))
 
 
@@ -73,13 +82,27 @@ async def remove_member(
     removed = list((await session.scalars(query)).all())
     for member in removed:
         await session.delete(member)
-        await audit(session, now, actor, "staff_remove", f"user:{user_id}",
-                    member.station_code, ",".join(member.units or []) or None)  # fmt: skip
+        await audit(
+            session,
+            now,
+            actor,
+            "staff_remove",
+            f"user:{user_id}",
+            member.station_code,
+            ",".join(member.units or []) or None,
+        )
         own = await session.get(StaffChat, user_id)  # the member's private chat
         if own is not None and own.station_code == member.station_code:
             await session.delete(own)
-            await audit(session, now, actor, "chat_unbind", f"chat:{user_id}",
-                        member.station_code, "the removed member's private chat")  # fmt: skip
+            await audit(
+                session,
+                now,
+                actor,
+                "chat_unbind",
+                f"chat:{user_id}",
+                member.station_code,
+                "the removed member's private chat",
+            )
     await session.flush()
     return sorted(m.station_code for m in removed)
 
@@ -104,10 +127,14 @@ async def chats(session: AsyncSession, station: str | None = None) -> list[Bound
     query = query.order_by(StaffChat.station_code, StaffChat.chat_id)
     rows = (await session.execute(query)).all()
     return [
-        BoundChat(c.chat_id, c.station_code, c.joined_at,
-                  f"{f.error} ×{f.failures} since {f.failed_at:%Y-%m-%d %H:%M}Z" if f else None)
+        BoundChat(
+            c.chat_id,
+            c.station_code,
+            c.joined_at,
+            f"{f.error} ×{f.failures} since {f.failed_at:%Y-%m-%d %H:%M}Z" if f else None,
+        )
         for c, f in rows
-    ]  # fmt: skip
+    ]
 
 
 async def unbind_chat(
@@ -137,8 +164,9 @@ async def migrate_chat(
     await session.flush()
     if await session.get(StaffChat, new_id) is None:
         session.add(StaffChat(chat_id=new_id, station_code=station, joined_at=joined))
-    await audit(session, now, "bot", "chat_migrate", f"chat:{old_id}", station,
-                f"now chat:{new_id}")  # fmt: skip
+    await audit(
+        session, now, "bot", "chat_migrate", f"chat:{old_id}", station, f"now chat:{new_id}"
+    )
     await session.flush()
     return station
 
@@ -165,8 +193,7 @@ async def revoke_invite(
     if invite is None or invite.used_at is not None or invite.revoked_at is not None:
         return None
     invite.revoked_at = now
-    await audit(session, now, actor, "invite_revoke", f"invite:{invite.code}",
-                invite.station_code)  # fmt: skip
+    await audit(session, now, actor, "invite_revoke", f"invite:{invite.code}", invite.station_code)
     await session.flush()
     return invite
 

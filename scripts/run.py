@@ -53,8 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = endpoints_file(redis_url, ROOT / "var")
     action_token = os.environ.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
     actions = actions_service(action_port, token=action_token)
-    rasa = rasa_service(rasa_url, action_port, ROOT / "models" / "mps.tar.gz", token,
-                        endpoints, action_token=action_token)  # fmt: skip
+    rasa = rasa_service(
+        rasa_url,
+        action_port,
+        ROOT / "models" / "mps.tar.gz",
+        token,
+        endpoints,
+        action_token=action_token,
+    )
     bot = bot_service({"RASA_TOKEN": token})
     services = [actions, rasa, bot]
     stopping = False

@@ -96,24 +96,48 @@ def rasa_service(
     port = urlparse(rasa_url).port or 5005
     return Service(
         "rasa",
-        [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--auth-token", token,
-         "-i", "127.0.0.1", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
-         "--credentials", str(ROOT / "credentials.yml")],
+        [
+            str(ROOT / ".venv-rasa/bin/rasa"),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            token,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+        ],
         f"http://127.0.0.1:{port}/",
-        {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-         "ACTION_SERVER_TOKEN": action_token, **(env or {})},
-    )  # fmt: skip
+        {
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "ACTION_SERVER_TOKEN": action_token,
+            **(env or {}),
+        },
+    )
 
 
 def actions_service(port: int, env: dict[str, str] | None = None, token: str = "") -> Service:
     """The action server running actions/ on loopback, answering only calls with `token`."""
     return Service(
         "actions",
-        [str(ROOT / ".venv/bin/python"), "-m", "actions.server", "--actions", "actions",
-         "-p", str(port)],
+        [
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "actions.server",
+            "--actions",
+            "actions",
+            "-p",
+            str(port),
+        ],
         f"http://127.0.0.1:{port}/health",
         {"ACTION_SERVER_TOKEN": token, "SANIC_HOST": "127.0.0.1", **(env or {})},
-    )  # fmt: skip
+    )
 
 
 def bot_service(env: dict[str, str] | None = None) -> Service:
@@ -127,9 +151,13 @@ def start(service: Service, log_dir: Path) -> None:
     service.log_path = log_dir / f"{service.name}.log"
     with service.log_path.open("ab") as log:  # the child keeps its own descriptor
         service.process = subprocess.Popen(
-            service.command, cwd=ROOT, env=_base_env() | service.env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            service.command,
+            cwd=ROOT,
+            env=_base_env() | service.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_ready(service: Service, timeout: float = 180.0) -> bool:

@@ -92,8 +92,10 @@ class Supervisor:
                 return 1
             if item.restart_at is None:
                 item.restart_at = now + item.backoff
-                say(f"{service.name} exited with code {code}; restarting in "
-                    f"{item.backoff:.0f} s; see {service.log_path}")  # fmt: skip
+                say(
+                    f"{service.name} exited with code {code}; restarting in "
+                    f"{item.backoff:.0f} s; see {service.log_path}"
+                )
                 say(log_tail(service, 10))
                 item.backoff = min(item.backoff * 2, MAX_BACKOFF)
             elif now >= item.restart_at:

@@ -28,11 +28,45 @@ def test_import_list_invite_and_events(database: Path, capsys: pytest.CaptureFix
     assert len(code) == 8
     assert main(["staff", "invite", "--station", "XXX"]) == 1
     assert "no station 'XXX'" in capsys.readouterr().err
-    assert main(["events", "add", "--station", "BGD-KRD", "--date", "2099-01-03",
-                 "--start", "09:00", "--end", "13:00", "--capacity", "40"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "events",
+                "add",
+                "--station",
+                "BGD-KRD",
+                "--date",
+                "2099-01-03",
+                "--start",
+                "09:00",
+                "--end",
+                "13:00",
+                "--capacity",
+                "40",
+            ]
+        )
+        == 0
+    )
     assert "event 1: BGD-KRD 2099-01-03 09:00-13:00, 40 seats" in capsys.readouterr().out
-    assert main(["events", "add", "--station", "BGD-KRD", "--date", "2099-01-03",
-                 "--start", "14:00", "--end", "13:00", "--capacity", "40"]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "events",
+                "add",
+                "--station",
+                "BGD-KRD",
+                "--date",
+                "2099-01-03",
+                "--start",
+                "14:00",
+                "--end",
+                "13:00",
+                "--capacity",
+                "40",
+            ]
+        )
+        == 1
+    )
     assert "end time must be after the start time" in capsys.readouterr().err
     assert main(["events", "list"]) == 0
     assert "40/40 seats left" in capsys.readouterr().out
@@ -85,12 +119,14 @@ def test_list_and_revoke_access_with_an_audit(
     assert main(["staff", "list"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[:4] for line in out] == [
-        ["#1", "555000111", "BGD-KRD", "-"], ["#2", "555000222", "BGD-KRD", "fcpu"],
-    ]  # fmt: skip
+        ["#1", "555000111", "BGD-KRD", "-"],
+        ["#2", "555000222", "BGD-KRD", "fcpu"],
+    ]
     assert main(["chats", "list", "--station", "bgd-krd"]) == 0
     assert [line.split("\t")[:3] for line in capsys.readouterr().out.splitlines()] == [
-        ["-100", "BGD-KRD", "group"], ["555000222", "BGD-KRD", "private"],
-    ]  # fmt: skip
+        ["-100", "BGD-KRD", "group"],
+        ["555000222", "BGD-KRD", "private"],
+    ]
     assert main(["invites", "list"]) == 0
     assert capsys.readouterr().out.split("\t")[:2] == [codes[2], "BGD-KRD"]
 

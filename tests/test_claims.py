@@ -90,9 +90,9 @@ async def test_two_claims_at_once_share_the_rows_without_overlap(
             return await claim_outbox(session, NOW, replica, limit=REPORTS)
 
     try:
-        rounds = await asyncio.gather(*[
-            take(db, f"replica-{n}") for n in range(3) for db in (stocked, other)
-        ])  # fmt: skip
+        rounds = await asyncio.gather(
+            *[take(db, f"replica-{n}") for n in range(3) for db in (stocked, other)]
+        )
     finally:
         await other.close()
     taken = [i for ids in rounds for i in ids]

@@ -33,8 +33,17 @@ async def test_an_error_never_carries_the_values(database: Database) -> None:
     now = dt.datetime.now(dt.UTC)
     with pytest.raises(IntegrityError) as error:
         async with database.sessions.begin() as session:
-            session.add(Report(owner="o", category="noise", unit="u", station_code="NO-SUCH",
-                               description=MARKER, created_at=now, updated_at=now))  # fmt: skip
+            session.add(
+                Report(
+                    owner="o",
+                    category="noise",
+                    unit="u",
+                    station_code="NO-SUCH",
+                    description=MARKER,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     assert MARKER not in str(error.value)
     assert "hidden" in str(error.value)
 

@@ -156,19 +156,32 @@ def test_compose_config_passes_and_scales() -> None:
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",
     )
-    env = {"PATH": os.environ["PATH"], "TLS_CERT_DIR": "/tmp", "BOT_REPLICAS": "3",
-           "RASA_REPLICAS": "2", **dict.fromkeys(secrets, "x" * 32)}  # fmt: skip
+    env = {
+        "PATH": os.environ["PATH"],
+        "TLS_CERT_DIR": "/tmp",
+        "BOT_REPLICAS": "3",
+        "RASA_REPLICAS": "2",
+        **dict.fromkeys(secrets, "x" * 32),
+    }
     done = subprocess.run(
         [*command, "-f", str(ROOT / "docker" / "compose.yml"), "config"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     services = yaml.safe_load(done.stdout)["services"]
-    scales = {name: services[name].get("scale", services[name].get("deploy", {}).get("replicas"))
-              for name in ("bot", "rasa", "actions")}  # fmt: skip
+    scales = {
+        name: services[name].get("scale", services[name].get("deploy", {}).get("replicas"))
+        for name in ("bot", "rasa", "actions")
+    }
     assert scales == {"bot": 3, "rasa": 2, "actions": 1}
     missing = subprocess.run(
         [*command, "-f", str(ROOT / "docker" / "compose.yml"), "config"],
-        env={**env, "WEBHOOK_SECRET": ""}, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env={**env, "WEBHOOK_SECRET": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert missing.returncode != 0 and "WEBHOOK_SECRET" in missing.stderr

@@ -33,8 +33,14 @@ from tests.test_reports import KEY, NOW, RULES
 
 TEXTS = Catalogue.load_dir()
 NOISE = Draft(category="noise", description="generator noise all night", place="Karrada")
-CALLBACK = Draft(category="callback", description="", sensitive=True, station="BGD-KRD",
-                 contact_phone="+9647701234567", contact_window="09:00–12:00")  # fmt: skip
+CALLBACK = Draft(
+    category="callback",
+    description="",
+    sensitive=True,
+    station="BGD-KRD",
+    contact_phone="+9647701234567",
+    contact_window="09:00–12:00",
+)
 
 
 @dataclass
@@ -79,11 +85,18 @@ class Now:
 
 def services(database: Database, now: Now) -> Services:
     return Services(
-        rasa=None, buttons=ButtonStore(), users=UserMemory(), catalogue=TEXTS,  # type: ignore[arg-type]
-        emergency=None, keywords=None, pseudonym_secret=b"k" * 32,  # type: ignore[arg-type]
-        database=database, chats=DatabaseChatState(database, b"s" * 32), clock=now,
+        rasa=None,  # type: ignore[arg-type]
+        buttons=ButtonStore(),
+        users=UserMemory(),
+        catalogue=TEXTS,
+        emergency=None,  # type: ignore[arg-type]
+        keywords=None,  # type: ignore[arg-type]
+        pseudonym_secret=b"k" * 32,
+        database=database,
+        chats=DatabaseChatState(database, b"s" * 32),
+        clock=now,
         staff_language="en",
-    )  # fmt: skip
+    )
 
 
 async def _enrol(database: Database, station: str, user: int, chat: int, *units: str) -> None:
@@ -213,8 +226,9 @@ async def test_a_callback_nobody_can_receive_is_said_so_at_once(
     await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
     assert await deliver_due(telegram, svc) == 0  # type: ignore[arg-type]
     assert telegram.to(-300) == []  # never to a group
-    undelivered = TEXTS.get("callback_undelivered", "en", phone="07701234567",
-                            window="09:00–12:00")  # fmt: skip
+    undelivered = TEXTS.get(
+        "callback_undelivered", "en", phone="07701234567", window="09:00–12:00"
+    )
     assert telegram.to(777) == [undelivered]
     assert (await _row(stocked, report)).dead_at is not None
 

@@ -101,8 +101,9 @@ async def test_wipe_empties_the_conversation_with_the_token() -> None:
     seen: list[tuple[str, str | None, object]] = []
 
     async def events(request: web.Request) -> web.StreamResponse:
-        seen.append((request.match_info["sender"], request.query.get("token"),
-                     await request.json()))  # fmt: skip
+        seen.append(
+            (request.match_info["sender"], request.query.get("token"), await request.json())
+        )
         if request.query.get("token") != "t0ken":
             return web.Response(status=401)
         return web.json_response({"events": []})

@@ -10,9 +10,14 @@ def test_buttons_become_an_inline_keyboard_with_short_owned_callback_data() -> N
     store = ButtonStore()
     long_payload = '/choose_topic{"faq_topic":"clearance_certificate","extra":"' + "x" * 80 + '"}'
     replies = [
-        {"text": "Choose", "buttons": [{"title": "A", "payload": "/help"},
-                                       {"title": "B", "payload": long_payload}]}
-    ]  # fmt: skip
+        {
+            "text": "Choose",
+            "buttons": [
+                {"title": "A", "payload": "/help"},
+                {"title": "B", "payload": long_payload},
+            ],
+        }
+    ]
     [message] = render(replies, user_id=5, store=store)
     assert message.kind == "text" and message.text == "Choose"
     assert message.keyboard is not None

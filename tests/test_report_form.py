@@ -33,9 +33,13 @@ def tracker(text: str, intent: str, requested: str | None = None, **entities: st
 
 
 async def test_the_first_message_fills_category_place_and_day(store: None) -> None:
-    slots, said = await validate(tracker(
-        "someone stole my bike in Karrada yesterday", "report_incident", place="Karrada",
-    ))  # fmt: skip
+    slots, said = await validate(
+        tracker(
+            "someone stole my bike in Karrada yesterday",
+            "report_incident",
+            place="Karrada",
+        )
+    )
     assert slots == {
         "report_category": "theft",
         "report_place": "BGD-KRD",
@@ -47,12 +51,14 @@ async def test_the_first_message_fills_category_place_and_day(store: None) -> No
 
 
 async def test_description_is_any_text_of_the_right_length(store: None) -> None:
-    slots, _ = await validate(tracker("the lock was cut and the bike taken", "emergency",
-                                      "report_description"))  # fmt: skip
+    slots, _ = await validate(
+        tracker("the lock was cut and the bike taken", "emergency", "report_description")
+    )
     assert slots == {"report_description": "the lock was cut and the bike taken"}
     # Danger now: not a description, the rules give the emergency numbers.
-    slots, _ = await validate(tracker("he is stabbing him right now", "emergency",
-                                      "report_description"))  # fmt: skip
+    slots, _ = await validate(
+        tracker("he is stabbing him right now", "emergency", "report_description")
+    )
     assert slots == {}
     slots, said = await validate(tracker("bike", "inform", "report_description"))
     assert slots == {"report_description": None} and "at least 10 characters" in said[0]
@@ -62,8 +68,9 @@ async def test_a_place_nobody_covers_goes_to_triage(store: None) -> None:
     slots, said = await validate(tracker("zzqx wadi far away", "out_of_scope", "report_place"))
     assert slots["report_place"] == TRIAGE and slots["report_place_text"] == "zzqx wadi far away"
     assert "central team" in said[0]
-    slots, _ = await validate(tracker("33.302,44.428", "share_location", "report_place",
-                                      location="33.302,44.428"))  # fmt: skip
+    slots, _ = await validate(
+        tracker("33.302,44.428", "share_location", "report_place", location="33.302,44.428")
+    )
     assert slots["report_place"] == "BGD-KRD"
 
 
@@ -80,8 +87,9 @@ async def test_no_means_no_photo_no_consent_or_stop(store: None) -> None:
 
 async def test_a_correction_at_the_summary_whatever_the_intent(store: None) -> None:
     # "no, it happened today" was once read as report_status: still a correction.
-    slots, _ = await validate(tracker("no, it happened today", "report_status",
-                                      "report_confirmed"))  # fmt: skip
+    slots, _ = await validate(
+        tracker("no, it happened today", "report_status", "report_confirmed")
+    )
     assert slots == {"report_when": today().isoformat(), "report_confirmed": None}
     future = (today() + dt.timedelta(days=3)).strftime("%Y-%m-%d")
     slots, said = await validate(tracker(f"it was on {future}", "inform", "report_when"))

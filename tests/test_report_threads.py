@@ -59,10 +59,18 @@ async def test_sensitive_reports_only_for_unit_staff(
 ) -> None:
     await _enrol(stocked, "BGD-KRD", 101, -100)  # the station's group member
     await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # an FCPU officer, in her private chat
-    callback = await _file(stocked, index, Draft(
-        category="callback", description="", sensitive=True, station="BGD-KRD",
-        contact_phone="+9647701234567", contact_window="09:00–12:00",
-    ))  # fmt: skip
+    callback = await _file(
+        stocked,
+        index,
+        Draft(
+            category="callback",
+            description="",
+            sensitive=True,
+            station="BGD-KRD",
+            contact_phone="+9647701234567",
+            contact_window="09:00–12:00",
+        ),
+    )
     assert callback.unit == "fcpu" and callback.station_code == "BGD-KRD"
     async with stocked.sessions() as session:
         assert await card_chats(session, callback) == [102]
@@ -111,23 +119,50 @@ async def test_family_children_and_blackmail_reports_are_sensitive_and_unlinked(
     await _enrol(stocked, "BGD-KRD", 101, -100)  # the station's group
     await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # Family and Child Protection officer
     await _enrol(stocked, "BGD-KRD", 103, 103, "juvenile")  # juvenile officer
-    blackmail = await _file(stocked, index, Draft(
-        category="online_harassment", description="someone threatens to post my photos",
-        place="Karrada", contact_consent=True,
-    ))  # fmt: skip
-    children = await _file(stocked, index, Draft(
-        category="theft", description="older boys took the children's bicycles",
-        place="Karrada", contact_consent=True,
-    ))  # fmt: skip
-    husband = await _file(stocked, index, Draft(
-        category="other", description="my husband locks me in the house", place="Karrada",
-    ))  # fmt: skip
-    noise = await _file(stocked, index, Draft(
-        category="noise", description="generator noise all night", place="Karrada",
-    ))  # fmt: skip
+    blackmail = await _file(
+        stocked,
+        index,
+        Draft(
+            category="online_harassment",
+            description="someone threatens to post my photos",
+            place="Karrada",
+            contact_consent=True,
+        ),
+    )
+    children = await _file(
+        stocked,
+        index,
+        Draft(
+            category="theft",
+            description="older boys took the children's bicycles",
+            place="Karrada",
+            contact_consent=True,
+        ),
+    )
+    husband = await _file(
+        stocked,
+        index,
+        Draft(
+            category="other",
+            description="my husband locks me in the house",
+            place="Karrada",
+        ),
+    )
+    noise = await _file(
+        stocked,
+        index,
+        Draft(
+            category="noise",
+            description="generator noise all night",
+            place="Karrada",
+        ),
+    )
     assert [(r.sensitive, r.unit) for r in (blackmail, children, husband, noise)] == [
-        (True, "fcpu"), (True, "juvenile"), (True, "fcpu"), (False, "community_policing"),
-    ]  # fmt: skip
+        (True, "fcpu"),
+        (True, "juvenile"),
+        (True, "fcpu"),
+        (False, "community_policing"),
+    ]
     for report in (blackmail, children, husband):
         assert report.owner != "p1" and not report.contact_consent  # linked to nobody
     async with stocked.sessions.begin() as session:
@@ -154,10 +189,18 @@ async def test_a_callback_with_no_unit_officer_goes_to_triage_unit_staff_at_once
     await _enrol(stocked, "BGD-KRD", 101, -100)  # no FCPU officer at Karrada
     await _enrol(stocked, "TRIAGE", 301, -300)  # triage group
     await _enrol(stocked, "TRIAGE", 302, 302, "fcpu")  # triage FCPU officer
-    callback = await _file(stocked, index, Draft(
-        category="callback", description="", sensitive=True, station="BGD-KRD",
-        contact_phone="+9647701234567", contact_window="09:00–12:00",
-    ))  # fmt: skip
+    callback = await _file(
+        stocked,
+        index,
+        Draft(
+            category="callback",
+            description="",
+            sensitive=True,
+            station="BGD-KRD",
+            contact_phone="+9647701234567",
+            contact_window="09:00–12:00",
+        ),
+    )
     async with stocked.sessions.begin() as session:
         assert await card_chats(session, callback) == [302]
         for user in (101, 301):
@@ -169,10 +212,18 @@ async def test_a_callback_with_no_unit_officer_goes_to_triage_unit_staff_at_once
         moved = await reroute(session, callback.reference or "", 302, "BGD-MNS", NOW)
         assert moved.station_code == "BGD-MNS"
         assert await card_chats(session, moved) == [302]  # Mansour has no FCPU officer either
-    lonely = await _file(stocked, index, Draft(
-        category="callback", description="", sensitive=True, station="BSR-ASH",
-        contact_phone="+9647701234567", contact_window="09:00–12:00",
-    ))  # fmt: skip
+    lonely = await _file(
+        stocked,
+        index,
+        Draft(
+            category="callback",
+            description="",
+            sensitive=True,
+            station="BSR-ASH",
+            contact_phone="+9647701234567",
+            contact_window="09:00–12:00",
+        ),
+    )
     await _remove_triage_fcpu(stocked)
     async with stocked.sessions() as session:
         assert await card_chats(session, lonely) == []  # nobody anywhere: a dead letter
@@ -195,9 +246,15 @@ async def test_a_chat_lost_for_good_is_skipped_until_someone_is_back(
     await _enrol(stocked, "BGD-KRD", 101, -100)
     await _enrol(stocked, "BGD-KRD", 102, -101)
     await _enrol(stocked, "TRIAGE", 301, -300)
-    noise = await _file(stocked, index, Draft(
-        category="noise", description="generator noise all night", place="Karrada",
-    ))  # fmt: skip
+    noise = await _file(
+        stocked,
+        index,
+        Draft(
+            category="noise",
+            description="generator noise all night",
+            place="Karrada",
+        ),
+    )
     async with stocked.sessions.begin() as session:
         await note_failure(session, -100, "Forbidden", NOW.now)
         assert await card_chats(session, noise) == [-101]
@@ -218,9 +275,15 @@ async def test_outbox_rows_become_dead_letters_after_bounded_retries(
     from mps.outbox import MAX_ATTEMPTS, dead_letters, due_outbox, mark_failed, retry_dead
     from tests.test_reports import NOW
 
-    noise = await _file(stocked, index, Draft(
-        category="noise", description="generator noise all night", place="Karrada",
-    ))  # fmt: skip
+    noise = await _file(
+        stocked,
+        index,
+        Draft(
+            category="noise",
+            description="generator noise all night",
+            place="Karrada",
+        ),
+    )
     for attempt in range(1, MAX_ATTEMPTS + 1):
         async with stocked.sessions.begin() as session:
             row = await session.get(OutboxMessage, 1)

@@ -121,19 +121,24 @@ async def test_file_change_reroute_and_the_outbox(stocked: Database, index: Stat
         due = await due_outbox(session, later)
         # The citizen (who agreed to updates) hears of the status and of the new station.
         assert [m.kind for m in due] == [
-            "staff_card", "citizen_update", "citizen_update", "staff_card",
-        ]  # fmt: skip
+            "staff_card",
+            "citizen_update",
+            "citizen_update",
+            "staff_card",
+        ]
         assert [m.payload["what"] for m in due[1:3]] == [
-            "status:new:acknowledged", "reroute:BGD-MNS",
-        ]  # fmt: skip
+            "status:new:acknowledged",
+            "reroute:BGD-MNS",
+        ]
     async with stocked.sessions.begin() as session:
         assert await mark_sent(session, due[0].id, later)
         assert not await mark_sent(session, due[0].id, later)  # delivered once
         await mark_failed(session, due[1], later, "429", retry_after=30)
     async with stocked.sessions() as session:
         assert [m.kind for m in await due_outbox(session, later)] == [
-            "citizen_update", "staff_card",
-        ]  # fmt: skip
+            "citizen_update",
+            "staff_card",
+        ]
         soon = Clock(later.now + dt.timedelta(seconds=31), NOW.zone)
         assert len(await due_outbox(session, soon)) == 3
         retried = await session.get(OutboxMessage, due[1].id)

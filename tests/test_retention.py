@@ -40,8 +40,15 @@ async def _file(
     async with database.sessions.begin() as session:
         report = await file_report(session, draft, "owner-1", KEY, NOW, RULES, index)
         report.chat_id = 5551
-        session.add(ReportEvent(report_id=report.id, at=NOW.now, actor=f"staff:{staff}",
-                                kind="question", note="which street exactly?"))  # fmt: skip
+        session.add(
+            ReportEvent(
+                report_id=report.id,
+                at=NOW.now,
+                actor=f"staff:{staff}",
+                kind="question",
+                note="which street exactly?",
+            )
+        )
         ref = report.reference
         assert ref is not None
         if close_at is not None:
@@ -55,25 +62,57 @@ async def test_the_purge_keeps_statistics_and_drops_personal_data(
     async with stocked.sessions.begin() as session:
         code = (await invite(session, "BGD-KRD", NOW.now, ("fcpu",))).code
         await join(session, code, 42, 42, NOW.now)
-    details = Draft("theft", "my red bike was taken from the gate", point=(44.42, 33.30),
-                    photo_file_id="AgACphoto", contact_consent=True,
-                    station="BGD-KRD")  # fmt: skip
+    details = Draft(
+        "theft",
+        "my red bike was taken from the gate",
+        point=(44.42, 33.30),
+        photo_file_id="AgACphoto",
+        contact_consent=True,
+        station="BGD-KRD",
+    )
     old = await _file(stocked, index, details, 42, close_at=NOW)
     recent = await _file(stocked, index, details, 42, close_at=_days(NOW, 80))
     still_open = await _file(stocked, index, details, 42, close_at=None)
-    callback = Draft("callback", "", sensitive=True, station="BGD-KRD", contact_phone=PHONE,
-                     contact_window="morning")  # fmt: skip
+    callback = Draft(
+        "callback",
+        "",
+        sensitive=True,
+        station="BGD-KRD",
+        contact_phone=PHONE,
+        contact_window="morning",
+    )
     open_callback = await _file(stocked, index, callback, 42, close_at=None)
     async with stocked.sessions.begin() as session:
-        past = Event(station_code="BGD-KRD", day=dt.date(2026, 9, 1), start=dt.time(9),
-                     end=dt.time(12), capacity=10, seats_taken=2)  # fmt: skip
-        soon = Event(station_code="BGD-KRD", day=dt.date(2027, 2, 1), start=dt.time(9),
-                     end=dt.time(12), capacity=10, seats_taken=1)  # fmt: skip
+        past = Event(
+            station_code="BGD-KRD",
+            day=dt.date(2026, 9, 1),
+            start=dt.time(9),
+            end=dt.time(12),
+            capacity=10,
+            seats_taken=2,
+        )
+        soon = Event(
+            station_code="BGD-KRD",
+            day=dt.date(2027, 2, 1),
+            start=dt.time(9),
+            end=dt.time(12),
+            capacity=10,
+            seats_taken=1,
+        )
         session.add_all([past, soon])
         await session.flush()
         for n, event in enumerate((past, soon)):
-            session.add(Booking(code=f"BK{n}", event_id=event.id, owner="owner-1", party_size=2,
-                                created_at=NOW.now, chat_id=5551, remind_at=NOW.now))  # fmt: skip
+            session.add(
+                Booking(
+                    code=f"BK{n}",
+                    event_id=event.id,
+                    owner="owner-1",
+                    party_size=2,
+                    created_at=NOW.now,
+                    chat_id=5551,
+                    remind_at=NOW.now,
+                )
+            )
     later = _days(NOW, 95)
     async with stocked.sessions.begin() as session:
         purged = await purge(session, later, RETENTION)
@@ -90,8 +129,11 @@ async def test_the_purge_keeps_statistics_and_drops_personal_data(
         assert gone.photo_file_id is None and gone.chat_id is None
         # The statistics stay.
         assert (gone.category, gone.unit, gone.station_code, gone.status) == (
-            "theft", reports[recent].unit, "BGD-KRD", "closed"
-        )  # fmt: skip
+            "theft",
+            reports[recent].unit,
+            "BGD-KRD",
+            "closed",
+        )
         assert gone.created_at == NOW.now and gone.reference is not None
         for kept in (recent, still_open):
             assert reports[kept].description == details.description
@@ -101,8 +143,9 @@ async def test_the_purge_keeps_statistics_and_drops_personal_data(
         assert [e.note for e in events if e.report_id == old] == [None] * 3
         assert "which street exactly?" in [e.note for e in events if e.report_id == recent]
         assert [e.to_value for e in events if e.report_id == old and e.kind == "status"] == [
-            "new", "closed",
-        ]  # fmt: skip
+            "new",
+            "closed",
+        ]
         outbox = list(await session.scalars(select(OutboxMessage)))
         assert all(m.payload == {} for m in outbox if m.report_id == old)
         assert any(m.payload for m in outbox if m.report_id == recent)
@@ -120,8 +163,14 @@ async def test_a_callback_number_goes_when_the_call_is_closed(
     async with stocked.sessions.begin() as session:
         code = (await invite(session, "BGD-KRD", NOW.now, ("fcpu",))).code
         await join(session, code, 42, 42, NOW.now)
-    callback = Draft("callback", "", sensitive=True, station="BGD-KRD", contact_phone=PHONE,
-                     contact_window="morning")  # fmt: skip
+    callback = Draft(
+        "callback",
+        "",
+        sensitive=True,
+        station="BGD-KRD",
+        contact_phone=PHONE,
+        contact_window="morning",
+    )
     report_id = await _file(stocked, index, callback, 42, close_at=_days(NOW, 1))
     async with stocked.sessions() as session:
         report = await session.get(Report, report_id)
@@ -147,9 +196,16 @@ async def test_a_sent_message_keeps_no_text(stocked: Database, index: StationInd
 
 async def _closed_report(database: Database, closed_at: dt.datetime) -> int:
     async with database.sessions.begin() as session:
-        report = Report(owner="owner-9", category="noise", unit="community_policing",
-                        station_code="BGD-KRD", description="party next door every night",
-                        status="closed", created_at=closed_at, updated_at=closed_at)  # fmt: skip
+        report = Report(
+            owner="owner-9",
+            category="noise",
+            unit="community_policing",
+            station_code="BGD-KRD",
+            description="party next door every night",
+            status="closed",
+            created_at=closed_at,
+            updated_at=closed_at,
+        )
         session.add(report)
         await session.flush()
         return report.id

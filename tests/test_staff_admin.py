@@ -96,8 +96,7 @@ async def test_a_revoked_invite_no_longer_joins(stocked: Database) -> None:
         assert (await join(session, code, -100, 101, NOW.now))[0] is JoinResult.UNKNOWN
         assert [i.code for i in await open_invites(session, NOW.now, "BGD-KRD")] == [kept]
         assert not await is_staff(session, 101, "BGD-KRD")
-    assert await _audit(stocked) == [("admin:chief", "invite_revoke", f"invite:{code}",
-                                      "BGD-KRD")]  # fmt: skip
+    assert await _audit(stocked) == [("admin:chief", "invite_revoke", f"invite:{code}", "BGD-KRD")]
 
 
 @pytest.mark.parametrize("fake", [1087968824, 136817688, 777000])
@@ -164,28 +163,45 @@ async def test_the_migration_unlinks_existing_sensitive_reports_and_numbers_staf
         at = NOW.now
         async with database.engine.begin() as connection:
             for user, day in ((900, 2), (800, 1), (900, 3)):
-                await connection.execute(text(
-                    "INSERT INTO staff_members (user_id, station_code, joined_at, units) "
-                    "VALUES (:u, :s, :j, '[]') ON CONFLICT DO NOTHING"
-                ), {"u": user, "s": "TRIAGE", "j": NOW.now.replace(day=day)})  # fmt: skip
+                await connection.execute(
+                    text(
+                        "INSERT INTO staff_members (user_id, station_code, joined_at, units) "
+                        "VALUES (:u, :s, :j, '[]') ON CONFLICT DO NOTHING"
+                    ),
+                    {"u": user, "s": "TRIAGE", "j": NOW.now.replace(day=day)},
+                )
             for n, (unit, category) in enumerate(
-                [("fcpu", "other"), ("community_policing", "online_harassment"),
-                 ("community_policing", "noise")], start=1,
-            ):  # fmt: skip
-                await connection.execute(text(
-                    "INSERT INTO reports (id, owner, language, category, unit, station_code, "
-                    "description, place, contact_consent, sensitive, status, chat_id, "
-                    "created_at, updated_at) VALUES (:id, 'pseudonym-of-her', 'en', :c, :u, "
-                    "'TRIAGE', 'x', '', true, false, 'new', 5550001, :at, :at)"
-                ), {"id": n, "c": category, "u": unit, "at": at})  # fmt: skip
+                [
+                    ("fcpu", "other"),
+                    ("community_policing", "online_harassment"),
+                    ("community_policing", "noise"),
+                ],
+                start=1,
+            ):
+                await connection.execute(
+                    text(
+                        "INSERT INTO reports (id, owner, language, category, unit, station_code, "
+                        "description, place, contact_consent, sensitive, status, chat_id, "
+                        "created_at, updated_at) VALUES (:id, 'pseudonym-of-her', 'en', :c, :u, "
+                        "'TRIAGE', 'x', '', true, false, 'new', 5550001, :at, :at)"
+                    ),
+                    {"id": n, "c": category, "u": unit, "at": at},
+                )
         await upgrade(database)
         async with database.engine.connect() as connection:
-            rows = (await connection.execute(text(
-                "SELECT id, sensitive, owner, chat_id, contact_consent FROM reports ORDER BY id"
-            ))).all()  # fmt: skip
-            numbers = (await connection.execute(text(
-                "SELECT user_id, number FROM staff_numbers ORDER BY number"
-            ))).all()  # fmt: skip
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT id, sensitive, owner, chat_id, contact_consent"
+                        " FROM reports ORDER BY id"
+                    )
+                )
+            ).all()
+            numbers = (
+                await connection.execute(
+                    text("SELECT user_id, number FROM staff_numbers ORDER BY number")
+                )
+            ).all()
         assert [(r[0], bool(r[1]), r[2], r[3], bool(r[4])) for r in rows] == [
             (1, True, "sealed:1", None, False),
             (2, True, "sealed:2", None, False),

@@ -22,14 +22,23 @@ def sample_booking() -> Booking:
         longitude=44.43,
     )
     event = Event(
-        id=1, station_code="BGD-KRD", day=dt.date(2026, 11, 28), start=dt.time(9),
-        end=dt.time(13), capacity=10, seats_taken=2,
-    )  # fmt: skip
+        id=1,
+        station_code="BGD-KRD",
+        day=dt.date(2026, 11, 28),
+        start=dt.time(9),
+        end=dt.time(13),
+        capacity=10,
+        seats_taken=2,
+    )
     event.station = station
     booking = Booking(
-        code="K7MX3P", event_id=1, owner="x", party_size=2, language="ckb",
+        code="K7MX3P",
+        event_id=1,
+        owner="x",
+        party_size=2,
+        language="ckb",
         created_at=dt.datetime(2026, 11, 25, 7, tzinfo=dt.UTC),
-    )  # fmt: skip
+    )
     booking.event = event
     return booking
 

@@ -55,11 +55,19 @@ def wipe_in_rasa(endpoints: Path) -> dict[str, object]:
         pytest.skip("the Rasa env (.venv-rasa) is not installed")
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", SCRIPT, str(endpoints), MARKER],
-        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-             "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
-             "ACTION_SERVER_TOKEN": "unused-in-this-test"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=300,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
+            "ACTION_SERVER_TOKEN": "unused-in-this-test",
+        },
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -73,9 +81,11 @@ def test_make_run_uses_redis_for_trackers_and_locks_only_when_given(tmp_path: Pa
     stores = yaml.safe_load(path.read_text())
     server = {"url": "cache.internal", "port": 6380, "db": 3, "password": "p@ss"}
     assert stores["tracker_store"] == {
-        "type": "nlu.tracker_store.WipingRedisTrackerStore", **server,
-        "record_exp": 1800, "key_prefix": "mps",
-    }  # fmt: skip
+        "type": "nlu.tracker_store.WipingRedisTrackerStore",
+        **server,
+        "record_exp": 1800,
+        "key_prefix": "mps",
+    }
     assert stores["lock_store"] == {"type": "redis", **server, "key_prefix": "mps"}
     assert path.stat().st_mode & 0o077 == 0  # it holds the password
 
@@ -83,9 +93,11 @@ def test_make_run_uses_redis_for_trackers_and_locks_only_when_given(tmp_path: Pa
 def test_the_in_memory_store_forgets_a_wiped_conversation(tmp_path: Path) -> None:
     result = wipe_in_rasa(endpoints_file(None, tmp_path))
     assert result == {
-        "class": "WipingInMemoryTrackerStore", "before": True, "after": False,
+        "class": "WipingInMemoryTrackerStore",
+        "before": True,
+        "after": False,
         "in_memory": False,
-    }  # fmt: skip
+    }
 
 
 def test_the_redis_store_deletes_a_wiped_conversation(tmp_path: Path) -> None:

@@ -41,8 +41,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=120.0)
     args = parser.parse_args()
-    web.run_app(create_app(args.delay), host="127.0.0.1", port=args.port, print=None,
-                access_log=None)  # fmt: skip
+    web.run_app(
+        create_app(args.delay), host="127.0.0.1", port=args.port, print=None, access_log=None
+    )
 
 
 if __name__ == "__main__":

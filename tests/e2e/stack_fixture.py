@@ -160,8 +160,14 @@ class Telegram:
     ) -> None:
         """Make the next `count` calls of `method` for `chat` fail with `status`
         (`migrate_to`: "the group is now the supergroup `migrate_to`")."""
-        body = {"method": method, "status": status, "chat_id": chat, "retry_after": retry_after,
-                "count": count, "migrate_to_chat_id": migrate_to}  # fmt: skip
+        body = {
+            "method": method,
+            "status": status,
+            "chat_id": chat,
+            "retry_after": retry_after,
+            "count": count,
+            "migrate_to_chat_id": migrate_to,
+        }
         self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
 
     def add_member(self, user: int, chat: int, by: int) -> None:
@@ -267,8 +273,11 @@ class Telegram:
         version = [0]
 
         def check() -> T | None:
-            version[0] = int(self.client.get(f"{self.base}/_emu/changes",
-                                             params={"since": -1}).json()["version"])  # fmt: skip
+            version[0] = int(
+                self.client.get(f"{self.base}/_emu/changes", params={"since": -1}).json()[
+                    "version"
+                ]
+            )
             return condition()
 
         def pause() -> None:
@@ -359,8 +368,11 @@ def admin(database_url: str, *args: str) -> str:
     done = subprocess.run(
         [str(ROOT / ".venv/bin/python"), "-m", "bot.admin", *args],
         env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr
 
@@ -411,7 +423,7 @@ def running_stack(
                 endpoints_file(redis_url, log_dir, tracker_seconds, key_prefix="mpse2e"),
                 rasa_env,
                 ACTION_TOKEN,
-            ),  # fmt: skip
+            ),
         ]
     bot = bot_service(
         {
@@ -472,9 +484,13 @@ def _webhook_replicas(bot: Service, count: int, log_dir: Path) -> tuple[list[Ser
     for i in range(count):
         port = free_port()
         url = f"http://127.0.0.1:{port}/telegram"
-        env = bot.env | {"WEBHOOK_URL": url, "WEBHOOK_SECRET": REPLICA_WEBHOOK_SECRET,
-                         "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
-                         "HEALTH_FILE": str(log_dir / f"bot{i + 1}-alive")}  # fmt: skip
+        env = bot.env | {
+            "WEBHOOK_URL": url,
+            "WEBHOOK_SECRET": REPLICA_WEBHOOK_SECRET,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+            "HEALTH_FILE": str(log_dir / f"bot{i + 1}-alive"),
+        }
         name = "bot" if i == 0 else f"bot{i + 1}"
         replicas.append(Service(name, bot.command, bot.health_url, env))
         urls.append(url)

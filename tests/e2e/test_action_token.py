@@ -64,8 +64,12 @@ def test_it_listens_on_loopback_only(action_server: tuple[str, int]) -> None:
 def test_without_a_token_it_does_not_start(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "actions.server", "--actions", "actions", "-p", str(free_port())],
-        cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert "ACTION_SERVER_TOKEN" in done.stderr

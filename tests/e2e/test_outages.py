@@ -144,9 +144,12 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         with (log_dir / "console.log").open("ab") as console:
             process = subprocess.Popen(
                 [str(ROOT / ".venv/bin/python"), "scripts/run.py", "--log-dir", str(log_dir)],
-                cwd=ROOT, env=env, stdout=console, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=console,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         bot = Service("bot", [], None, log_path=log_dir / "bot.log")
 
         def bot_started() -> bool:

@@ -36,9 +36,10 @@ def label(key: str) -> str:
 def cards(stack: Stack, chat: int, reference: str) -> list[dict[str, Any]]:
     """The report's cards in a chat."""
     return [
-        m for m in stack.telegram.bot_messages(chat)
+        m
+        for m in stack.telegram.bot_messages(chat)
         if m["kind"] == "text" and m["text"].startswith(f"Report {reference}")
-    ]  # fmt: skip
+    ]
 
 
 def delivered(stack: Stack, reference: str) -> bool:
@@ -113,8 +114,14 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     assert reply["text"] == label("report_ask_consent")
     summary = stack.telegram.press_for_reply(citizen, reply, label("report_consent_yes"))[-1]
     yesterday = dt.datetime.now(BAGHDAD).date() - dt.timedelta(days=1)
-    for part in ("Theft (after the fact)", "blue bike", "Karrada", day_text(yesterday, "en"),
-                 "Photo: attached", "Updates: yes"):  # fmt: skip
+    for part in (
+        "Theft (after the fact)",
+        "blue bike",
+        "Karrada",
+        day_text(yesterday, "en"),
+        "Photo: attached",
+        "Updates: yes",
+    ):
         assert part in summary["text"]
     # A correction at the summary: it happened today, not yesterday.
     summary = stack.telegram.turn(citizen, "no, it happened today")
@@ -221,16 +228,24 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     )
     by_staff = f"staff:{KRD_STAFF}"
     assert [(k, a) for k, a, *_ in rows] == [
-        ("status", "citizen"), ("status", by_staff), ("question", by_staff),
-        ("answer", "citizen"), ("status", by_staff),
-    ]  # fmt: skip
+        ("status", "citizen"),
+        ("status", by_staff),
+        ("question", by_staff),
+        ("answer", "citizen"),
+        ("status", by_staff),
+    ]
     assert rows[-1][2:] == ("acknowledged", "closed", "Bike found and returned to you.")
 
     # /status shows the history to its owner only.
     history = stack.telegram.turn(citizen, f"/status {reference}")
     assert history["text"].startswith(f"Report {reference} (Theft (after the fact)), now: closed.")
-    for step in ("received", "acknowledged by the station", "the station asked you a question",
-                 "you answered", "Bike found and returned"):  # fmt: skip
+    for step in (
+        "received",
+        "acknowledged by the station",
+        "the station asked you a question",
+        "you answered",
+        "Bike found and returned",
+    ):
         assert step in history["text"]
     stranger = new_user()
     assert stack.telegram.turn(stranger, f"/status {reference}")["text"] == label(
@@ -249,9 +264,11 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
 ) -> None:
     citizen = new_user()
     reference = file_report(
-        stack, citizen, "i want to report noise in Mansour",
+        stack,
+        citizen,
+        "i want to report noise in Mansour",
         "Loud generator running all night next to our house.",
-    )  # fmt: skip
+    )
     card = stack.telegram.wait_for(
         MNS_GROUP, lambda m: m["text"].startswith(f"Report {reference}")
     )
@@ -286,9 +303,12 @@ def test_wrong_station_is_rerouted_and_unplaceable_goes_to_triage(
 
     lost = new_user()
     reference = file_report(
-        stack, lost, "i want to report suspicious activity",
-        "A car without plates parks by the school every night.", place="zzqx wadi far away",
-    )  # fmt: skip
+        stack,
+        lost,
+        "i want to report suspicious activity",
+        "A car without plates parks by the school every night.",
+        place="zzqx wadi far away",
+    )
     triage = stack.telegram.wait_for(
         TRIAGE_GROUP, lambda m: m["text"].startswith(f"Report {reference}")
     )
@@ -341,9 +361,11 @@ def test_bot_killed_after_filing_delivers_once_after_restart(stack: Stack, staff
     stack.restart_bot(OUTBOX_INTERVAL_SECONDS="3600")
     citizen = new_user()
     reference = file_report(
-        stack, citizen, "i want to report cars blocking the street in Karrada today",
+        stack,
+        citizen,
+        "i want to report cars blocking the street in Karrada today",
         "Cars park on the pavement and block the school gate.",
-    )  # fmt: skip
+    )
     assert not delivered(stack, reference)  # filed, and waiting in the outbox
     assert cards(stack, KRD_GROUP, reference) == []
     stack.restart_bot(kill=True, OUTBOX_INTERVAL_SECONDS="0.3")
@@ -459,9 +481,13 @@ def test_a_report_in_arabic_reads_right_to_left_with_arabic_indic_digits(
 def test_an_update_after_exit_is_not_posted_into_the_wiped_chat(stack: Stack, staff: None) -> None:
     citizen = new_user()
     reference = file_report(
-        stack, citizen, "I want to report vandalism", "Someone broke the bus stop glass.",
-        place="Karrada", when="today",
-    )  # fmt: skip
+        stack,
+        citizen,
+        "I want to report vandalism",
+        "Someone broke the bus stop glass.",
+        place="Karrada",
+        when="today",
+    )
     card = stack.telegram.wait_for(
         KRD_GROUP, lambda m: m["text"].startswith(f"Report {reference}")
     )

@@ -79,8 +79,9 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
     assert f"removed user {officer} from BGD-ADH" in out
     query = stack.telegram.press_by_title(officer, card, "Acknowledge", chat=group)
     assert stack.telegram.callback_answer(query) == {
-        "text": TEXTS["not_station_staff"]["en"], "show_alert": True,
-    }  # fmt: skip
+        "text": TEXTS["not_station_staff"]["en"],
+        "show_alert": True,
+    }
     assert stack.sql("SELECT status FROM reports WHERE reference = ?", first) == [("new",)]
     for text in ("/queue", "/attendees", "/checkin ABC123"):
         assert command(stack, officer, group, text)["text"] == message("staff_only")
@@ -118,9 +119,11 @@ def test_a_removed_officer_is_refused_and_an_unbound_chat_gets_no_more_cards(
         ("BGD-MNS",)
     ]
     audit = stack.admin("audit", "list")
-    for line in (f"admin:chief\tstaff_remove\tBGD-ADH\tuser:{officer}",
-                 f"admin:chief\tchat_unbind\tBGD-ADH\tchat:{officer}",
-                 f"admin:chief\tchat_unbind\tBGD-ADH\tchat:{group}"):  # fmt: skip
+    for line in (
+        f"admin:chief\tstaff_remove\tBGD-ADH\tuser:{officer}",
+        f"admin:chief\tchat_unbind\tBGD-ADH\tchat:{officer}",
+        f"admin:chief\tchat_unbind\tBGD-ADH\tchat:{group}",
+    ):
         assert line in audit
 
 
@@ -269,8 +272,9 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     # the same filing, so only cards sent after the request began count.
     before_card = stack.telegram.latest(TRIAGE_FCPU)
     recorded = callback_request(stack, woman)
-    card = stack.telegram.wait_for(TRIAGE_FCPU, lambda m: "Safe call-back" in m["text"]
-                    and m["message_id"] > before_card)  # fmt: skip
+    card = stack.telegram.wait_for(
+        TRIAGE_FCPU, lambda m: "Safe call-back" in m["text"] and m["message_id"] > before_card
+    )
     assert "Basra" in card["text"] and TEXTS["card_triage_note"]["en"] in card["text"]
     told = stack.telegram.wait_for(woman, lambda m: m["message_id"] > recorded["message_id"])
     assert told["text"] == TEXTS["callback_delivered"]["en"].format(
@@ -289,7 +293,9 @@ def test_a_callback_is_promised_only_once_an_officer_has_it(stack: Stack) -> Non
     recorded = callback_request(stack, other)
     told = stack.telegram.wait_for(other, lambda m: m["message_id"] > recorded["message_id"])
     assert told["text"] == TEXTS["callback_undelivered"]["en"]
-    dead = stack.sql("SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
-                      "WHERE r.category = 'callback' AND o.dead_at IS NOT NULL")  # fmt: skip
+    dead = stack.sql(
+        "SELECT count(*) FROM outbox o JOIN reports r ON r.id = o.report_id "
+        "WHERE r.category = 'callback' AND o.dead_at IS NOT NULL"
+    )
     assert dead[0][0] >= 1
     stack.enrol(TRIAGE_FCPU, TRIAGE_FCPU, "TRIAGE", "fcpu")  # back, for other tests

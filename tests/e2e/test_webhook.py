@@ -111,8 +111,9 @@ def test_an_edited_message_does_not_run_the_command_again(webhook_stack) -> None
     language = _update_of(stack, stack.telegram.say_update(user, "/language"))
     assert httpx.post(url, json=language, headers=headers, timeout=10).status_code == 200
     [menu] = stack.telegram.replies(user, message_id)
-    assert [b["callback_data"] for row in menu["reply_markup"]["inline_keyboard"] for b in row] \
-        == ["lang:ar", "lang:ckb", "lang:en"]  # fmt: skip
+    assert [
+        b["callback_data"] for row in menu["reply_markup"]["inline_keyboard"] for b in row
+    ] == ["lang:ar", "lang:ckb", "lang:en"]
     assert len(stack.telegram.bot_messages(user)) == 1  # no welcome for the edited /start
 
 
