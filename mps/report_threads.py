@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mps.clock import Clock
 from mps.contract import CITIZEN, staff_actor
 from mps.delivery import card_targets
-from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffMember
+from mps.models import OutboxMessage, Report, ReportMessage, StaffMember
 from mps.outbox import dead_letters
 from mps.report_access import member_may_see
 from mps.report_errors import NoContact
-from mps.reports import may_see, staff_report
+from mps.reports import may_see, record, staff_report
 from mps.stations import TRIAGE
 
 MAX_NOTE = 1000
@@ -67,15 +67,7 @@ async def ask_citizen(
     if not report.contact_consent or report.chat_id is None:
         raise NoContact(reference, report.status)
     text = question.strip()[:MAX_NOTE]
-    session.add(
-        ReportEvent(
-            report_id=report.id,
-            at=clock.now,
-            actor=staff_actor(staff_user),
-            kind="question",
-            note=text,
-        )
-    )
+    record(session, report, clock, staff_actor(staff_user), "question", note=text)
     session.add(
         OutboxMessage(
             report_id=report.id, kind="question", payload={"text": text}, next_attempt_at=clock.now
@@ -88,9 +80,7 @@ async def ask_citizen(
 async def answer_staff(session: AsyncSession, report: Report, answer: str, clock: Clock) -> None:
     """Record the citizen's answer and queue it for the station, under the card."""
     text = answer.strip()[:MAX_NOTE]
-    session.add(
-        ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="answer", note=text)
-    )
+    record(session, report, clock, CITIZEN, "answer", note=text)
     session.add(
         OutboxMessage(
             report_id=report.id, kind="answer", payload={"text": text}, next_attempt_at=clock.now

@@ -117,11 +117,7 @@ async def file_report(
     session.add(report)
     await session.flush()
     report.reference = reference_for(key, report.id)
-    session.add(
-        ReportEvent(
-            report_id=report.id, at=clock.now, actor=CITIZEN, kind="status", to_value="new"
-        )
-    )
+    record(session, report, clock, CITIZEN, "status", (None, "new"))
     session.add(
         OutboxMessage(
             report_id=report.id, kind="staff_card", payload={}, next_attempt_at=clock.now
@@ -259,17 +255,8 @@ async def change_status(
     )
     if not one_row(done):
         raise ChangedMeanwhile(reference, report.status)
-    session.add(
-        ReportEvent(
-            report_id=report.id,
-            at=clock.now,
-            actor=staff_actor(staff_user),
-            kind="status",
-            from_value=report.status,
-            to_value=new_status,
-            note=note,
-        )
-    )
+    actor = staff_actor(staff_user)
+    record(session, report, clock, actor, "status", (report.status, new_status), note)
     old = report.status
     report.status = new_status
     if new_status == "closed":
@@ -277,6 +264,30 @@ async def change_status(
     _notify(session, report, clock, StatusChange(old, new_status).encode(), note)
     await session.flush()
     return report
+
+
+def record(
+    session: AsyncSession,
+    report: Report,
+    clock: Clock,
+    actor: str,
+    kind: str,
+    change: tuple[str | None, str | None] = (None, None),
+    note: str | None = None,
+) -> None:
+    """Add one line to a report's history (`ReportEvent`): who, what, from → to, a note."""
+    before, after = change
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            at=clock.now,
+            actor=actor,
+            kind=kind,
+            from_value=before,
+            to_value=after,
+            note=note,
+        )
+    )
 
 
 async def reroute(
@@ -292,16 +303,8 @@ async def reroute(
         or await session.get(Station, station_code) is None
     ):
         raise BadStation(reference, report.status)
-    session.add(
-        ReportEvent(
-            report_id=report.id,
-            at=clock.now,
-            actor=staff_actor(staff_user),
-            kind="reroute",
-            from_value=report.station_code,
-            to_value=station_code,
-        )
-    )
+    actor = staff_actor(staff_user)
+    record(session, report, clock, actor, "reroute", (report.station_code, station_code))
     report.station_code = station_code
     report.updated_at = clock.now
     _notify(session, report, clock, Reroute(station_code).encode())
