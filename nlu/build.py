@@ -35,6 +35,7 @@ from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
 from mps.registry import check_registry
 from mps.text import normalize
+from mps.text_buttons import text_buttons
 from nlu.near_copies import NearCopies
 
 HELD_OUT_SHARE = 0.2
@@ -42,14 +43,6 @@ HELD_OUT_SHARE = 0.2
 # misses were looked at (README, "Understanding"), so no held-out message
 # scored today was read while tuning.
 SPLIT_SALT = "2026-11-28"
-MAIN_TOPICS = (
-    "opening_hours",
-    "clearance_certificate",
-    "lost_documents",
-    "family_protection",
-    "open_house_days",
-    "emergency_numbers",
-)
 # "I lost my passport", "my account was hacked", "a car hit mine": both a
 # question and a report. The FAQ answer comes with a button that starts one.
 REPORTABLE_TOPICS = ("lost_documents", "cybercrime", "traffic_accident")
@@ -110,16 +103,6 @@ def _variations(texts: dict[str, str], extra: dict[str, Any]) -> list[dict[str, 
             variation["condition"] = [{"type": "slot", "name": "language", "value": language}]
         variations.append(variation)
     return variations
-
-
-def topic_payload(topic: str) -> str:
-    """The button payload that answers one FAQ topic.
-
-    Not Rasa's `/intent{json}` form: Rasa would read the braces of a response
-    as slot placeholders. The bot turns `topic:<name>` into
-    `/choose_topic{"faq_topic": "<name>"}` (see bot/payloads.py).
-    """
-    return f"topic:{topic}"
 
 
 class Builder:
@@ -307,17 +290,9 @@ class Builder:
 
     def _response(self, spec: Mapping[str, Any], titles: dict[str, Any]) -> list[dict[str, Any]]:
         """An `utter_*` of texts/ (the catalogue checked its three languages)."""
-        buttons: list[tuple[dict[str, str], str]] = []
-        chosen = spec.get("topic_buttons")
-        if chosen:
-            topics = MAIN_TOPICS if chosen == "main" else tuple(titles)
-            buttons += [(titles[t].model_dump(), topic_payload(t)) for t in topics]
-        buttons += [(b["title"], b["payload"]) for b in spec.get("buttons", [])]
         extra: dict[str, Any] = {}
-        if buttons:
-            extra["buttons"] = lambda lang: [
-                {"title": title[lang], "payload": payload} for title, payload in buttons
-            ]
+        if text_buttons(spec, titles, "en"):
+            extra["buttons"] = lambda lang: text_buttons(spec, titles, lang)
         return _variations({lang: spec[lang] for lang in LANGUAGES}, extra)
 
 
