@@ -11,6 +11,7 @@ from actions.stations import station_buttons
 from actions.store import get_store
 from actions.texts import event_button, event_values, label
 from mps.bookings import upcoming_events
+from mps.contract import intent_payload
 from mps.formatting import digits
 from mps.models import Event
 
@@ -81,7 +82,10 @@ class ActionAskPartySize(AskAction):
         return Ask(
             key="ask_party_size",
             buttons=[
-                {"title": digits(str(n), language), "payload": f'/inform{{"party_size": "{n}"}}'}
+                {
+                    "title": digits(str(n), language),
+                    "payload": intent_payload("inform", party_size=str(n)),
+                }
                 for n in range(1, 6)
             ],
         )

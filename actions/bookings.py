@@ -23,6 +23,7 @@ from mps.bookings import (
     upcoming_events,
 )
 from mps.codes import find_code
+from mps.contract import Ticket, intent_payload
 from mps.models import Booking
 
 RESET = forget(FORM_SLOTS)
@@ -64,7 +65,7 @@ class ActionBookVisit(Action):
                 FollowupAction("booking_form"),
             ]
         say(dispatcher, "booked", language, code=booking.code)
-        dispatcher.utter_message(json_message={"ticket": {"code": booking.code}})
+        dispatcher.utter_message(json_message=Ticket(booking.code).to_json())
         return RESET
 
 
@@ -84,11 +85,11 @@ def booking_buttons(booking: Booking, language: str) -> list[dict[str, str]]:
     return [
         {
             "title": label("cancel_booking", language),
-            "payload": f'/confirm_cancel{{"booking_code": "{code}"}}',
+            "payload": intent_payload("confirm_cancel", booking_code=code),
         },
         {
             "title": label("move_booking", language),
-            "payload": f'/move_booking{{"booking_code": "{code}"}}',
+            "payload": intent_payload("move_booking", booking_code=code),
         },
     ]
 
@@ -221,8 +222,8 @@ class ActionMoveBooking(Action):
             buttons = []
             for event in options:
                 button = event_button(event, language)
-                button["payload"] = (
-                    f'/move_booking{{"booking_code": "{code}", "event_id": "{event.id}"}}'
+                button["payload"] = intent_payload(
+                    "move_booking", booking_code=code, event_id=str(event.id)
                 )
                 buttons.append(button)
             say(dispatcher, "move_choose", language, buttons, code=code)
@@ -238,5 +239,5 @@ class ActionMoveBooking(Action):
                 _error_reply(dispatcher, error, code, language)
             return []
         say(dispatcher, "booking_moved", language, code=code, **values)
-        dispatcher.utter_message(json_message={"ticket": {"code": code}})
+        dispatcher.utter_message(json_message=Ticket(code).to_json())
         return []

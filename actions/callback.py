@@ -22,6 +22,7 @@ from actions.reports import file_draft
 from actions.store import get_store
 from actions.texts import choice, label, language_of
 from actions.tracker import intent_of
+from mps.contract import CallbackFiled, intent_payload
 from mps.formatting import digits
 from mps.phone import WINDOWS, parse_mobile, parse_window
 from mps.reports import Draft
@@ -131,7 +132,7 @@ class ActionAskCallbackWindow(AskAction):
         windows = [
             {
                 "title": choice("window", name, language),
-                "payload": f'/inform{{"callback_window": "{name}"}}',
+                "payload": intent_payload("inform", callback_window=name),
             }  # fmt: skip
             for name in WINDOWS
         ]
@@ -193,7 +194,7 @@ class ActionFileCallback(Action):
                 window=window_text(window, language),
             ),  # fmt: skip
             buttons=exit_only,
-            json_message={"callback": {"reference": report.reference}},
+            json_message=CallbackFiled(str(report.reference)).to_json(),
         )
         return RESET
 

@@ -16,6 +16,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.texts import FAQ_TITLES, choice, label, language_of, say
+from mps.contract import topic_payload
 
 # Intents a button can start, and the payload that starts them.
 STARTABLE = {
@@ -59,7 +60,7 @@ def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
             topic = key.removeprefix("faq/")
             if topic not in FAQ_TITLES:
                 return []
-            chosen.append((f"faq/{topic}", f"topic:{topic}"))
+            chosen.append((f"faq/{topic}", topic_payload(topic)))
         elif name in STARTABLE:
             chosen.append((name, STARTABLE[name]))
         else:

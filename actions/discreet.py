@@ -16,6 +16,7 @@ from actions.places import place_title
 from actions.store import Store, get_store
 from actions.texts import LABELS, label, language_of, say, station_card
 from actions.tracker import parse_location
+from mps.contract import EXIT_PAYLOAD, intent_payload
 from mps.emergency import emergency_text, load_emergency
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
@@ -30,14 +31,14 @@ FORM_SLOTS = ("in_danger", "governorate", "discreet_location")
 
 def exit_button(language: str) -> dict[str, str]:
     """The Exit button every discreet reply carries."""
-    return {"title": label("exit", language), "payload": "/exit"}
+    return {"title": label("exit", language), "payload": EXIT_PAYLOAD}
 
 
 def callback_button(station_code: str, language: str) -> dict[str, str]:
     """The neutral button under the contacts that asks for a safe call-back."""
     return {
         "title": label("callback_offer", language),
-        "payload": f'/request_callback{{"station": "{station_code}"}}',
+        "payload": intent_payload("request_callback", station=station_code),
     }
 
 
@@ -112,7 +113,7 @@ def _did_you_mean(
     buttons: list[dict[str, str]] = []
     for match in near:
         station = store.stations[match.code]
-        payload = f'/inform{{"governorate": "{station.governorate}"}}'
+        payload = intent_payload("inform", governorate=station.governorate)
         title = place_title(station, match.area, language)
         if all(b["title"] != title for b in buttons):
             buttons.append({"title": title, "payload": payload})
@@ -135,7 +136,7 @@ class ActionAskGovernorate(Action):
         buttons = [
             {
                 "title": in_language(station.governorate_name, language),
-                "payload": f'/inform{{"governorate": "{code}"}}',
+                "payload": intent_payload("inform", governorate=code),
             }
             for code, station in sorted(governorates(store).items())
         ]

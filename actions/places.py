@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from actions.texts import label
+from mps.contract import intent_payload
 from mps.models import Station
 from mps.routing import Match
 
@@ -72,7 +73,7 @@ def choice_buttons(
     return [
         {
             "title": place_title(stations[c.code], c.area if c.suggested else None, language),
-            "payload": f'/{intent}{{"station": "{c.code}"}}',
+            "payload": intent_payload(intent, station=c.code),
         }
         for c in choices
     ]

@@ -11,6 +11,7 @@ from actions.places import choice_buttons, did_you_mean, read_choices
 from actions.store import Store, get_store
 from actions.texts import choice, label
 from actions.tracker import parse_location
+from mps.contract import intent_payload
 from mps.formatting import day_text
 from mps.report_rules import CATEGORIES
 from mps.stations import TRIAGE
@@ -43,7 +44,7 @@ class ActionAskReportCategory(AskAction):
 
     async def question(self, tracker: Tracker, language: str) -> Question:
         buttons = [
-            _button(category_name(c, language), f'/inform{{"category": "{c}"}}')
+            _button(category_name(c, language), intent_payload("inform", category=c))
             for c in CATEGORIES
         ]
         return label("report_ask_category", language), buttons
@@ -84,7 +85,7 @@ class ActionAskReportWhen(AskAction):
         today = (await get_store()).clock().today
         days = (("report_when_today", today), ("report_when_yesterday", today - dt.timedelta(1)))
         buttons = [
-            _button(label(key, language), f'/inform{{"date": "{day.isoformat()}"}}')
+            _button(label(key, language), intent_payload("inform", date=day.isoformat()))
             for key, day in days
         ]
         return label("report_ask_when", language), buttons

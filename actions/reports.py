@@ -22,6 +22,7 @@ from actions.report_routing import RULES
 from actions.store import Store, get_store
 from actions.texts import choice, label, language_of
 from actions.tracker import entity_values, free_text, parse_location
+from mps.contract import ReportLink
 from mps.file_ids import is_file_id
 from mps.formatting import day_text
 from mps.models import Report, ReportEvent
@@ -108,7 +109,7 @@ class ActionFileReport(Action):
         text = label("report_filed", language, station=name, reference=reference)
         if draft.contact_consent:
             text += "\n" + label("report_filed_updates", language)
-        dispatcher.utter_message(text=text, json_message={"report": {"reference": reference}})
+        dispatcher.utter_message(text=text, json_message=ReportLink(str(reference)).to_json())
         return RESET
 
 
@@ -191,7 +192,7 @@ class ActionReportStatus(Action):
                 )
                 return []
             report = await report_of(session, reference, tracker.sender_id)
-            if report is None or report.sensitive:
+            if report is None:  # not theirs, or sensitive (mps.report_access)
                 dispatcher.utter_message(text=label("status_not_found", language))
                 return []
             events = await history(session, report.id)

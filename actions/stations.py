@@ -11,6 +11,7 @@ from actions.places import choice_values, did_you_mean, none_of_these, read_choi
 from actions.store import Store, get_store
 from actions.texts import label, language_of, say, station_card
 from actions.tracker import entity_values, free_text, parse_location
+from mps.contract import Pin, intent_payload
 from mps.formatting import digits
 from mps.models import Station
 from mps.routing import Lookup, Match
@@ -43,7 +44,7 @@ def station_buttons(stations: list[Station], language: str, intent: str) -> list
     return [
         {
             "title": s.display_name(language),
-            "payload": f'/{intent}{{"station": "{s.code}"}}',
+            "payload": intent_payload(intent, station=s.code),
         }
         for s in stations
     ]
@@ -58,14 +59,12 @@ def utter_station(dispatcher: CollectingDispatcher, station: Station, language: 
         [
             {
                 "title": label("book_visit", language),
-                "payload": f'/book_visit{{"station": "{station.code}"}}',
+                "payload": intent_payload("book_visit", station=station.code),
             }
         ],
         **station_card(station, language),
     )
-    dispatcher.utter_message(
-        json_message={"location": {"latitude": station.latitude, "longitude": station.longitude}}
-    )
+    dispatcher.utter_message(json_message=Pin(station.latitude, station.longitude).to_json())
 
 
 class ActionFindStation(Action):

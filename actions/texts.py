@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from mps.catalogue import Catalogue
+from mps.contract import intent_payload
 from mps.faq import load_faq
 from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
@@ -90,7 +91,7 @@ def event_button(event: Event, language: str) -> dict[str, str]:
         end=time_text(event.end, language),
         left=digits(str(event.capacity - event.seats_taken), language),
     )
-    return {"title": title, "payload": f'/inform{{"event_id": "{event.id}"}}'}
+    return {"title": title, "payload": intent_payload("inform", event_id=str(event.id))}
 
 
 def booking_values(booking: Booking, language: str) -> dict[str, str]:

@@ -201,7 +201,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("events", staff.on_events))
     application.add_handler(CommandHandler("queue", staff_queue.on_queue))
     application.add_handler(CommandHandler("report", staff_queue.on_report))
-    application.add_handler(CallbackQueryHandler(report_staff.on_report_button, pattern=r"^r:"))
+    application.add_handler(
+        CallbackQueryHandler(report_staff.on_report_button, pattern=report_staff.PATTERN)
+    )
     application.add_handler(
         CallbackQueryHandler(quick_exit.on_exit_button, pattern=f"^{EXIT_CALLBACK}$")
     )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 
-from sqlalchemy import select
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.services import Services
 from mps.formatting import digits
-from mps.models import OutboxMessage, Report
+from mps.models import Report
+from mps.outbox import staff_card_of
+from mps.reports import report_by_reference
 
 
 def _phone(report: Report, language: str) -> str:
@@ -46,14 +47,10 @@ async def watch(bot: Bot, svc: Services, reference: str, chat_id: int) -> None:
     """Just filed: wait for its card, or tell her now if it went out already."""
     svc.callbacks.add(reference, chat_id)
     async with svc.database.sessions() as session:
-        report = await session.scalar(select(Report).where(Report.reference == reference))
+        report = await report_by_reference(session, reference)
         if report is None or report.category != "callback":
             svc.callbacks.take(reference)
             return
-        card = await session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.report_id == report.id, OutboxMessage.kind == "staff_card"
-            )
-        )
+        card = await staff_card_of(session, report.id)
     if card is not None and (card.sent_at is not None or card.dead_at is not None):
         await tell(bot, svc, report, delivered=card.sent_at is not None)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.conversation import ask_rasa
 from bot.payloads import to_rasa
 from bot.services import services, user_language
+from mps.contract import intent_payload
 from mps.file_ids import is_file_id
 from mps.report_rules import find_reference
 
@@ -23,7 +22,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     file_id = message.photo[-1].file_id
     if not is_file_id(file_id):  # never from Telegram; nothing else may pose as one
         return
-    payload = "/share_photo" + json.dumps({"photo": file_id})
+    payload = intent_payload("share_photo", photo=file_id)
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 
@@ -32,5 +31,6 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     language = user_language(svc, update)
     reference = find_reference(" ".join(context.args or []))
-    payload = f'/report_status{{"report_ref": "{reference}"}}' if reference else "/report_status"
+    entities = {"report_ref": reference} if reference else {}
+    payload = intent_payload("report_status", **entities)
     await ask_rasa(update, context, to_rasa(payload, language), language)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
@@ -22,6 +22,7 @@ from bot.services import services, user_language
 from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
 from mps.catalogue import Catalogue
+from mps.contract import intent_payload
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
@@ -41,41 +42,16 @@ def language_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
 
 
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
-    """Send one rendered message, waiting once if Telegram asks us to slow down."""
+    """Send one rendered message, or carry out a directive, waiting once if Telegram
+    asks us to slow down."""
     chat = update.effective_chat
     assert chat is not None
     for attempt in (1, 2):
         try:
-            if item.kind == "text":
-                await chat.send_message(item.text, reply_markup=item.keyboard)
-            elif item.kind == "photo":
-                await chat.send_photo(item.media, caption=item.text or None)
-            elif item.kind == "document":
-                await chat.send_document(
-                    item.media, caption=item.text or None, filename=item.filename
-                )
-            elif item.kind == "location":
-                latitude, longitude = (float(x) for x in item.media.split(","))
-                await chat.send_location(latitude=latitude, longitude=longitude)
-            elif item.kind == "ticket":
-                svc = services(context)
-                user = update.effective_user
-                assert user is not None
-                await send_ticket(
-                    chat, svc, item.text, svc.sender_id(user.id), user_language(svc, update)
-                )
-            elif item.kind == "report":
-                svc = services(context)
-                user = update.effective_user
-                assert user is not None
-                async with svc.database.sessions.begin() as session:
-                    await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
-            elif item.kind == "callback":
-                await callbacks.watch(context.bot, services(context), item.text, chat.id)
-            elif item.kind == "language_menu":
-                svc = services(context)
-                text = svc.catalogue.get("choose_language", user_language(svc, update))
-                await chat.send_message(text, reply_markup=language_keyboard(svc.catalogue))
+            if item.kind in ("ticket", "report", "callback", "language_menu"):
+                await _carry_out(update, context, item)
+            else:
+                await _post(chat, item)
             return
         except RetryAfter as error:
             if attempt == 2:
@@ -83,10 +59,49 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
             await asyncio.sleep(retry_seconds(error))
 
 
+async def _post(chat: Chat, item: Outgoing) -> None:
+    """A text, photo, document or map pin."""
+    if item.kind == "text":
+        await chat.send_message(item.text, reply_markup=item.keyboard)
+    elif item.kind == "photo":
+        await chat.send_photo(item.media, caption=item.text or None)
+    elif item.kind == "document":
+        await chat.send_document(item.media, caption=item.text or None, filename=item.filename)
+    elif item.kind == "location":
+        latitude, longitude = (float(x) for x in item.media.split(","))
+        await chat.send_location(latitude=latitude, longitude=longitude)
+
+
+async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
+    """A directive from the actions: a booking's ticket, a report's updates to this
+    chat, a call-back to watch, the language menu."""
+    svc = services(context)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    if item.kind == "ticket":
+        language = user_language(svc, update)
+        await send_ticket(chat, svc, item.text, svc.sender_id(user.id), language)
+    elif item.kind == "report":
+        async with svc.database.sessions.begin() as session:
+            await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
+    elif item.kind == "callback":
+        await callbacks.watch(context.bot, svc, item.text, chat.id)
+    elif item.kind == "language_menu":
+        await on_language(update, context)
+
+
+TYPING_AFTER = 1.0  # seconds: most turns are answered before anyone would see "typing…"
+
+
 async def _keep_typing(update: Update) -> None:
-    """Show "typing…" until cancelled (Telegram shows it for about 5 s)."""
+    """Show "typing…" from TYPING_AFTER on, until cancelled (Telegram shows it ~5 s).
+
+    Not at once: an instant chat action per turn was a third of the bot's CPU under
+    load (issue 12's profile) and one more call against Telegram's limits.
+    """
     chat = update.effective_chat
     assert chat is not None
+    await asyncio.sleep(TYPING_AFTER)
     while True:
         with contextlib.suppress(Exception):
             await chat.send_action(ChatAction.TYPING)
@@ -250,7 +265,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert message is not None and message.location is not None
     language = user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
-    payload = f'/share_location{{"location": "{position}"}}'
+    payload = intent_payload("share_location", location=position)
     await ask_rasa(update, context, to_rasa(payload, language), language)
 
 

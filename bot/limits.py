@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.safety_net import in_danger
 from bot.services import Services, services, user_language
+from mps.contract import EXIT_PAYLOAD
 from mps.emergency import emergency_text
 from mps.limits import Limit, RateLimiter, Verdict
 
@@ -42,7 +43,7 @@ def _is_exit(update: Update, svc: Services) -> bool:
     if query is None or not query.data:
         return False
     stored = svc.buttons.get(query.data)
-    return query.data.startswith("x:") or (stored is not None and stored.payload == "/exit")
+    return query.data.startswith("x:") or (stored is not None and stored.payload == EXIT_PAYLOAD)
 
 
 def _kind(update: Update) -> str | None:

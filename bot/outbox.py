@@ -22,7 +22,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import update
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -30,9 +29,10 @@ from bot import callbacks
 from bot.errors import retry_seconds
 from bot.report_cards import card_keyboard, card_text
 from bot.services import Services
+from mps.contract import Reroute, StatusChange, decode_change
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
-from mps.outbox import due_outbox, mark_dead, mark_failed, mark_sent
+from mps.outbox import due_outbox, mark_dead, mark_failed, mark_sent, note_step
 from mps.report_threads import cards_of, remember
 from mps.staff_admin import migrate_chat
 
@@ -152,11 +152,7 @@ async def _note_done(svc: Services, message: OutboxMessage, step: str) -> None:
     done = [*_done(message), step]
     message.payload = {**message.payload, "done": done}
     async with svc.database.sessions.begin() as session:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
-            .values(payload=message.payload)
-        )
+        await note_step(session, message.id, message.payload)
 
 
 def _lost_for_good(error: TelegramError) -> bool:
@@ -243,12 +239,14 @@ def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
                         station: Station | None) -> str:  # fmt: skip
     """An update in the citizen's language: a new status (with the note) or a new station."""
     language = report.language
-    what = str(payload.get("what", ""))
-    if what.startswith("reroute:"):
-        name = station.display_name(language) if station else "?"
-        change = svc.catalogue.get("history_rerouted", language, station=name)
-    else:
-        change = svc.catalogue.choice("status", what.rsplit(":", 1)[-1], language)
+    match decode_change(str(payload.get("what", ""))):
+        case Reroute():
+            name = station.display_name(language) if station else "?"
+            change = svc.catalogue.get("history_rerouted", language, station=name)
+        case StatusChange(new=status):
+            change = svc.catalogue.choice("status", status, language)
+        case None:
+            raise ValueError("not a citizen update")
     text = svc.catalogue.get("citizen_update", language, reference=report.reference, what=change)
     if payload.get("note"):
         text += "\n" + svc.catalogue.get("citizen_note", language, note=payload["note"])
@@ -258,11 +256,11 @@ def citizen_update_text(svc: Services, report: Report, payload: dict[str, Any],
 async def _send_update(bot: Bot, svc: Services, message: OutboxMessage, report: Report) -> None:
     if report.chat_id is None:
         return  # filed without a reachable chat: nothing to deliver
-    what = str(message.payload.get("what", ""))
+    change = decode_change(str(message.payload.get("what", "")))
     station = None
-    if what.startswith("reroute:"):
+    if isinstance(change, Reroute):
         async with svc.database.sessions() as session:
-            station = await session.get(Station, what.removeprefix("reroute:"))
+            station = await session.get(Station, change.station)
     await bot.send_message(report.chat_id, citizen_update_text(svc, report, message.payload,
                                                                station))  # fmt: skip
 

@@ -2,30 +2,42 @@
 
 Pure: no network. Text with buttons becomes a message with an inline
 keyboard (callback data from ButtonStore, so never over 64 bytes); images
-become photos; documents (Rasa `attachment`, or custom `{"document": …}`)
-become documents; custom `{"location": …}` a map pin and `{"ticket": …}` a
-booking's .ics and QR code; text over Telegram's 4096 characters is split.
+become photos; Rasa attachments documents; text over Telegram's 4096
+characters is split. Custom messages are directives (mps.contract): a map pin,
+a document, or an instruction the sender carries out (a booking's ticket, a
+report's link to the chat, a call-back to watch, the language menu).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import EXIT_CALLBACK, ButtonStore
+from mps.contract import (
+    EXIT_PAYLOAD,
+    CallbackFiled,
+    Directive,
+    Document,
+    LanguageMenu,
+    Pin,
+    ReportLink,
+    Ticket,
+)
 
 TELEGRAM_TEXT_LIMIT = 4096
+Kind = Literal[
+    "text", "photo", "document", "location", "ticket", "report", "callback", "language_menu"
+]
 
 
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send: text, photo or document, maybe with a keyboard."""
 
-    # "text", "photo", "document", "location", "ticket", "report", "callback" or
-    # "language_menu"
-    kind: str
+    kind: Kind
     text: str = ""
     media: str = ""
     filename: str | None = None
@@ -51,7 +63,7 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 def callback_data(payload: str, user_id: int, store: ButtonStore) -> str:
     """A button's callback data: fixed for Exit (it must work after a restart and
     whatever others did meanwhile), else a token of the store."""
-    if payload == "/exit":
+    if payload == EXIT_PAYLOAD:
         return EXIT_CALLBACK
     return store.put(user_id, payload)
 
@@ -105,40 +117,25 @@ def render(replies: list[dict[str, Any]], user_id: int, store: ButtonStore) -> l
             out.append(Outgoing("photo", media=str(reply["image"])))
         if reply.get("attachment"):
             out.append(Outgoing("document", media=str(reply["attachment"])))
-        custom = reply.get("custom")
-        if isinstance(custom, dict):
-            out += _render_custom(custom)
+        directive = Directive.parse(reply.get("custom"))
+        if directive is not None:
+            out.append(_render_directive(directive))
     return out
 
 
-def _render_custom(custom: dict[str, Any]) -> list[Outgoing]:
-    """Custom payloads the bot understands; others are ignored."""
-    if custom.get("action") == "language_menu":
-        return [Outgoing("language_menu")]
-    ticket = custom.get("ticket")
-    if isinstance(ticket, dict) and isinstance(ticket.get("code"), str):
-        return [Outgoing("ticket", text=ticket["code"])]
-    report = custom.get("report")
-    if isinstance(report, dict) and isinstance(report.get("reference"), str):
-        return [Outgoing("report", text=report["reference"])]
-    callback = custom.get("callback")
-    if isinstance(callback, dict) and isinstance(callback.get("reference"), str):
-        return [Outgoing("callback", text=callback["reference"])]
-    location = custom.get("location")
-    if isinstance(location, dict):
-        try:
-            latitude, longitude = float(location["latitude"]), float(location["longitude"])
-        except (KeyError, TypeError, ValueError):
-            return []
-        return [Outgoing("location", media=f"{latitude},{longitude}")]
-    document = custom.get("document")
-    if isinstance(document, dict) and document.get("url"):
-        return [
-            Outgoing(
-                "document",
-                text=str(document.get("caption", "")),
-                media=str(document["url"]),
-                filename=document.get("filename"),
-            )
-        ]
-    return []
+def _render_directive(directive: Directive) -> Outgoing:
+    """The message, or the instruction to the sender, for a directive."""
+    match directive:
+        case Ticket(code=code):
+            return Outgoing("ticket", text=code)
+        case ReportLink(reference=reference):
+            return Outgoing("report", text=reference)
+        case CallbackFiled(reference=reference):
+            return Outgoing("callback", text=reference)
+        case Pin(latitude=latitude, longitude=longitude):
+            return Outgoing("location", media=f"{latitude},{longitude}")
+        case Document(url=url, caption=caption, filename=filename):
+            return Outgoing("document", text=caption, media=url, filename=filename)
+        case LanguageMenu():
+            return Outgoing("language_menu")
+    raise TypeError(f"no message for {type(directive).__name__}")

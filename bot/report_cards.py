@@ -8,14 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from mps.catalogue import Catalogue
+from mps.contract import CARD_STATUS, CardAction, CardPress, staff_of
 from mps.formatting import day_text, digits, time_text
 from mps.models import Report, ReportEvent, Station
 from mps.report_rules import TRANSITIONS
 from mps.staff import numbers_of
 from mps.stations import TRIAGE
-
-# Callback data of the card's buttons: "r:<verb>:<reference>[:<station>]" (≤ 64 bytes).
-PREFIX = "r:"
 
 
 def card_text(
@@ -67,7 +65,7 @@ def card_text(
     parts = [title, body]
     if report.station_code == TRIAGE or at_triage:
         parts.insert(1, texts.get("card_triage_note", language))
-    if last is not None and last.actor.startswith("staff:"):
+    if last is not None and staff_of(last.actor) is not None:
         what = (
             texts.choice("status", str(last.to_value), language)
             if last.kind == "status"
@@ -83,11 +81,8 @@ async def who_did(
     session: AsyncSession, last: ReportEvent | None, texts: Catalogue, language: str
 ) -> str:
     """The author of a staff change as the card shows it: "staff #7"."""
-    if last is None or not last.actor.startswith("staff:"):
-        return ""
-    try:
-        user = int(last.actor.removeprefix("staff:"))
-    except ValueError:
+    user = staff_of(last.actor) if last is not None else None
+    if user is None:
         return ""
     number = (await numbers_of(session, {user})).get(user)
     if number is None:
@@ -99,25 +94,24 @@ def card_keyboard(report: Report, texts: Catalogue, language: str) -> InlineKeyb
     """The buttons still meaningful for the report's status; none once closed."""
     if report.status == "closed":
         return None
-    ref = report.reference
-    allowed = TRANSITIONS[report.status]
-    rows: list[list[InlineKeyboardButton]] = []
-    first = []
-    if "acknowledged" in allowed:
-        first.append(InlineKeyboardButton(texts.get("btn_ack", language),
-                                          callback_data=f"{PREFIX}ack:{ref}"))  # fmt: skip
-    if "in_progress" in allowed:
-        first.append(InlineKeyboardButton(texts.get("btn_progress", language),
-                                          callback_data=f"{PREFIX}prog:{ref}"))  # fmt: skip
-    rows.append(first)
-    second = [InlineKeyboardButton(texts.get("btn_route", language),
-                                   callback_data=f"{PREFIX}route:{ref}")]  # fmt: skip
+    reference = str(report.reference)
+
+    def button(key: str, action: CardAction) -> InlineKeyboardButton:
+        data = CardPress(action, reference).encode()
+        return InlineKeyboardButton(texts.get(key, language), callback_data=data)
+
+    first = [
+        button(key, action)
+        for key, action in (
+            ("btn_ack", CardAction.ACKNOWLEDGE),
+            ("btn_progress", CardAction.IN_PROGRESS),
+        )
+        if CARD_STATUS[action] in TRANSITIONS[report.status]
+    ]
+    second = [button("btn_route", CardAction.ROUTE)]
     if report.contact_consent:
-        second.append(InlineKeyboardButton(texts.get("btn_ask", language),
-                                           callback_data=f"{PREFIX}ask:{ref}"))  # fmt: skip
-    rows.append(second)
-    rows.append([InlineKeyboardButton(texts.get("btn_close", language),
-                                      callback_data=f"{PREFIX}close:{ref}")])  # fmt: skip
+        second.append(button("btn_ask", CardAction.ASK))
+    rows = [first, second, [button("btn_close", CardAction.CLOSE)]]
     return InlineKeyboardMarkup([r for r in rows if r])
 
 
@@ -128,9 +122,11 @@ def route_keyboard(report: Report, stations: list[Station], language: str) -> In
             [
                 InlineKeyboardButton(
                     s.display_name(language),
-                    callback_data=f"{PREFIX}to:{report.reference}:{s.code}",
+                    callback_data=CardPress(
+                        CardAction.ROUTE_TO, str(report.reference), s.code
+                    ).encode(),
                 )
-            ]  # fmt: skip
+            ]
             for s in stations
             if s.code != report.station_code
         ]

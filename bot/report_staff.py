@@ -2,51 +2,43 @@
 citizen's answers to a staff question (/queue and /report: bot/staff_queue.py).
 
 Every press and reply is checked against the database: only staff of the
-report's station (of its unit, for a sensitive report) change anything.
+report's station (of its unit, for a sensitive report, and never in a group)
+change anything. Each card action has its handler in HANDLERS; a refusal is a
+mps.report_errors exception, told to staff by `refusal` alone.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from telegram import ForceReply, ReplyParameters, Update
+from telegram import CallbackQuery, Chat, ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import (
-    PREFIX,
-    card_keyboard,
-    card_text,
-    route_keyboard,
-    who_did,
-)
+from bot.report_cards import card_keyboard, card_text, route_keyboard, who_did
 from bot.services import Services, services, user_language
 from bot.user_text import clean_text
+from mps.catalogue import Catalogue
+from mps.contract import CARD_PREFIX, CARD_STATUS, CardAction, CardPress
 from mps.delivery import card_targets
 from mps.models import Report, Station
-from mps.report_rules import IllegalTransition
-from mps.report_threads import (
-    NoContact,
-    answer_staff,
-    ask_citizen,
-    cards_of,
-    message_report,
-    remember,
-)
-from mps.reports import (
-    IllegalReroute,
-    NotAllowed,
-    change_status,
-    last_change,
-    reroute,
-    staff_report,
-)
+from mps.report_errors import NoContact, ReportError, UnknownReport
+from mps.report_threads import answer_staff, ask_citizen, cards_of, message_report, remember
+from mps.reports import change_status, last_change, report_by_reference, reroute, staff_report
 from mps.routing import distance_km
 from mps.stations import all_stations
 
 logger = logging.getLogger(__name__)
-VERB_STATUS = {"ack": "acknowledged", "prog": "in_progress"}
+PATTERN = f"^{CARD_PREFIX}"  # the callback data of card buttons
 ROUTE_CHOICES = 12
+MAX_NOTE = 1000
+
+
+def refusal(texts: Catalogue, error: ReportError, language: str) -> str:
+    """What staff are told when a press or a reply is refused: the error's message."""
+    status = texts.choice("status", error.status, language) if error.status else ""
+    return texts.get(error.key, language, reference=error.reference, status=status)
 
 
 async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
@@ -55,7 +47,7 @@ async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
     bot = update.get_bot()
     language = svc.staff_language
     async with svc.database.sessions() as session:
-        report = await session.scalar(select(Report).where(Report.reference == reference))
+        report = await report_by_reference(session, reference)
         if report is None:
             return
         station = await session.get(Station, report.station_code)
@@ -77,87 +69,135 @@ async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
             logger.info("card %s not redrawn: %s", card.message_id, type(error).__name__)
 
 
+@dataclass(frozen=True)
+class Press:
+    """A press on a card button by staff who may work its report."""
+
+    update: Update
+    svc: Services
+    query: CallbackQuery
+    chat: Chat
+    user: int
+    language: str
+    card: CardPress
+    report: Report
+
+    def text(self, key: str, **values: object) -> str:
+        """A text in the presser's language."""
+        return self.svc.catalogue.get(key, self.language, **values)
+
+    def under_card(self) -> ReplyParameters | None:
+        """Reply parameters that put a message under the pressed card."""
+        message = self.query.message
+        return ReplyParameters(message.message_id) if message is not None else None
+
+
 async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A press on a card button (`r:<verb>:<reference>[:<station>]`)."""
+    """A press on a card button: its action's handler, or the reason it is refused."""
     svc = services(context)
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None and chat is not None
     language = user_language(svc, update)
-    parts = (query.data or "").removeprefix(PREFIX).split(":")
-    verb, reference = parts[0], parts[1] if len(parts) > 1 else ""
-    get, choice = svc.catalogue.get, svc.catalogue.choice
-    clock = svc.clock()
-    status = "new"
+    card = CardPress.decode(query.data or "")
     try:
-        async with svc.database.sessions.begin() as session:
-            report = await staff_report(session, reference, user.id)
-            status = report.status
-            if verb in VERB_STATUS:
-                await change_status(session, reference, user.id, VERB_STATUS[verb], clock)
-                answer = get("status_changed", language, reference=reference,
-                             status=choice("status", VERB_STATUS[verb], language))  # fmt: skip
-            elif verb == "to" and len(parts) == 3:
-                await reroute(session, reference, user.id, parts[2], clock)
-                target = await session.get(Station, parts[2])
-                answer = get("route_done", language, reference=reference,
-                             station=target.display_name(language) if target else "?")  # fmt: skip
-            elif verb == "route":
-                stations = await all_stations(session)
-                answer = ""
-            elif verb in ("ask", "close"):
-                if verb == "ask" and (not report.contact_consent or report.chat_id is None):
-                    raise NoContact(reference)
-                answer = ""
-            else:
-                raise LookupError(verb)
-    except NotAllowed:
-        await query.answer(get("not_station_staff", language), show_alert=True)
-        return
-    except (IllegalTransition, IllegalReroute):
-        await query.answer(get("status_illegal", language, reference=reference,
-                               status=choice("status", status, language)),
-                           show_alert=True)  # fmt: skip
-        return
-    except NoContact:
-        await query.answer(get("ask_no_contact", language), show_alert=True)
-        return
-    except LookupError:
-        await query.answer(get("report_unknown", language, reference=reference), show_alert=True)
-        return
-    message = query.message
-    reply_to = ReplyParameters(message.message_id) if message is not None else None
-    if verb == "route":
-        # Nearest first: to the reported point, else to the current station.
-        here = next((s for s in stations if s.code == report.station_code), None)
-        anchor = (
-            (report.longitude, report.latitude)
-            if report.longitude is not None and report.latitude is not None
-            else (here.longitude, here.latitude)
-            if here is not None
-            else None
+        if card is None:
+            raise UnknownReport("")
+        async with svc.database.sessions() as session:
+            report = await staff_report(
+                session, card.reference, user.id, in_group=chat.type != Chat.PRIVATE
+            )
+        await HANDLERS[card.action](
+            Press(update, svc, query, chat, user.id, language, card, report)
         )
-        if anchor is not None:
-            stations.sort(key=lambda s: distance_km((s.longitude, s.latitude), anchor))
-        keyboard = route_keyboard(report, stations[: ROUTE_CHOICES + 1], language)
-        await chat.send_message(get("route_choose", language, reference=reference),
-                                reply_markup=keyboard, reply_parameters=reply_to)  # fmt: skip
-        await query.answer()
-        return
-    if verb in ("ask", "close"):
-        prompt = await chat.send_message(
-            get("ask_prompt" if verb == "ask" else "close_prompt", language, reference=reference),
-            reply_markup=ForceReply(selective=True),
-            reply_parameters=reply_to,
-        )
-        async with svc.database.sessions.begin() as session:
-            await remember(session, chat.id, prompt.message_id, report.id, verb)
-        await query.answer()
-        return
-    logger.info("report %s: %s by staff", reference, verb)
-    await query.answer(answer)
-    if verb == "to" and message is not None:
-        await query.edit_message_text(answer)
-    await refresh_cards(update, svc, reference)
+    except ReportError as error:
+        await query.answer(refusal(svc.catalogue, error, language), show_alert=True)
+
+
+async def _set_status(press: Press) -> None:
+    """Acknowledge, or in progress: change the status and redraw the cards."""
+    reference, status = press.card.reference, CARD_STATUS[press.card.action]
+    async with press.svc.database.sessions.begin() as session:
+        await change_status(session, reference, press.user, status, press.svc.clock())
+    logger.info("report %s: %s by staff", reference, status)
+    shown = press.svc.catalogue.choice("status", status, press.language)
+    await press.query.answer(press.text("status_changed", reference=reference, status=shown))
+    await refresh_cards(press.update, press.svc, reference)
+
+
+def _nearest_first(stations: list[Station], report: Report) -> list[Station]:
+    """Stations nearest the reported point first, else nearest the current station."""
+    here = next((s for s in stations if s.code == report.station_code), None)
+    if report.longitude is not None and report.latitude is not None:
+        anchor = (report.longitude, report.latitude)
+    elif here is not None:
+        anchor = (here.longitude, here.latitude)
+    else:
+        return stations
+    return sorted(stations, key=lambda s: distance_km((s.longitude, s.latitude), anchor))
+
+
+async def _choose_station(press: Press) -> None:
+    """Re-route: offer the other stations, nearest first, under the card."""
+    async with press.svc.database.sessions() as session:
+        stations = _nearest_first(await all_stations(session), press.report)
+    keyboard = route_keyboard(press.report, stations[: ROUTE_CHOICES + 1], press.language)
+    await press.chat.send_message(
+        press.text("route_choose", reference=press.card.reference),
+        reply_markup=keyboard,
+        reply_parameters=press.under_card(),
+    )
+    await press.query.answer()
+
+
+async def _route_to(press: Press) -> None:
+    """A station chosen: re-route the report there, say so, and redraw the cards."""
+    reference, code = press.card.reference, str(press.card.station)
+    async with press.svc.database.sessions.begin() as session:
+        await reroute(session, reference, press.user, code, press.svc.clock())
+        target = await session.get(Station, code)
+    logger.info("report %s: re-routed by staff", reference)
+    answer = press.text(
+        "route_done",
+        reference=reference,
+        station=target.display_name(press.language) if target else "?",
+    )
+    await press.query.answer(answer)
+    if press.query.message is not None:
+        await press.query.edit_message_text(answer)
+    await refresh_cards(press.update, press.svc, reference)
+
+
+async def _prompt(press: Press, text: str, kind: str) -> None:
+    """Ask staff for a reply under the card; the reply is read by `on_reply`."""
+    prompt = await press.chat.send_message(
+        text, reply_markup=ForceReply(selective=True), reply_parameters=press.under_card()
+    )
+    async with press.svc.database.sessions.begin() as session:
+        await remember(session, press.chat.id, prompt.message_id, press.report.id, kind)
+    await press.query.answer()
+
+
+async def _ask(press: Press) -> None:
+    """Ask the citizen: if they can be reached, prompt for the question."""
+    report = press.report
+    if not report.contact_consent or report.chat_id is None:
+        raise NoContact(press.card.reference, report.status)
+    await _prompt(press, press.text("ask_prompt", reference=press.card.reference), "ask")
+
+
+async def _close(press: Press) -> None:
+    """Close: prompt for the closing note."""
+    await _prompt(press, press.text("close_prompt", reference=press.card.reference), "close")
+
+
+HANDLERS: dict[CardAction, Callable[[Press], Awaitable[None]]] = {
+    CardAction.ACKNOWLEDGE: _set_status,
+    CardAction.IN_PROGRESS: _set_status,
+    CardAction.ROUTE: _choose_station,
+    CardAction.ROUTE_TO: _route_to,
+    CardAction.ASK: _ask,
+    CardAction.CLOSE: _close,
+}
 
 
 async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -173,41 +213,40 @@ async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     report, kind = found
     text = clean_text(message.text or "")
-    language = user_language(svc, update)
-    get, choice = svc.catalogue.get, svc.catalogue.choice
     if not text:
         return True
-    if kind == "question":
-        if chat.id != report.chat_id:
-            return False
-        async with svc.database.sessions.begin() as session:
-            await answer_staff(session, report, text, svc.clock())
-        await message.reply_text(get("answer_passed", report.language))
+    if kind != "question":
+        await _staff_reply(update, svc, message, report, kind, text)
         return True
-    assert report.reference is not None
+    if chat.id != report.chat_id:
+        return False
+    async with svc.database.sessions.begin() as session:
+        await answer_staff(session, report, text, svc.clock())
+    await message.reply_text(svc.catalogue.get("answer_passed", report.language))
+    return True
+
+
+async def _staff_reply(
+    update: Update, svc: Services, message: Message, report: Report, kind: str, text: str
+) -> None:
+    """Staff's question for the citizen (`ask`) or closing note (`close`)."""
+    assert update.effective_user is not None and report.reference is not None
+    user, reference = update.effective_user.id, report.reference
+    language = user_language(svc, update)
+    get = svc.catalogue.get
     try:
         async with svc.database.sessions.begin() as session:
             if kind == "ask":
-                await ask_citizen(session, report.reference, user.id, text, svc.clock())
-                reply = get("ask_sent", language)
+                await ask_citizen(session, reference, user, text, svc.clock())
             else:
-                done = await change_status(session, report.reference, user.id, "closed",
-                                           svc.clock(), note=text[:1000])  # fmt: skip
-                reply = get("status_changed", language, reference=done.reference,
-                            status=choice("status", "closed", language))  # fmt: skip
-    except NotAllowed:
-        await message.reply_text(get("not_station_staff", language))
-        return True
-    except NoContact:
-        await message.reply_text(get("ask_no_contact", language))
-        return True
-    except (IllegalTransition, LookupError):
-        status = choice("status", report.status, language)
-        await message.reply_text(
-            get("status_illegal", language, reference=report.reference, status=status)
-        )
-        return True
-    await message.reply_text(reply)
-    if kind == "close":
-        await refresh_cards(update, svc, report.reference)
-    return True
+                note = text[:MAX_NOTE]
+                await change_status(session, reference, user, "closed", svc.clock(), note=note)
+    except ReportError as error:
+        await message.reply_text(refusal(svc.catalogue, error, language))
+        return
+    if kind == "ask":
+        await message.reply_text(get("ask_sent", language))
+        return
+    closed = svc.catalogue.choice("status", "closed", language)
+    await message.reply_text(get("status_changed", language, reference=reference, status=closed))
+    await refresh_cards(update, svc, reference)

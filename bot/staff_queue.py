@@ -4,7 +4,7 @@ delivered) and /report REF (one card, only where it may be shown)."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
 from bot.report_cards import card_keyboard, card_text, who_did
@@ -12,12 +12,12 @@ from bot.services import Services, services, user_language
 from bot.staff import staff_station
 from mps.delivery import card_targets
 from mps.formatting import digits
-from mps.models import OutboxMessage, Report, Station
-from mps.outbox import dead_letters
+from mps.models import Report, Station
+from mps.report_errors import ReportError
 from mps.report_rules import find_reference
-from mps.report_threads import open_queue, remember
-from mps.reports import NotAllowed, last_change, may_see, staff_report
-from mps.staff import has_unit, station_of_chat
+from mps.report_threads import open_queue, remember, undelivered
+from mps.reports import last_change, staff_report
+from mps.staff import station_of_chat
 from mps.stations import TRIAGE
 
 
@@ -37,13 +37,11 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if station is None or user is None or message is None:
         return
     get = svc.catalogue.get
-    in_group = update.effective_chat is not None and update.effective_chat.type != "private"
+    in_group = update.effective_chat is not None and update.effective_chat.type != Chat.PRIVATE
     async with svc.database.sessions() as session:
-        reports = await open_queue(session, station.code, user.id)
-        dead = await _undelivered(session, station.code, user.id, in_group)
+        reports = await open_queue(session, station.code, user.id, in_group)
+        dead = await undelivered(session, station.code, user.id, in_group)
     name = station.display_name(language)
-    if in_group:
-        reports = [r for r in reports if not r.sensitive]
     lines = (
         [get("queue_header", language, station=name)]
         if reports
@@ -73,27 +71,6 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text("\n".join(lines))
 
 
-async def _undelivered(
-    session: AsyncSession, station: str, user: int, in_group: bool
-) -> list[tuple[OutboxMessage, Report]]:
-    """Dead letters of the station (every station's, in triage) this member may see;
-    a sensitive one only in a private chat, and only for the unit's staff."""
-    found = []
-    for row, report in await dead_letters(session, station):
-        if report.sensitive and (in_group or not await _unit_here(session, report, user, station)):
-            continue
-        if station != TRIAGE and not await may_see(session, report, user):
-            continue
-        found.append((row, report))
-    return found
-
-
-async def _unit_here(session: AsyncSession, report: Report, user: int, station: str) -> bool:
-    return await may_see(session, report, user) or await has_unit(
-        session, user, station, report.unit
-    )
-
-
 async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/report REF: one report's card, with its buttons, for its station's staff."""
     svc = services(context)
@@ -108,8 +85,10 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with svc.database.sessions() as session:
         try:
-            report = await staff_report(session, reference, user.id)
-        except (NotAllowed, LookupError):
+            report = await staff_report(
+                session, reference, user.id, in_group=chat.type != Chat.PRIVATE
+            )
+        except ReportError:
             report = None
         if report is not None and not await _may_show(session, report, chat.id, chat.type):
             report = None
@@ -131,12 +110,9 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _may_show(session: AsyncSession, report: Report, chat_id: int, chat_type: str) -> bool:
     """Where /report may show a card: the officer's private chat, or a group bound to
-    the report's station (or to the triage queue when the card falls back there). A
-    sensitive report is never shown in a group."""
-    if chat_type == "private":
+    the report's station (or to the triage queue when the card falls back there)."""
+    if chat_type == Chat.PRIVATE:
         return True
-    if report.sensitive:
-        return False
     bound = await station_of_chat(session, chat_id)
     if bound is None:
         return False

@@ -10,6 +10,7 @@ COPY actions/ actions/
 COPY texts/ texts/
 COPY data/emergency.yml data/hotlines.yml data/lexicon.yml data/report_routing.yml data/
 COPY data/stations/ data/stations/
+COPY data/faq/ data/faq/
 RUN useradd --create-home mps
 USER mps
 CMD ["python", "-m", "bot"]

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.models import ChatFailure, Report, StaffChat, StaffMember
+from mps.report_access import member_may_see
 from mps.stations import TRIAGE
 
 
@@ -37,7 +38,7 @@ async def _chats_of(session: AsyncSession, report: Report, station: str) -> list
         members = await session.scalars(
             select(StaffMember).where(StaffMember.station_code == station)
         )
-        return sorted(m.user_id for m in members.all() if report.unit in (m.units or []))
+        return sorted(m.user_id for m in members.all() if member_may_see(m, report))
     chats = await session.scalars(
         select(StaffChat.chat_id).where(StaffChat.station_code == station)
     )

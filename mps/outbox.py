@@ -50,6 +50,26 @@ async def mark_sent(session: AsyncSession, message_id: int, clock: Clock) -> boo
     return one_row(done)
 
 
+async def note_step(session: AsyncSession, message_id: int, payload: dict[str, object]) -> None:
+    """Store a row's progress (the steps already delivered, in `payload["done"]`)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(payload=payload)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def staff_card_of(session: AsyncSession, report_id: int) -> OutboxMessage | None:
+    """The outbox row of a report's first staff card."""
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.report_id == report_id, OutboxMessage.kind == "staff_card")
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+
+
 async def mark_failed(
     session: AsyncSession,
     message: OutboxMessage,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from mps.report_errors import IllegalTransition
 from mps.text import normalize, phrase_pattern
 
 CATEGORIES = (
@@ -27,14 +28,10 @@ TRANSITIONS = {
 REFERENCE = re.compile(r"\bMPS-[A-Z0-9]{4}-[A-Z0-9]{2}\b", re.IGNORECASE)
 
 
-class IllegalTransition(ValueError):
-    """A status change the workflow does not allow (e.g. reopening a closed report)."""
-
-
-def check_transition(current: str, new: str) -> None:
+def check_transition(current: str, new: str, reference: str = "") -> None:
     """Raise IllegalTransition unless `current` → `new` is allowed."""
     if new not in TRANSITIONS.get(current, set()):
-        raise IllegalTransition(f"{current} → {new}")
+        raise IllegalTransition(reference, current)
 
 
 def find_reference(text: str) -> str | None:

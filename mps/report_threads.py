@@ -8,33 +8,54 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.clock import Clock
+from mps.contract import CITIZEN, staff_actor
 from mps.delivery import card_targets
-from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage
+from mps.models import OutboxMessage, Report, ReportEvent, ReportMessage, StaffMember
+from mps.outbox import dead_letters
+from mps.report_access import member_may_see
+from mps.report_errors import NoContact
 from mps.reports import may_see, staff_report
 from mps.stations import TRIAGE
 
 MAX_NOTE = 1000
 
 
-class NoContact(ValueError):
-    """The citizen did not agree to be contacted (or never opened a chat we can reach)."""
-
-
-async def open_queue(session: AsyncSession, station_code: str, staff_user: int) -> list[Report]:
-    """Open reports of a station, oldest first, that this staff member may see. The
-    triage queue also lists every report whose station has nobody to receive it."""
+async def open_queue(
+    session: AsyncSession, station_code: str, staff_user: int, in_group: bool = False
+) -> list[Report]:
+    """Open reports of a station, oldest first, that this staff member may see (in a
+    group chat, if `in_group`). The triage queue also lists every report whose station
+    has nobody to receive it."""
     query = select(Report).where(Report.status != "closed")
     if station_code != TRIAGE:
         query = query.where(Report.station_code == station_code)
     rows = await session.scalars(query.order_by(Report.created_at, Report.id))
     found = []
     for report in rows.all():
-        if not await may_see(session, report, staff_user):
+        if not await may_see(session, report, staff_user, in_group):
             continue
         if station_code == TRIAGE and report.station_code != TRIAGE:
             if not (await card_targets(session, report)).at_triage:
                 continue
         found.append(report)
+    return found
+
+
+async def undelivered(
+    session: AsyncSession, station_code: str, staff_user: int, in_group: bool = False
+) -> list[tuple[OutboxMessage, Report]]:
+    """Dead letters of a station this staff member may see (in a group chat, if
+    `in_group`). The triage queue's staff see every station's."""
+    member = await session.get(StaffMember, (staff_user, station_code))
+    found = []
+    for row, report in await dead_letters(session, station_code):
+        at_triage = (
+            station_code == TRIAGE
+            and member is not None
+            and member_may_see(member, report, in_group)
+        )
+        if at_triage or await may_see(session, report, staff_user, in_group):
+            found.append((row, report))
     return found
 
 
@@ -44,9 +65,9 @@ async def ask_citizen(
     """Record a staff question and queue it for the citizen."""
     report = await staff_report(session, reference, staff_user)
     if not report.contact_consent or report.chat_id is None:
-        raise NoContact(reference)
+        raise NoContact(reference, report.status)
     text = question.strip()[:MAX_NOTE]
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
                             kind="question", note=text))  # fmt: skip
     session.add(OutboxMessage(report_id=report.id, kind="question", payload={"text": text},
                               next_attempt_at=clock.now))  # fmt: skip
@@ -57,7 +78,7 @@ async def ask_citizen(
 async def answer_staff(session: AsyncSession, report: Report, answer: str, clock: Clock) -> None:
     """Record the citizen's answer and queue it for the station, under the card."""
     text = answer.strip()[:MAX_NOTE]
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor="citizen", kind="answer",
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="answer",
                             note=text))  # fmt: skip
     session.add(OutboxMessage(report_id=report.id, kind="answer", payload={"text": text},
                               next_attempt_at=clock.now))  # fmt: skip

@@ -17,13 +17,22 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.clock import Clock
+from mps.contract import CITIZEN, Reroute, StatusChange, staff_actor
 from mps.database import one_row
 from mps.delivery import card_targets
-from mps.models import OutboxMessage, Report, ReportEvent, Station
+from mps.models import OutboxMessage, Report, ReportEvent, StaffMember, Station
 from mps.references import reference_for
+from mps.report_access import member_may_see, owner_may_see
+from mps.report_errors import (
+    BadStation,
+    ChangedMeanwhile,
+    IllegalReroute,
+    NotAllowed,
+    UnknownReport,
+)
 from mps.report_rules import CATEGORIES, UnitRules, check_transition
 from mps.routing import StationIndex
-from mps.staff import has_unit, is_staff
+from mps.staff import FAKE_USER_IDS
 from mps.stations import TRIAGE
 
 
@@ -108,7 +117,7 @@ async def file_report(
     session.add(report)
     await session.flush()
     report.reference = reference_for(key, report.id)
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor="citizen", kind="status",
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=CITIZEN, kind="status",
                             to_value="new"))  # fmt: skip
     session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
                               next_attempt_at=clock.now))  # fmt: skip
@@ -127,21 +136,25 @@ async def link_chat(session: AsyncSession, reference: str, owner: str, chat_id: 
     return one_row(done)
 
 
+async def report_by_reference(session: AsyncSession, reference: str) -> Report | None:
+    """The report with this reference (any case), whoever may see it."""
+    return await session.scalar(select(Report).where(Report.reference == reference.upper()))
+
+
 async def report_of(session: AsyncSession, reference: str, owner: str) -> Report | None:
-    """The owner's report by reference; anyone else gets None ("not found")."""
-    report = await session.scalar(select(Report).where(Report.reference == reference.upper()))
-    return report if report is not None and report.owner == owner else None
+    """The owner's report by reference; anyone else, and any sensitive report, gets None
+    ("not found")."""
+    report = await report_by_reference(session, reference)
+    return report if report is not None and owner_may_see(report, owner) else None
 
 
 async def reports_of(session: AsyncSession, owner: str, limit: int = 10) -> list[Report]:
-    """The owner's latest reports, newest first (sensitive ones are never listed)."""
+    """The owner's latest reports, newest first (sensitive ones are never listed; they
+    have no owner anyone has, so they never take a place within `limit`)."""
     rows = await session.scalars(
-        select(Report)
-        .where(Report.owner == owner, Report.sensitive.is_(False))
-        .order_by(Report.id.desc())
-        .limit(limit)
+        select(Report).where(Report.owner == owner).order_by(Report.id.desc()).limit(limit)
     )
-    return list(rows.all())
+    return [r for r in rows.all() if owner_may_see(r, owner)]
 
 
 async def last_change(session: AsyncSession, report_id: int) -> ReportEvent | None:
@@ -162,36 +175,43 @@ async def history(session: AsyncSession, report_id: int) -> list[ReportEvent]:
     return list(rows.all())
 
 
-class NotAllowed(PermissionError):
-    """The user is not staff of the report's station (or unit, for sensitive ones)."""
+async def _sees_at(
+    session: AsyncSession, report: Report, user: int, station: str, in_group: bool
+) -> bool:
+    """Whether the user is staff of `station` who may see the report (mps.report_access)."""
+    if user in FAKE_USER_IDS:
+        return False
+    member = await session.get(StaffMember, (user, station))
+    return member is not None and member_may_see(member, report, in_group)
 
 
-async def _member(session: AsyncSession, report: Report, user: int, station: str) -> bool:
-    if report.sensitive:
-        return await has_unit(session, user, station, report.unit)
-    return await is_staff(session, user, station)
-
-
-async def may_see(session: AsyncSession, report: Report, staff_user: int) -> bool:
-    """Staff of the report's station (of its unit, for a sensitive report); and the
-    triage queue's staff (of the unit) when the card falls back to them."""
+async def may_see(
+    session: AsyncSession, report: Report, staff_user: int, in_group: bool = False
+) -> bool:
+    """Staff of the report's station, and the triage queue's staff when the card falls
+    back to them; for a sensitive report only those of its unit, and never in a group
+    chat (`in_group`)."""
     if report.station_code is None:
         return False
-    if await _member(session, report, staff_user, report.station_code):
+    if await _sees_at(session, report, staff_user, report.station_code, in_group):
         return True
-    if report.station_code == TRIAGE or not await _member(session, report, staff_user, TRIAGE):
+    if report.station_code == TRIAGE or not await _sees_at(
+        session, report, staff_user, TRIAGE, in_group
+    ):
         return False
     return (await card_targets(session, report)).at_triage
 
 
-async def staff_report(session: AsyncSession, reference: str, staff_user: int) -> Report:
-    """The report by reference if this staff member may work it; else NotAllowed
-    (LookupError if no such report)."""
-    report = await session.scalar(select(Report).where(Report.reference == reference.upper()))
+async def staff_report(
+    session: AsyncSession, reference: str, staff_user: int, in_group: bool = False
+) -> Report:
+    """The report by reference if this staff member may work it (in a group chat, if
+    `in_group`); else UnknownReport or NotAllowed."""
+    report = await report_by_reference(session, reference)
     if report is None:
-        raise LookupError(reference)
-    if not await may_see(session, report, staff_user):
-        raise NotAllowed(reference)
+        raise UnknownReport(reference)
+    if not await may_see(session, report, staff_user, in_group):
+        raise NotAllowed(reference, report.status)
     return report
 
 
@@ -215,7 +235,7 @@ async def change_status(
 ) -> Report:
     """Move a report along its workflow; refuses illegal changes and non-staff."""
     report = await staff_report(session, reference, staff_user)
-    check_transition(report.status, new_status)
+    check_transition(report.status, new_status, reference)
     values: dict[str, object] = {"status": new_status, "updated_at": clock.now}
     if new_status == "closed":  # the call is done: her number goes (mps.retention)
         values |= {"contact_phone": None, "contact_window": None}
@@ -226,15 +246,15 @@ async def change_status(
         .execution_options(synchronize_session=False)
     )
     if not one_row(done):
-        raise LookupError("changed meanwhile")
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
+        raise ChangedMeanwhile(reference, report.status)
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
                             kind="status", from_value=report.status, to_value=new_status,
                             note=note))  # fmt: skip
     old = report.status
     report.status = new_status
     if new_status == "closed":
         report.contact_phone = report.contact_window = None
-    _notify(session, report, clock, f"status:{old}:{new_status}", note)
+    _notify(session, report, clock, StatusChange(old, new_status).encode(), note)
     await session.flush()
     return report
 
@@ -245,24 +265,20 @@ async def reroute(
     """Send a report to another station's queue (a new staff card goes out)."""
     report = await staff_report(session, reference, staff_user)
     if report.status == "closed":
-        raise IllegalReroute(reference)
+        raise IllegalReroute(reference, report.status)
     # Only a real station (never the triage queue, whatever the callback data says).
     if (
         station_code in (report.station_code, TRIAGE)
         or await session.get(Station, station_code) is None
     ):
-        raise LookupError(station_code)
-    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=f"staff:{staff_user}",
+        raise BadStation(reference, report.status)
+    session.add(ReportEvent(report_id=report.id, at=clock.now, actor=staff_actor(staff_user),
                             kind="reroute", from_value=report.station_code,
                             to_value=station_code))  # fmt: skip
     report.station_code = station_code
     report.updated_at = clock.now
-    _notify(session, report, clock, f"reroute:{station_code}")
+    _notify(session, report, clock, Reroute(station_code).encode())
     session.add(OutboxMessage(report_id=report.id, kind="staff_card", payload={},
                               next_attempt_at=clock.now))  # fmt: skip
     await session.flush()
     return report
-
-
-class IllegalReroute(ValueError):
-    """A closed report cannot be re-routed."""

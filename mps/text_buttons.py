@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mps.contract import topic_payload
 from mps.localized import Localized
 
 # The topics of `topic_buttons: main`; `all` is every topic, in data/faq/'s order.
@@ -20,16 +21,6 @@ MAIN_TOPICS = (
     "open_house_days",
     "emergency_numbers",
 )
-
-
-def topic_payload(topic: str) -> str:
-    """The button payload that answers one FAQ topic.
-
-    Not Rasa's `/intent{json}` form: Rasa would read the braces of a response
-    as slot placeholders. The bot turns `topic:<name>` into
-    `/choose_topic{"faq_topic": "<name>"}` (see bot/payloads.py).
-    """
-    return f"topic:{topic}"
 
 
 def text_buttons(

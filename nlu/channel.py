@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nlu import action_results
 from nlu.classifier import EMERGENCY_SCORE
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ class SafetyRestInput(RestInput):
 
     def __init__(self, emergency_line: float = DEFAULT_LINE_THRESHOLD) -> None:
         self.emergency_line = emergency_line
+        # Rasa builds its channels once at start: the place to swap in the action
+        # answers' validator kept for the life of the server (nlu/action_results.py).
+        action_results.install()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The health and webhook routes."""

@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarify import FAQ_TITLES, ActionClarify, readings
 from actions.texts import choice, label
-from mps.text_buttons import MAIN_TOPICS, topic_payload
+from mps.contract import topic_payload
+from mps.text_buttons import MAIN_TOPICS
 
 
 def parse(ranking: list[tuple[str, float]], topic: str | None = None) -> dict[str, Any]:

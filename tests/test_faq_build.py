@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mps.contract import topic_payload
 from mps.faq import FAQ_TOPICS, FaqError, load_faq, load_topic
-from mps.text_buttons import topic_payload
 from nlu.build import Builder
 
 ROOT = Path(__file__).parent.parent

@@ -22,7 +22,7 @@ import pytest
 from scripts.balancer import nginx_config
 from scripts.stack import ROOT, start, stop, wait_ready
 from scripts.topology import NEEDS, listening, missing
-from tests.e2e.stack_fixture import Telegram, emulator_service, free_port
+from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
 from tests.webhook_relay import WebhookRelay
 
 needs_nginx = pytest.mark.skipif(
@@ -50,14 +50,12 @@ class Topology:
 
 
 def _wait_for(path: Path, needle: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if needle in path.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            break
-        time.sleep(0.5)
-    raise AssertionError(f"topology not ready:\n{path.read_text(errors='replace')[-3000:]}")
+    def said_or_ended() -> bool:
+        return needle in path.read_text(errors="replace") or process.poll() is not None
+
+    wait_until(said_or_ended, seconds, "the topology's start")
+    if needle not in path.read_text(errors="replace"):
+        raise AssertionError(f"topology not ready:\n{path.read_text(errors='replace')[-3000:]}")
 
 
 def _alive(pid: int) -> bool:
@@ -202,10 +200,11 @@ def test_replies_come_through_nginx_and_after_a_bot_is_killed(topology: Topology
     for _ in range(3):
         _converse(topology)
     # The killed replica is started again, and var/stack.json names its new pid.
-    deadline = time.monotonic() + 180
-    while _bot_1(topology)["pid"] == killed["pid"] or not listening(killed["port"]):
-        assert time.monotonic() < deadline, "bot-1 was not restarted"
-        time.sleep(0.5)
+    wait_until(
+        lambda: _bot_1(topology)["pid"] != killed["pid"] and listening(killed["port"]),
+        180,
+        "bot-1 restarted",
+    )
     _converse(topology)
 
 
