@@ -47,7 +47,8 @@ def say(
     /,
     **values: Any,
 ) -> None:
-    """Send the text `key` of texts/, formatted, with its own buttons and then `buttons`."""
+    """Send the text `key` of texts/ formatted with `values`, with its own buttons, then
+    `buttons` (positional, as the others: a template value may have any name)."""
     own = text_buttons(LABELS[key], FAQ_TITLES, language)
     dispatcher.utter_message(text=label(key, language, **values), buttons=[*own, *(buttons or [])])
 
