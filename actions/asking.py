@@ -1,5 +1,5 @@
 """The base of a form's question actions (`action_ask_<slot>`): text and buttons, or a
-response of the domain."""
+text of texts/ by key."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import language_of
+from actions.texts import language_of, say
 
 # A question's text and its buttons.
 Question = tuple[str, list[dict[str, str]]]
@@ -18,10 +18,10 @@ Question = tuple[str, list[dict[str, str]]]
 
 @dataclass(frozen=True)
 class Ask:
-    """A question as a response of the domain, with its buttons and template values,
-    and the slot events that go with it (no response: only the events)."""
+    """A question as a text of texts/, with its buttons (after the text's own) and
+    template values, and the slot events that go with it (no key: only the events)."""
 
-    response: str | None
+    key: str | None
     buttons: list[dict[str, str]] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -40,12 +40,11 @@ class AskAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Utter the question."""
-        asked = await self.question(tracker, language_of(tracker))
+        language = language_of(tracker)
+        asked = await self.question(tracker, language)
         if isinstance(asked, Ask):
-            if asked.response is not None:
-                dispatcher.utter_message(
-                    response=asked.response, buttons=asked.buttons, **asked.values
-                )
+            if asked.key is not None:
+                say(dispatcher, asked.key, language, asked.buttons, **asked.values)
             return asked.events
         text, buttons = asked
         dispatcher.utter_message(text=text, buttons=buttons)
@@ -53,4 +52,4 @@ class AskAction(Action, ABC):
 
     @abstractmethod
     async def question(self, tracker: Tracker, language: str) -> Question | Ask:
-        """The question in `language`: its text and buttons, or a response to utter."""
+        """The question in `language`: its text and buttons, or a text of texts/ to say."""

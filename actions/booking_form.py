@@ -81,10 +81,7 @@ class _Turn(FormTurn):
             events = await upcoming_events(session, self.store.clock(), code, limit=1)
         if not events:
             station = self.store.stations[code]
-            self.dispatcher.utter_message(
-                response="utter_station_no_events",
-                name=station.display_name(self.language),
-            )
+            self.say("station_no_events", name=station.display_name(self.language))
             self.set("station", None)
             return
         if code != self.slot("station"):
@@ -118,7 +115,7 @@ class _Turn(FormTurn):
             self.set("station_choices", choice_values(found.suggestions))  # did you mean
             self.set("station", None)
         elif asked and self.insisting:
-            self.dispatcher.utter_message(response="utter_place_not_found")
+            self.say("place_not_found")
             self.set("station", None)
         return None
 
@@ -150,8 +147,8 @@ class _Turn(FormTurn):
         if len(on_day) == 1:
             self.set("event_id", str(on_day[0].id))
         elif not on_day and day is not None:
-            self.dispatcher.utter_message(
-                response="utter_no_event_on_date",
+            self.say(
+                "no_event_on_date",
                 name=self.store.stations[station].display_name(self.language),
                 date=day_text(day, self.language),
             )
@@ -169,10 +166,10 @@ class _Turn(FormTurn):
         problem = party_size_error(size)
         if problem == "missing":
             if asked and self.insisting:
-                self.complaint = "utter_party_size_missing"
+                self.complaint = "party_size_missing"
             return
         if problem == "range":
-            self.dispatcher.utter_message(response="utter_party_size_range")
+            self.say("party_size_range")
             self.set("party_size", None)
             return
         assert size is not None
@@ -181,10 +178,7 @@ class _Turn(FormTurn):
             async with self.store.database.sessions() as session:
                 event = await session.get(Event, int(event_id))
             if event is not None and size > seats_left(event):
-                self.dispatcher.utter_message(
-                    response="utter_not_enough_seats",
-                    seats=digits(str(seats_left(event)), self.language),
-                )
+                self.say("not_enough_seats", seats=digits(str(seats_left(event)), self.language))
                 self.set("party_size", None)
                 return
         self.set("party_size", float(size))

@@ -30,16 +30,16 @@ class ActionAskStation(AskAction):
             return did_you_mean(choices, store.stations, language, "inform", other)
         if choices:
             return Ask(
-                response="utter_station_which",
+                key="station_which",
                 buttons=choice_buttons(choices, store.stations, language, "inform"),
             )
         async with store.database.sessions() as session:
             events = await upcoming_events(session, store.clock(), limit=200)
         codes = list(dict.fromkeys(e.station_code for e in events))[:8]
         if not codes:
-            return Ask(response="utter_no_open_days", events=[SlotSet("requested_slot", None)])
+            return Ask(key="no_open_days", events=[SlotSet("requested_slot", None)])
         return Ask(
-            response="utter_ask_station",
+            key="ask_station",
             buttons=station_buttons([store.stations[c] for c in codes], language, "inform"),
         )
 
@@ -55,18 +55,18 @@ class ActionAskEventId(AskAction):
         code = tracker.get_slot("station")
         station = store.stations.get(code or "")
         if station is None:
-            return Ask(response=None, events=[SlotSet("station", None)])
+            return Ask(key=None, events=[SlotSet("station", None)])
         async with store.database.sessions() as session:
             events = await upcoming_events(session, store.clock(), station.code)
         name = station.display_name(language)
         if not events:
             return Ask(
-                response="utter_station_no_events",
+                key="station_no_events",
                 values={"name": name},
                 events=[SlotSet("station", None)],
             )
         return Ask(
-            response="utter_ask_event_id",
+            key="ask_event_id",
             values={"name": name},
             buttons=[event_button(e, language) for e in events],
         )
@@ -80,7 +80,7 @@ class ActionAskPartySize(AskAction):
     async def question(self, tracker: Tracker, language: str) -> Question | Ask:
         """1 to 5 as buttons."""
         return Ask(
-            response="utter_ask_party_size",
+            key="ask_party_size",
             buttons=[
                 {
                     "title": digits(str(n), language),
@@ -102,10 +102,10 @@ class ActionAskBookingConfirmed(AskAction):
         async with store.database.sessions() as session:
             event = await session.get(Event, int(tracker.get_slot("event_id") or 0))
         if event is None or event.station_code not in store.stations:
-            return Ask(response=None, events=[SlotSet("event_id", None)])
+            return Ask(key=None, events=[SlotSet("event_id", None)])
         party = int(tracker.get_slot("party_size") or 0)
         return Ask(
-            response="utter_ask_booking_confirmed",
+            key="ask_booking_confirmed",
             buttons=[
                 {"title": label("yes_book", language), "payload": "/affirm"},
                 {"title": label("no_book", language), "payload": "/deny"},

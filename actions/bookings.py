@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking_form import FORM_SLOTS
 from actions.forms import StopFormAction, forget
 from actions.store import get_store
-from actions.texts import booking_values, event_button, event_values, label, language_of
+from actions.texts import booking_values, event_button, event_values, label, language_of, say
 from actions.tracker import entity_values, free_text
 from mps.bookings import (
     BookingError,
@@ -40,10 +40,10 @@ class ActionBookVisit(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Book, or say why not."""
-        if tracker.get_slot("booking_confirmed") is not True:
-            dispatcher.utter_message(response="utter_booking_abandoned")
-            return RESET
         language = language_of(tracker)
+        if tracker.get_slot("booking_confirmed") is not True:
+            say(dispatcher, "booking_abandoned", language)
+            return RESET
         store = await get_store()
         try:
             booking = await book_in_transaction(
@@ -56,15 +56,15 @@ class ActionBookVisit(Action):
             )
         except BookingError as error:
             if error.reason == "already" and error.booking is not None:
-                dispatcher.utter_message(response="utter_booking_exists", code=error.booking.code)
+                say(dispatcher, "booking_exists", language, code=error.booking.code)
                 return RESET
-            dispatcher.utter_message(response="utter_seats_just_taken")
+            say(dispatcher, "seats_just_taken", language)
             return [
                 SlotSet("event_id", None),
                 SlotSet("booking_confirmed", None),
                 FollowupAction("booking_form"),
             ]
-        dispatcher.utter_message(response="utter_booked", code=booking.code)
+        say(dispatcher, "booked", language, code=booking.code)
         dispatcher.utter_message(json_message=Ticket(booking.code).to_json())
         return RESET
 
@@ -105,18 +105,19 @@ async def utter_bookings(
     if code is not None:
         bookings = [b for b in bookings if b.code == code]
         if not bookings:
-            dispatcher.utter_message(response="utter_booking_not_found")
+            say(dispatcher, "booking_not_found", language)
             return
     if not bookings:
-        dispatcher.utter_message(
-            response="utter_no_bookings",
-            buttons=[{"title": label("book_visit", language), "payload": "/book_visit"}],
-        )
+        book = {"title": label("book_visit", language), "payload": "/book_visit"}
+        say(dispatcher, "no_bookings", language, [book])
         return
     for booking in bookings:
-        dispatcher.utter_message(
-            response="utter_booking_item",
-            buttons=booking_buttons(booking, language),
+        buttons = booking_buttons(booking, language)
+        say(
+            dispatcher,
+            "booking_item",
+            language,
+            buttons,
             **booking_values(booking, language),
         )
 
@@ -152,14 +153,14 @@ class ActionManageBooking(Action):
         return []
 
 
-def _error_reply(dispatcher: CollectingDispatcher, error: BookingError, code: str) -> None:
-    responses = {
-        "cancelled": "utter_booking_already_cancelled",
-        "past": "utter_booking_over",
+def _error_reply(
+    dispatcher: CollectingDispatcher, error: BookingError, code: str, language: str
+) -> None:
+    keys = {
+        "cancelled": "booking_already_cancelled",
+        "past": "booking_over",
     }
-    dispatcher.utter_message(
-        response=responses.get(error.reason, "utter_booking_not_found"), code=code
-    )
+    say(dispatcher, keys.get(error.reason, "booking_not_found"), language, code=code)
 
 
 class ActionCancelBooking(Action):
@@ -173,15 +174,16 @@ class ActionCancelBooking(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Cancel the user's booking named in the payload."""
+        language = language_of(tracker)
         code = find_code(entity_values(tracker).get("booking_code", "")) or ""
         store = await get_store()
         try:
             async with store.database.sessions.begin() as session:
                 await cancel(session, code, tracker.sender_id, store.clock())
         except BookingError as error:
-            _error_reply(dispatcher, error, code)
+            _error_reply(dispatcher, error, code, language)
             return []
-        dispatcher.utter_message(response="utter_booking_cancelled", code=code)
+        say(dispatcher, "booking_cancelled", language, code=code)
         return []
 
 
@@ -204,7 +206,7 @@ class ActionMoveBooking(Action):
         async with store.database.sessions() as session:
             booking = await find_booking(session, code)
             if booking is None or booking.owner != tracker.sender_id:
-                dispatcher.utter_message(response="utter_booking_not_found")
+                say(dispatcher, "booking_not_found", language)
                 return []
             options = [
                 e
@@ -215,7 +217,7 @@ class ActionMoveBooking(Action):
         if target is None or not target.isdigit():
             values = booking_values(booking, language)
             if not options:
-                dispatcher.utter_message(response="utter_move_none", **values)
+                say(dispatcher, "move_none", language, **values)
                 return []
             buttons = []
             for event in options:
@@ -224,7 +226,7 @@ class ActionMoveBooking(Action):
                     "move_booking", booking_code=code, event_id=str(event.id)
                 )
                 buttons.append(button)
-            dispatcher.utter_message(response="utter_move_choose", code=code, buttons=buttons)
+            say(dispatcher, "move_choose", language, buttons, code=code)
             return []
         try:
             async with store.database.sessions.begin() as session:
@@ -232,10 +234,10 @@ class ActionMoveBooking(Action):
                 values = event_values(moved.event, booking.event.station, language)
         except BookingError as error:
             if error.reason == "full":
-                dispatcher.utter_message(response="utter_seats_just_taken")
+                say(dispatcher, "seats_just_taken", language)
             else:
-                _error_reply(dispatcher, error, code)
+                _error_reply(dispatcher, error, code, language)
             return []
-        dispatcher.utter_message(response="utter_booking_moved", **{**values, "code": code})
+        say(dispatcher, "booking_moved", language, code=code, **values)
         dispatcher.utter_message(json_message=Ticket(code).to_json())
         return []

@@ -9,16 +9,14 @@ main topics are offered, as before.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.texts import choice, label, language_of
+from actions.texts import FAQ_TITLES, choice, label, language_of, say
 from mps.contract import topic_payload
-from mps.faq import load_faq
 
 # Intents a button can start, and the payload that starts them.
 STARTABLE = {
@@ -33,9 +31,6 @@ STARTABLE = {
 }
 # Readings at least this likely are worth a button.
 MIN_CONFIDENCE = 0.12
-FAQ_TITLES = {
-    t.topic: t.title for t in load_faq(Path(__file__).resolve().parent.parent / "data" / "faq")
-}
 
 
 def _names_category(parse: dict[str, Any]) -> bool:
@@ -83,11 +78,11 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """One question with the two readings as buttons, else utter_fallback."""
+        """One question with the two readings as buttons, else the fallback."""
         language = language_of(tracker)
         chosen = readings(tracker.latest_message)
         if not chosen:
-            dispatcher.utter_message(response="utter_fallback")
+            say(dispatcher, "fallback", language)
             return []
         if len(chosen) == 1 and chosen[0][0] == "report_incident":
             return [FollowupAction("report_form")]

@@ -14,15 +14,18 @@ from actions.forms import FormTurn, StopFormAction, forget
 from actions.intents import DISCREET, DISCREET_PLACE_ANSWERS
 from actions.places import place_title
 from actions.store import Store, get_store
-from actions.texts import label, language_of, station_card
+from actions.texts import LABELS, label, language_of, say, station_card
 from actions.tracker import parse_location
 from mps.contract import EXIT_PAYLOAD, intent_payload
+from mps.emergency import emergency_text, load_emergency
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
 from mps.models import Station, in_language
 from mps.routing import Match, distance_km
 
-HOTLINES = load_hotlines(Path(__file__).resolve().parents[1] / "data" / "hotlines.yml")
+DATA = Path(__file__).resolve().parents[1] / "data"
+HOTLINES = load_hotlines(DATA / "hotlines.yml")
+EMERGENCY = load_emergency(DATA / "emergency.yml")
 FORM_SLOTS = ("in_danger", "governorate", "discreet_location")
 
 
@@ -98,7 +101,7 @@ class _Turn(FormTurn):
             if found.suggestions:
                 _did_you_mean(self.dispatcher, store, found.suggestions, self.language)
             else:
-                self.dispatcher.utter_message(response="utter_governorate_not_found")
+                self.say("governorate_not_found")
             self.set("governorate", None)
 
 
@@ -137,9 +140,7 @@ class ActionAskGovernorate(Action):
             }
             for code, station in sorted(governorates(store).items())
         ]
-        dispatcher.utter_message(
-            response="utter_ask_governorate", buttons=[*buttons, exit_button(language)]
-        )
+        say(dispatcher, "ask_governorate", language, [*buttons, exit_button(language)])
         return []
 
 
@@ -179,7 +180,8 @@ class ActionDiscreetContacts(Action):
         language = language_of(tracker)
         reset = forget(FORM_SLOTS)
         if tracker.get_slot("in_danger"):
-            dispatcher.utter_message(response="utter_emergency", buttons=[exit_button(language)])
+            text = emergency_text(EMERGENCY, LABELS, language)
+            dispatcher.utter_message(text=text, buttons=[exit_button(language)])
             return reset
         store = await get_store()
         governorate = tracker.get_slot("governorate") or ""
@@ -187,8 +189,10 @@ class ActionDiscreetContacts(Action):
         if unit is not None:
             women = "women_on_duty" if "women_officers" in unit.units else "women_not_listed"
             card = station_card(unit, language)
-            dispatcher.utter_message(
-                response="utter_discreet_unit",
+            say(
+                dispatcher,
+                "discreet_unit",
+                language,
                 name=card["name"],
                 address=card["address"],
                 hours=card["hours"],
@@ -209,11 +213,9 @@ class ActionDiscreetContacts(Action):
         ]
         if any(not h.verified for h in hotlines_for(HOTLINES, region)):
             lines.append(label("to_verify", language))
-        dispatcher.utter_message(response="utter_discreet_lines", lines="\n".join(lines))
+        say(dispatcher, "discreet_lines", language, lines="\n".join(lines))
         buttons = [callback_button(unit.code, language)] if unit is not None else []
-        dispatcher.utter_message(
-            response="utter_discreet_tips", buttons=[*buttons, exit_button(language)]
-        )
+        say(dispatcher, "discreet_tips", language, [*buttons, exit_button(language)])
         return reset
 
 

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.texts import language_of, say
 from mps.faq import FAQ_TOPICS
 
 
@@ -26,5 +27,5 @@ class ActionAnswerFaqTopic(Action):
         if topic in FAQ_TOPICS:
             dispatcher.utter_message(response=f"utter_faq/{topic}")
         else:
-            dispatcher.utter_message(response="utter_unknown_topic")
+            say(dispatcher, "unknown_topic", language_of(tracker))
         return [SlotSet("faq_topic", None)]

@@ -19,7 +19,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intents import FormIntents
-from actions.texts import language_of
+from actions.texts import language_of, say
 from actions.tracker import entity_values, free_text, intent_of
 
 
@@ -83,9 +83,9 @@ class FormTurn:
         """Empty a slot so that the form asks for it again (not a correction)."""
         self.changes[name] = None
 
-    def say(self, key: str) -> None:
-        """Say the complaint `key` (a response of the domain)."""
-        self.dispatcher.utter_message(response=key)
+    def say(self, key: str, **values: Any) -> None:
+        """Say the text `key` of texts/ (a complaint...) in the reader's language."""
+        say(self.dispatcher, key, self.language, **values)
 
     def events(self) -> list[dict[str, Any]]:
         """The turn's slot events. A turn that filled nothing, from a message the form

@@ -119,10 +119,6 @@ class _Turn(FormTurn):
             and parse_incident_date(self.text, self.store.clock().today) is not None
         )
 
-    def say(self, key: str) -> None:
-        """Say the complaint `key` (a report label)."""
-        self.dispatcher.utter_message(text=label(key, self.language))
-
     def stops(self) -> bool:
         """A plain "no" to a question that has no "no" answer ends the report."""
         return self.intent == "deny" and self.requested in (

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.places import choice_values, did_you_mean, none_of_these, read_choices
 from actions.store import Store, get_store
-from actions.texts import label, language_of, station_card
+from actions.texts import label, language_of, say, station_card
 from actions.tracker import entity_values, free_text, parse_location
 from mps.contract import Pin, intent_payload
 from mps.formatting import digits
@@ -52,9 +52,11 @@ def station_buttons(stations: list[Station], language: str, intent: str) -> list
 
 def utter_station(dispatcher: CollectingDispatcher, station: Station, language: str) -> None:
     """The station's card, a pin at its location and a button to book a visit."""
-    dispatcher.utter_message(
-        response="utter_station_card",
-        buttons=[
+    say(
+        dispatcher,
+        "station_card",
+        language,
+        [
             {
                 "title": label("book_visit", language),
                 "payload": intent_payload("book_visit", station=station.code),
@@ -79,7 +81,7 @@ class ActionFindStation(Action):
         language = language_of(tracker)
         store = await get_store()
         if not store.stations:
-            dispatcher.utter_message(response="utter_no_stations")
+            say(dispatcher, "no_stations", language)
             return []
         entities = entity_values(tracker)
         if entities.get("station") in store.stations:
@@ -90,10 +92,10 @@ class ActionFindStation(Action):
             match = store.index.by_point(*point)
             assert match is not None
             if match.how == "inside":
-                dispatcher.utter_message(response="utter_station_inside")
+                say(dispatcher, "station_inside", language)
             else:
                 distance = digits(f"{match.distance_km or 0:.0f}", language)
-                dispatcher.utter_message(response="utter_station_nearest", distance=distance)
+                say(dispatcher, "station_nearest", language, distance=distance)
             utter_station(dispatcher, store.stations[match.code], language)
             return []
         found = lookup_place(store, tracker)
@@ -102,10 +104,8 @@ class ActionFindStation(Action):
             utter_station(dispatcher, store.stations[matches[0].code], language)
         elif matches:
             stations = [store.stations[m.code] for m in matches][:8]
-            dispatcher.utter_message(
-                response="utter_station_which",
-                buttons=station_buttons(stations, language, "find_station"),
-            )
+            buttons = station_buttons(stations, language, "find_station")
+            say(dispatcher, "station_which", language, buttons)
         elif found.suggestions:
             choices = read_choices(choice_values(found.suggestions), store.stations)
             other = none_of_these(language, "/find_station")
@@ -114,7 +114,7 @@ class ActionFindStation(Action):
         elif free_text(tracker) and any(
             e.get("entity") == "place" for e in tracker.latest_message.get("entities") or []
         ):
-            dispatcher.utter_message(response="utter_place_not_found")
+            say(dispatcher, "place_not_found", language)
         else:
-            dispatcher.utter_message(response="utter_ask_place")
+            say(dispatcher, "ask_place", language)
         return []

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from mps.catalogue import Catalogue
 from mps.contract import intent_payload
+from mps.faq import load_faq
 from mps.formatting import day_text, digits, time_text
 from mps.language import LANGUAGES
 from mps.models import Booking, Event, Station, in_language
+from mps.text_buttons import text_buttons
 
 LABELS = Catalogue.load_dir()
+# Titles of the FAQ topics, for topic buttons.
+FAQ_TITLES = {
+    t.topic: t.title for t in load_faq(Path(__file__).resolve().parent.parent / "data" / "faq")
+}
 
 
 def language_of(tracker: Tracker) -> str:
@@ -31,6 +39,20 @@ def choice(group: str, member: str, language: str) -> str:
     return LABELS.choice(group, member, language)
 
 
+def say(
+    dispatcher: CollectingDispatcher,
+    key: str,
+    language: str,
+    buttons: list[dict[str, str]] | None = None,
+    /,
+    **values: Any,
+) -> None:
+    """Send the text `key` of texts/ formatted with `values`, with its own buttons, then
+    `buttons` (positional, as the others: a template value may have any name)."""
+    own = text_buttons(LABELS[key], FAQ_TITLES, language)
+    dispatcher.utter_message(text=label(key, language, **values), buttons=[*own, *(buttons or [])])
+
+
 def units_text(station: Station, language: str) -> str:
     """The units present at a station, as one line."""
     if not station.units:
@@ -40,7 +62,7 @@ def units_text(station: Station, language: str) -> str:
 
 
 def station_card(station: Station, language: str) -> dict[str, str]:
-    """Template values of `utter_station_card`."""
+    """Template values of `station_card`."""
     return {
         "name": station.display_name(language),
         "address": in_language(station.address, language),
@@ -74,7 +96,7 @@ def event_button(event: Event, language: str) -> dict[str, str]:
 
 
 def booking_values(booking: Booking, language: str) -> dict[str, str]:
-    """Template values of `utter_booking_item` and friends."""
+    """Template values of `booking_item` and friends."""
     return {
         **event_values(booking.event, booking.event.station, language),
         "code": booking.code,

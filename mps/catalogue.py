@@ -2,9 +2,9 @@
 
 One loader for the bot, the actions, nlu/build.py (which compiles the `utter_*`
 entries into Rasa responses) and the tests. An entry is `key: {en, ar, ckb}`,
-maybe with extra fields (a response's `buttons`); a group is a mapping of
-entries, e.g. `status: {new: {en, ar, ckb}, ...}`, looked up with `choice`, so
-that no key is built at run time where a test cannot see it.
+maybe with its `buttons` and `topic_buttons` (mps/text_buttons.py); a group is
+a mapping of entries, e.g. `status: {new: {en, ar, ckb}, ...}`, looked up with
+`choice`, so that no key is built at run time where a test cannot see it.
 """
 
 from __future__ import annotations

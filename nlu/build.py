@@ -30,12 +30,12 @@ import yaml
 from babel.dates import format_date
 
 from mps.catalogue import Catalogue
-from mps.contract import topic_payload  # not `/intent{json}`: Rasa reads braces as slots
 from mps.emergency import EmergencyData, emergency_line, emergency_text, load_emergency
 from mps.faq import FaqError, FaqTopic, load_faq
 from mps.language import LANGUAGES
 from mps.registry import check_registry
 from mps.text import normalize
+from mps.text_buttons import text_buttons
 from nlu.near_copies import NearCopies
 
 HELD_OUT_SHARE = 0.2
@@ -43,14 +43,6 @@ HELD_OUT_SHARE = 0.2
 # misses were looked at (README, "Understanding"), so no held-out message
 # scored today was read while tuning.
 SPLIT_SALT = "2026-11-28"
-MAIN_TOPICS = (
-    "opening_hours",
-    "clearance_certificate",
-    "lost_documents",
-    "family_protection",
-    "open_house_days",
-    "emergency_numbers",
-)
 # "I lost my passport", "my account was hacked", "a car hit mine": both a
 # question and a report. The FAQ answer comes with a button that starts one.
 REPORTABLE_TOPICS = ("lost_documents", "cybercrime", "traffic_accident")
@@ -298,17 +290,9 @@ class Builder:
 
     def _response(self, spec: Mapping[str, Any], titles: dict[str, Any]) -> list[dict[str, Any]]:
         """An `utter_*` of texts/ (the catalogue checked its three languages)."""
-        buttons: list[tuple[dict[str, str], str]] = []
-        chosen = spec.get("topic_buttons")
-        if chosen:
-            topics = MAIN_TOPICS if chosen == "main" else tuple(titles)
-            buttons += [(titles[t].model_dump(), topic_payload(t)) for t in topics]
-        buttons += [(b["title"], b["payload"]) for b in spec.get("buttons", [])]
         extra: dict[str, Any] = {}
-        if buttons:
-            extra["buttons"] = lambda lang: [
-                {"title": title[lang], "payload": payload} for title, payload in buttons
-            ]
+        if text_buttons(spec, titles, "en"):
+            extra["buttons"] = lambda lang: text_buttons(spec, titles, lang)
         return _variations({lang: spec[lang] for lang in LANGUAGES}, extra)
 
 

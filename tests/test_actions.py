@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionAnswerFaqTopic
+from actions.texts import label
 
 
 def _tracker(slots: dict[str, Any]) -> Tracker:
@@ -24,4 +25,4 @@ async def test_a_chosen_topic_utters_its_answer() -> None:
 async def test_an_unknown_or_forged_topic_gets_a_polite_answer() -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerFaqTopic().run(dispatcher, _tracker({"faq_topic": "../secrets"}), {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_unknown_topic"]
+    assert [m["text"] for m in dispatcher.messages] == [label("unknown_topic", "en")]

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking_form import ValidateBookingForm
 from actions.bookings import ActionBookVisit
 from actions.store import Store
+from actions.texts import label
 from mps.bookings import add_event
 from mps.text import to_arabic_indic
 from tests import rasa_helpers
@@ -67,9 +68,9 @@ async def test_a_correction_at_the_summary_changes_the_party_and_asks_again(
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("eleven", "utter_party_size_range"),
-        ("0 people", "utter_party_size_range"),
-        ("lots of us", "utter_party_size_missing"),
+        ("eleven", "party_size_range"),
+        ("0 people", "party_size_range"),
+        ("lots of us", "party_size_missing"),
     ],
 )
 async def test_a_bad_party_size_is_refused_and_asked_again(
@@ -78,7 +79,7 @@ async def test_a_bad_party_size_is_refused_and_asked_again(
     asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size"}
     slots, responses = await validate(tracker(text, "inform", asked))
     assert slots == {"party_size": None}
-    assert responses == [said]
+    assert responses == [label(said, "en")]
 
 
 MONTHS = {
@@ -121,7 +122,7 @@ async def test_more_people_than_seats_left_is_refused(store: dict[str, int]) -> 
     asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size"}
     slots, responses = await validate(tracker("6", "inform", asked))
     assert slots == {"party_size": None}
-    assert responses == ["utter_not_enough_seats"]
+    assert responses == [label("not_enough_seats", "en", seats="5")]
 
 
 async def test_another_topic_steps_aside_for_the_rules(store: dict[str, int]) -> None:
@@ -139,13 +140,13 @@ async def test_a_governorate_offers_its_stations(store: dict[str, int]) -> None:
 async def test_an_unknown_place_is_said_politely(store: dict[str, int]) -> None:
     slots, said = await validate(tracker("Paris", "inform", {"requested_slot": "station"}))
     assert slots == {"station": None}
-    assert said == ["utter_place_not_found"]
+    assert said == [label("place_not_found", "en")]
 
 
 async def test_a_station_without_open_days_is_refused(store: dict[str, int]) -> None:
     slots, said = await validate(tracker("Zubair", "inform", {"requested_slot": "station"}))
     assert slots == {"station": None}
-    assert said == ["utter_station_no_events"]
+    assert said == [label("station_no_events", "en", name="Zubair Police Station")]
 
 
 async def test_booking_hands_over_the_code_and_the_ticket(store: dict[str, int]) -> None:
@@ -154,5 +155,5 @@ async def test_booking_hands_over_the_code_and_the_ticket(store: dict[str, int])
               "booking_confirmed": True}  # fmt: skip
     await ActionBookVisit().run(dispatcher, tracker("/affirm", "affirm", filled), {})
     booked, ticket = dispatcher.messages
-    assert booked["response"] == "utter_booked"
-    assert ticket["custom"] == {"ticket": {"code": booked["code"]}}
+    code = ticket["custom"]["ticket"]["code"]
+    assert booked["text"] == label("booked", "en", code=code)

@@ -9,6 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarify import FAQ_TITLES, ActionClarify, readings
 from actions.texts import choice, label
+from mps.contract import topic_payload
+from mps.text_buttons import MAIN_TOPICS
 
 
 def parse(ranking: list[tuple[str, float]], topic: str | None = None) -> dict[str, Any]:
@@ -57,17 +59,21 @@ async def test_the_question_and_buttons_are_in_the_users_language() -> None:
 
 async def test_small_talk_among_the_two_best_offers_the_topics_instead() -> None:
     [reply] = await run(parse([("greet", 0.3), ("report_incident", 0.28)]), "ar")
-    assert reply["response"] == "utter_fallback"
+    assert reply["text"] == label("fallback", "ar")
+    payloads = [b["payload"] for b in reply["buttons"]]
+    assert payloads == [*(topic_payload(t) for t in MAIN_TOPICS), "/human_handoff"]
+    titles = [b["title"] for b in reply["buttons"]]
+    assert all(any("\u0600" <= c <= "\u06ff" for c in t) for t in titles)
 
 
 async def test_a_weak_second_reading_offers_the_topics_instead() -> None:
     [reply] = await run(parse([("find_station", 0.25), ("book_visit", 0.05)]), "en")
-    assert reply["response"] == "utter_fallback"
+    assert reply["text"] == label("fallback", "en")
 
 
 async def test_gibberish_with_no_ranking_offers_the_topics() -> None:
     [reply] = await run({"intent": {"name": "nlu_fallback"}, "intent_ranking": []}, "ckb")
-    assert reply["response"] == "utter_fallback"
+    assert reply["text"] == label("fallback", "ckb")
 
 
 async def test_a_bare_category_answer_or_a_report_starts_the_report() -> None:
@@ -82,4 +88,4 @@ async def test_a_bare_category_answer_or_a_report_starts_the_report() -> None:
 
 async def test_without_a_category_a_bare_answer_is_not_a_report() -> None:
     [reply] = await run(parse([("inform", 0.4), ("report_incident", 0.38)]), "en")
-    assert reply["response"] == "utter_fallback"
+    assert reply["text"] == label("fallback", "en")

@@ -9,8 +9,10 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.callback import ValidateCallbackForm
-from actions.discreet import ActionDiscreetContacts, ValidateDiscreetForm
+from actions.discreet import EMERGENCY, ActionDiscreetContacts, ValidateDiscreetForm
 from actions.store import Store
+from actions.texts import LABELS, label
+from mps.emergency import emergency_text
 from tests import rasa_helpers
 from tests.rasa_helpers import make_tracker
 
@@ -51,7 +53,7 @@ async def test_governorate_from_button_location_or_name(store: None) -> None:
     }
     assert await validate(tracker("atlantis", "inform", asked)) == (
         {"governorate": None},
-        ["utter_governorate_not_found"],
+        [label("governorate_not_found", "en")],
     )
     assert await validate(tracker("how do I report a theft", "faq", asked)) == ({}, [])
 
@@ -64,10 +66,11 @@ async def contacts(slots: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def test_contacts_name_the_nearest_unit_lines_and_tips(store: None) -> None:
     unit, lines, tips = await contacts({"in_danger": False, "governorate": "erbil"})
-    assert unit["response"] == "utter_discreet_unit" and "Erbil" in unit["name"]
-    assert unit["women"] == "Women officers are on duty."
-    assert "📞 119" in lines["lines"] and "📞 911" in lines["lines"]
-    assert tips["response"] == "utter_discreet_tips"
+    assert unit["text"].startswith("The nearest Family and Child Protection Unit:\n")
+    assert "Erbil" in unit["text"].splitlines()[1]
+    assert unit["text"].endswith("\nWomen officers are on duty.")
+    assert "📞 119" in lines["text"] and "📞 911" in lines["text"]
+    assert tips["text"] == label("discreet_tips", "en")
     # The safe call-back is offered for that unit's station, and Exit is always there.
     assert tips["buttons"] == [
         {
@@ -77,12 +80,12 @@ async def test_contacts_name_the_nearest_unit_lines_and_tips(store: None) -> Non
         {"title": "Exit", "payload": "/exit"},
     ]
     unit, lines, _ = await contacts({"in_danger": False, "governorate": "basra"})
-    assert "119" not in lines["lines"]  # a Kurdistan line is not offered in Basra
+    assert "119" not in lines["text"]  # a Kurdistan line is not offered in Basra
 
 
 async def test_in_danger_gets_the_emergency_numbers_with_exit(store: None) -> None:
     [numbers] = await contacts({"in_danger": True})
-    assert numbers["response"] == "utter_emergency"
+    assert numbers["text"] == emergency_text(EMERGENCY, LABELS, "en")
     assert numbers["buttons"] == [{"title": "Exit", "payload": "/exit"}]
 
 

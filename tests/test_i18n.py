@@ -40,9 +40,10 @@ CODE = "\n".join(
 )
 RASA = "\n".join(
     path.read_text(encoding="utf-8")
-    for pattern in ("domain/*.yml", "data/rules/**/*.yml")
+    for pattern in ("domain/*.yml", "data/rules/**/*.yml", "tests/stories/*.yml")
     for path in ROOT.glob(pattern)
 )
+ACTIONS = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "actions").glob("*.py"))
 # A text key put together at run time: label(f"status_{...}") and the like.
 BUILT_KEY = re.compile(r"\b(?:get|label|choice)\(\s*f[\"']")
 
@@ -84,11 +85,36 @@ def test_every_text_has_three_languages_with_the_same_placeholders(name: str) ->
             assert len(set(words.values())) == 3, words
 
 
+def _asked_by_forms() -> set[str]:
+    """The `utter_ask_<slot>` a form asks by itself: its slot has no `action_ask_<slot>`."""
+    domain: dict[str, Any] = {"forms": {}, "actions": []}
+    for path in ROOT.glob("domain/*.yml"):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        domain["forms"].update(content.get("forms") or {})
+        domain["actions"] += content.get("actions") or []
+    return {
+        f"utter_ask_{slot}"
+        for form in domain["forms"].values()
+        for slot in form["required_slots"]
+        if f"action_ask_{slot}" not in domain["actions"]
+    }
+
+
 @pytest.mark.parametrize("key", TEXTS.keys())
 def test_every_text_is_used(key: str) -> None:
-    used = f'"{key}"' in CODE or f"'{key}'" in CODE
-    named_by_rasa = key.startswith("utter_") and re.search(rf"\b{key}\b", RASA) is not None
-    assert used or named_by_rasa, f"{key} is not used: remove it, or use its literal key"
+    if key.startswith("utter_"):
+        # A Rasa response (compiled by nlu/build.py): rules, stories or a form name it.
+        named = re.search(rf"\b{key}\b", RASA) is not None or key in _asked_by_forms()
+        assert named, f"{key} is named by no rule, story or form: drop the utter_ prefix"
+    else:
+        used = f'"{key}"' in CODE or f"'{key}'" in CODE
+        assert used, f"{key} is not used: remove it, or use its literal key"
+
+
+def test_actions_speak_through_the_catalogue() -> None:
+    # Only the FAQ answers are Rasa responses said by an action (the response selector).
+    responses = re.findall(r"\bresponse=(\S+)", ACTIONS)
+    assert responses == ['f"utter_faq/{topic}")'], responses
 
 
 def test_no_text_key_is_built_at_run_time() -> None:

@@ -60,7 +60,7 @@ def test_find_station_by_shared_location(stack: Stack) -> None:
     user = new_user()
     sent = stack.telegram.send_media(user, "location", latitude=33.302, longitude=44.428)
     card, pin = stack.telegram.replies(user, sent, count=2)
-    assert TEXTS["utter_station_inside"]["en"] in card["text"]
+    assert TEXTS["station_inside"]["en"] in card["text"]
     assert "Karrada Police Station" in card["text"]
     assert "Phone: +964 790 000 01" in card["text"]
     assert "Family and Child Protection" in card["text"]
@@ -120,7 +120,7 @@ def test_a_near_miss_is_offered_as_did_you_mean(
 def test_ambiguous_place_offers_buttons(stack: Stack) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "police stations in Erbil")
-    assert question["text"] == TEXTS["utter_station_which"]["en"]
+    assert question["text"] == TEXTS["station_which"]["en"]
     titles = [b["text"] for b in buttons(question)]
     assert len(titles) == 2 and all("Erbil" in t or "Ankawa" in t for t in titles)
     card, _pin = stack.telegram.press_for_reply(user, question, "Ankawa", count=2)
@@ -159,16 +159,16 @@ def test_party_size_out_of_range_is_asked_again_in_arabic(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, "اريد احجز زيارة ليوم الابواب المفتوحة")
-    assert question["text"] == TEXTS["utter_ask_station"]["ar"]
+    assert question["text"] == TEXTS["ask_station"]["ar"]
     [choose_day] = stack.telegram.press_for_reply(user, question, "المنصور")
     assert "المنصور" in choose_day["text"]
     day_button = buttons(choose_day)[0]["text"]
     assert "مقاعد متبقية" in day_button and "٣٠" in day_button  # Arabic-Indic digits
     [ask_people] = stack.telegram.press_for_reply(user, choose_day, "٣٠")
-    assert ask_people["text"] == TEXTS["utter_ask_party_size"]["ar"]
+    assert ask_people["text"] == TEXTS["ask_party_size"]["ar"]
     [refused] = stack.telegram.ask(user, "١٢")  # the refusal and the question again
-    assert refused["text"].startswith(TEXTS["utter_party_size_range"]["ar"])
-    assert refused["text"].endswith(TEXTS["utter_ask_party_size"]["ar"])
+    assert refused["text"].startswith(TEXTS["party_size_range"]["ar"])
+    assert refused["text"].endswith(TEXTS["ask_party_size"]["ar"])
     [summary] = stack.telegram.ask(user, "٣")
     assert "عدد الأشخاص: ٣" in summary["text"]
     booked, _ics, _qr = stack.telegram.press_for_reply(
@@ -192,11 +192,11 @@ def test_party_size_from_a_whole_sentence(
 ) -> None:
     user = new_user()
     [question] = stack.telegram.ask(user, start)
-    assert question["text"] == TEXTS["utter_ask_station"][language]
+    assert question["text"] == TEXTS["ask_station"][language]
     karrada = {"en": "Karrada", "ar": "الكرادة", "ckb": "کەڕادە"}[language]
     [choose_day] = stack.telegram.press_for_reply(user, question, karrada)
     [ask_people] = stack.telegram.press_for_reply(user, choose_day, buttons(choose_day)[0]["text"])
-    assert ask_people["text"] == TEXTS["utter_ask_party_size"][language]
+    assert ask_people["text"] == TEXTS["ask_party_size"][language]
     saturday = next_weekday(5)
     text = answer.format(day=saturday.day, month=saturday.strftime("%B"))
     [summary] = stack.telegram.ask(user, text)
@@ -215,17 +215,17 @@ def test_list_move_and_cancel_a_booking(stack: Stack, events: dict[str, int]) ->
     [item] = stack.telegram.ask(user, "show my bookings")
     assert code in item["text"] and "People: 2" in item["text"]
     [choose] = stack.telegram.press_for_reply(user, item, TEXTS["move_booking"]["en"])
-    assert choose["text"] == TEXTS["utter_move_none"]["en"].format(
+    assert choose["text"] == TEXTS["move_none"]["en"].format(
         name="Ankawa Police Station", party=2
     )  # Ankawa has no other open day
     stranger = new_user()
     [nothing] = stack.telegram.ask(stranger, "show my bookings")
-    assert nothing["text"] == TEXTS["utter_no_bookings"]["en"]
+    assert nothing["text"] == TEXTS["no_bookings"]["en"]
     cancelled = stack.telegram.press_for_reply(user, item, TEXTS["cancel_booking"]["en"])
-    assert cancelled[0]["text"] == TEXTS["utter_booking_cancelled"]["en"].format(code=code)
+    assert cancelled[0]["text"] == TEXTS["booking_cancelled"]["en"].format(code=code)
     assert seats_left(stack, events["ank"]) == 30
     [empty] = stack.telegram.ask(user, "show my bookings")
-    assert empty["text"] == TEXTS["utter_no_bookings"]["en"]
+    assert empty["text"] == TEXTS["no_bookings"]["en"]
 
 
 def test_move_to_another_day_keeps_the_code(stack: Stack, events: dict[str, int]) -> None:

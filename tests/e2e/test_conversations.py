@@ -77,7 +77,7 @@ def test_low_confidence_offers_topics_and_a_topic_button_answers(
     stack.telegram.ask(user, greeting)
     gibberish = {"en": "qzxv wrrrk plmnb", "ar": "ضصثق غعفقظ طظز", "ckb": "ڕڵێۆ ژڤپگ ێۆڕڤ"}
     [reply] = stack.telegram.ask(user, gibberish[language])
-    assert reply["text"] == TEXTS["utter_fallback"][language]
+    assert reply["text"] == TEXTS["fallback"][language]
     cells = buttons(reply)
     assert FAQ["opening_hours"].title.get(language) in [c["text"] for c in cells]
     hours = next(c for c in cells if c["text"] == FAQ["opening_hours"].title.get(language))

@@ -42,7 +42,7 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert question["text"] == TEXTS["utter_ask_in_danger"]["en"]
     assert [b["text"] for b in buttons(question)] == ["Yes", "No", "Exit"]
     [where] = stack.telegram.press_for_reply(user, question, "No")
-    assert where["text"] == TEXTS["utter_ask_governorate"]["en"]
+    assert where["text"] == TEXTS["ask_governorate"]["en"]
     assert {"Baghdad", "Basra", "Erbil", "Exit"} == {b["text"] for b in buttons(where)}
     [contacts] = stack.telegram.press_for_reply(
         user, where, "Erbil"
