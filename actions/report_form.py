@@ -121,9 +121,16 @@ class _Turn(FormTurn):
 
     def stops(self) -> bool:
         """A plain "no" to a question that has no "no" answer ends the report."""
-        return self.intent == "deny" and self.requested in (
-            "report_category", "report_when", "report_confirmed",
-        ) and not self._date_or_category_in_text()  # fmt: skip
+        return (
+            self.intent == "deny"
+            and self.requested
+            in (
+                "report_category",
+                "report_when",
+                "report_confirmed",
+            )
+            and not self._date_or_category_in_text()
+        )
 
     def _date_or_category_in_text(self) -> bool:
         """The "no" comes with a correction: a day, a category, or a shared location
@@ -147,7 +154,7 @@ class _Turn(FormTurn):
                     "report_description_long",
                     self.language,
                     length=digits(str(len(text)), self.language),
-                )  # fmt: skip
+                )
             )
             self.ask_again("report_description")
         else:

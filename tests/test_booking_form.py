@@ -55,8 +55,12 @@ async def test_the_first_message_fills_station_day_and_party(store: dict[str, in
 async def test_a_correction_at_the_summary_changes_the_party_and_asks_again(
     store: dict[str, int],
 ) -> None:
-    filled = {"station": "BGD-KRD", "event_id": str(store["krd"]), "party_size": 3.0,
-              "requested_slot": "booking_confirmed"}  # fmt: skip
+    filled = {
+        "station": "BGD-KRD",
+        "event_id": str(store["krd"]),
+        "party_size": 3.0,
+        "requested_slot": "booking_confirmed",
+    }
     slots, _ = await validate(tracker("no, 4 people", "deny", filled))
     assert slots == {"party_size": 4.0, "booking_confirmed": None}
     slots, _ = await validate(tracker("no", "deny", filled))
@@ -110,8 +114,12 @@ async def test_a_whole_sentence_answers_the_party_size_with_the_day_in_it(
     digits = str(day.day) if language == "en" else to_arabic_indic(str(day.day))
     month = MONTHS[language][day.month - 1].replace("_", " ")
     text = sentence.format(day=digits, month=month)
-    asked = {"station": "BGD-KRD", "event_id": str(store["krd"]), "requested_slot": "party_size",
-             "language": language}  # fmt: skip
+    asked = {
+        "station": "BGD-KRD",
+        "event_id": str(store["krd"]),
+        "requested_slot": "party_size",
+        "language": language,
+    }
     slots, said = await validate(tracker(text, "inform", asked))
     assert slots["party_size"] == 2.0  # the day is not the party size
     assert slots.get("event_id", str(store["krd"])) == str(store["krd"])
@@ -151,8 +159,12 @@ async def test_a_station_without_open_days_is_refused(store: dict[str, int]) -> 
 
 async def test_booking_hands_over_the_code_and_the_ticket(store: dict[str, int]) -> None:
     dispatcher = CollectingDispatcher()
-    filled = {"station": "EBL-ANK", "event_id": str(store["ank"]), "party_size": 2.0,
-              "booking_confirmed": True}  # fmt: skip
+    filled = {
+        "station": "EBL-ANK",
+        "event_id": str(store["ank"]),
+        "party_size": 2.0,
+        "booking_confirmed": True,
+    }
     await ActionBookVisit().run(dispatcher, tracker("/affirm", "affirm", filled), {})
     booked, ticket = dispatcher.messages
     code = ticket["custom"]["ticket"]["code"]

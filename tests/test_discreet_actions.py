@@ -45,8 +45,9 @@ async def test_governorate_from_button_location_or_name(store: None) -> None:
     assert (await validate(tracker("/inform", "inform", asked, governorate="basra")))[0] == {
         "governorate": "basra"
     }
-    slots, _ = await validate(tracker("/share_location", "share_location", asked,
-                                      location="36.235,43.995"))  # fmt: skip
+    slots, _ = await validate(
+        tracker("/share_location", "share_location", asked, location="36.235,43.995")
+    )
     assert slots == {"governorate": "erbil", "discreet_location": "36.235,43.995"}
     assert (await validate(tracker("i am in zayona", "inform", asked)))[0] == {
         "governorate": "baghdad"

@@ -42,9 +42,19 @@ def events(stack: Stack) -> Iterator[dict[str, int]]:
         ("ank", "EBL-ANK", saturday, 30),
     ]:
         out = stack.admin(
-            "events", "add", "--station", station, "--date", day.isoformat(),
-            "--start", "09:00", "--end", "13:00", "--capacity", str(capacity),
-        )  # fmt: skip
+            "events",
+            "add",
+            "--station",
+            station,
+            "--date",
+            day.isoformat(),
+            "--start",
+            "09:00",
+            "--end",
+            "13:00",
+            "--capacity",
+            str(capacity),
+        )
         made[key] = int(re.search(r"event (\d+):", out)[1])  # type: ignore[index]
     yield made
 
@@ -181,12 +191,16 @@ def test_party_size_out_of_range_is_asked_again_in_arabic(
 @pytest.mark.parametrize(
     ("language", "start", "answer", "people"),
     [
-        ("en", "I want to book a visit", "the open house on {day} {month} for 2 people",
-         "People: 2"),
+        (
+            "en",
+            "I want to book a visit",
+            "the open house on {day} {month} for 2 people",
+            "People: 2",
+        ),
         ("ar", "اريد احجز زيارة ليوم الابواب المفتوحة", "انا وزوجتي وولدين", "٤"),
         ("ckb", "دەمەوێت سەردانێک حجز بکەم", "من و براکەم", "٢"),
     ],
-)  # fmt: skip
+)
 def test_party_size_from_a_whole_sentence(
     stack: Stack, events: dict[str, int], language: str, start: str, answer: str, people: str
 ) -> None:
@@ -306,8 +320,12 @@ def test_staff_join_attendees_and_check_in(stack: Stack, events: dict[str, int])
     # The day comes: move this event to today.
     today = dt.datetime.now(BAGHDAD).date().isoformat()
     [(event_id,)] = stack.sql("SELECT event_id FROM bookings WHERE code = ?", code)
-    stack.sql("UPDATE events SET day = ?, start = '00:00:00.000000', \"end\" = '23:59:00.000000' "
-        "WHERE id = ?", today, event_id)  # fmt: skip
+    stack.sql(
+        "UPDATE events SET day = ?, start = '00:00:00.000000', \"end\" = '23:59:00.000000' "
+        "WHERE id = ?",
+        today,
+        event_id,
+    )
     assert say(staff, f"/checkin {code.lower()}") == f"Checked in: {code}, 2 people. Welcome them!"
     assert say(staff, f"/checkin {code}") == f"Booking {code} is already checked in."
     assert say(staff, "/checkin ACDEFH") == "No booking has the code ACDEFH."

@@ -22,9 +22,10 @@ def trained_question(topic: str, language: str) -> str:
     """A question of the topic that the model was trained on (not held out)."""
     built = yaml.safe_load((ROOT / "build/data/nlu/faq.yml").read_text("utf-8"))
     block = next(
-        b for b in built["nlu"]
+        b
+        for b in built["nlu"]
         if b["intent"] == f"faq/{topic}" and b["metadata"]["lang"] == language
-    )  # fmt: skip
+    )
     return str(block["examples"].splitlines()[0][2:])
 
 
@@ -45,10 +46,13 @@ def test_start_shows_the_welcome_and_main_menu(stack: Stack) -> None:
     [reply] = stack.telegram.ask(user, "/start")
     assert reply["text"] == TEXTS["welcome"]["en"]
     assert [b["text"] for b in buttons(reply)] == [
-        TEXTS["menu_questions"]["en"], TEXTS["menu_station"]["en"],
-        TEXTS["menu_book"]["en"], TEXTS["menu_bookings"]["en"],
-        TEXTS["menu_emergency"]["en"], TEXTS["menu_language"]["en"],
-    ]  # fmt: skip
+        TEXTS["menu_questions"]["en"],
+        TEXTS["menu_station"]["en"],
+        TEXTS["menu_book"]["en"],
+        TEXTS["menu_bookings"]["en"],
+        TEXTS["menu_emergency"]["en"],
+        TEXTS["menu_language"]["en"],
+    ]
     query = stack.telegram.press(user, reply["message_id"], buttons(reply)[4]["callback_data"])
     [numbers] = stack.telegram.replies(user, reply["message_id"])
     assert numbers["text"].startswith("📞 911")
@@ -94,8 +98,9 @@ def test_language_menu_switches_the_reply_language(stack: Stack) -> None:
     stack.telegram.press(user, menu["message_id"], "lang:ckb")
     edited = stack.telegram.wait_until(
         lambda: (found := stack.telegram.message(user, menu["message_id"]))["edited"] and found,
-        30, "the menu edited",
-    )  # fmt: skip
+        30,
+        "the menu edited",
+    )
     assert edited["text"] == TEXTS["language_set"]["ckb"]
     # A command carries no language signal: the choice stands.
     [reply] = stack.telegram.ask(user, "/help")
@@ -118,13 +123,15 @@ def test_change_language_intent_opens_the_language_menu(
 @pytest.mark.parametrize(
     ("language", "question", "danger"),
     [
-        ("en", "how do i get a clearance certificate",
-         "help someone is breaking into my house right now"),
+        (
+            "en",
+            "how do i get a clearance certificate",
+            "help someone is breaking into my house right now",
+        ),
         ("ar", "شلون اطلع شهادة عدم محكومية", "الحقوني اكو واحد داخل البيت ويه سلاح هسه"),
-        ("ckb", "چۆن بڕوانامەی بێ تاوانی وەربگرم",
-         "فریام کەون پیاوێک بە چەقۆوە هاتۆتە ماڵەکەمان"),
+        ("ckb", "چۆن بڕوانامەی بێ تاوانی وەربگرم", "فریام کەون پیاوێک بە چەقۆوە هاتۆتە ماڵەکەمان"),
     ],
-)  # fmt: skip
+)
 def test_emergency_in_the_middle_gets_the_numbers_first(
     stack: Stack, language: str, question: str, danger: str
 ) -> None:

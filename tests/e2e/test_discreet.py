@@ -54,8 +54,9 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert tips.startswith("A few tips:")
     # A neutral offer of a call-back, and Exit.
     assert [b["text"] for b in buttons(contacts)] == [
-        "A call at a time that suits you", TEXTS["exit"]["en"],
-    ]  # fmt: skip
+        "A call at a time that suits you",
+        TEXTS["exit"]["en"],
+    ]
 
 
 def test_discreet_flow_then_exit_deletes_every_message(stack: Stack) -> None:
@@ -107,8 +108,9 @@ def rasa_tracker(stack: Stack, user: int) -> str:
     sender = pseudonymise(SECRET.encode(), user)
     response = httpx.get(
         f"{stack.rasa_url}/conversations/{sender}/tracker",
-        params={"token": RASA_TOKEN}, timeout=30,
-    )  # fmt: skip
+        params={"token": RASA_TOKEN},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.text
 
@@ -145,9 +147,11 @@ class SlowRasa:
                     proxy.arrived.set()
                     proxy.release.wait(60)
                 request = urllib.request.Request(
-                    target + self.path, data=body or None, method=self.command,
+                    target + self.path,
+                    data=body or None,
+                    method=self.command,
                     headers={"Content-Type": self.headers.get("Content-Type", "")},
-                )  # fmt: skip
+                )
                 with urllib.request.urlopen(request, timeout=60) as response:
                     status, answer = response.status, response.read()
                 self.send_response(status)
