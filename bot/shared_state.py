@@ -89,11 +89,13 @@ class RedisButtons(ButtonStore):
     def _owner(self, user_id: int) -> str:
         return keyed_hash(self._secret, "button-owner", user_id)
 
+    def _key(self, data: str) -> str:
+        return f"{self._prefix}button:{data[len(PREFIX) :]}"
+
     def put(self, user_id: int, payload: str) -> str:
         data = super().put(user_id, payload)
         value = f"{self._owner(user_id)}:{payload}"
-        key = f"{self._prefix}button:{data[len(PREFIX) :]}"
-        self._writes.start(self._redis.set(key, value, ex=BUTTON_SECONDS))
+        self._writes.start(self._redis.set(self._key(data), value, ex=BUTTON_SECONDS))
         return data
 
     async def find(self, data: str, user_id: int) -> StoredButton | None:
@@ -101,7 +103,7 @@ class RedisButtons(ButtonStore):
         if local is not None or not data.startswith(PREFIX):
             return local
         try:
-            value = await self._redis.get(f"{self._prefix}button:{data[len(PREFIX) :]}")
+            value = await self._redis.get(self._key(data))
         except Exception as error:  # Redis away: the button counts as expired
             logger.warning("button not looked up: %s", type(error).__name__)
             return None
