@@ -15,65 +15,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mps.lexicon import words
 from mps.text import normalize
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(normalize(w) for w in text.split())
+def _words(name: str) -> frozenset[str]:
+    return frozenset(words(name))
 
 
-# Words after which a relative is addressed, not brought along ("thank you my brother").
-_ADDRESS = _words("thanks thank you dear يا شكرا شكراً مشكور تسلم عاشت سوپاس")
-# Words that tie a relative to the party: "and", "with", "my" (English has no vocative
-# "my wife"), the Kurdish "و".
-_LINKS = _words("and with plus my our و مع ويا وياي ويايه ويانا لەگەڵ لەگەل w wiya wyaya ma3")
-# Words that may stand between a number and its companions ("two of my little kids").
-_BETWEEN = _words("of my our little young small other من الصغار الصغيرين")
-# One person each (English, then Arabic and Iraqi forms, then Arabizi).
-_ONE = _words(
-    "wife husband mother mom mum mama father dad baba brother sister son daughter friend "
-    "child kid baby toddler grandmother grandma granny grandfather grandpa uncle aunt "
-    "auntie cousin neighbour neighbor fiance fiancee partner spouse colleague nephew "
-    "niece boyfriend girlfriend boy girl grandson granddaughter "
-    "زوجتي زوجي مرتي المدام مدام رجلي امي ماما والدي والدتي ابوي بابا اخوي اخي اختي خيتي "
-    "ابني بنتي ابنتي صديقي صديقتي صاحبي صاحبتي جدتي جدي بيبيتي حبوبتي عمي عمتي خالي خالتي "
-    "طفلي طفلتي ولدي حفيدي حفيدتي حفيدنا جاري جارتي خطيبي خطيبتي زوجه زوج طفل طفله ولد "
-    "بنت ابن صديق "
-    "zawjti zoji zawji marti rajli ummi ommi umi abuya abooy abuy a5oya akhoya a5oy akhooy "
-    "o5ti ukhti okhti ibni ebni binti bnti sadeeqi sadiqi sdeeqi sa7bi 9a7bi jaddati "
-    "khalti 5alti 3ammi 5ali khali"
-)
-# Relatives Iraqis also call out to ("ابني شلون احجز", "عمي دزلي"): company only after
-# "and"/"with" or a number, never as the first of a list.
-_VOCATIVE = _words(
-    "ابني بنتي اخي اختي اخوي خيتي عمي عمتي خالي خالتي ابوي حبيبي ibni binti a5oya 3ammi"
-)
-# Two people each.
-_TWO = _words(
-    "parents twins couple ولدين بنتين طفلين ابنين اخوين اختين صديقين صديقتين والداي "
-    "توأم توام waladain waladein bintain bintein tiflain"
-)
-# Several, counted only with a number (before, or after in Arabic: "اطفالي الاثنين").
-_SEVERAL = _words(
-    "kids children sons daughters brothers sisters friends cousins boys girls babies "
-    "grandchildren nephews nieces relatives family "
-    "اطفال اطفالي اولاد اولادي بنات بناتي اخوة اخوتي اخوان اخواني خوات خواتي اصدقاء "
-    "اصدقائي جهال جهالي صغار ابناء ابنائي احفادي عائلتي عائله العائله اهلي خێزان "
-    "jahal jahali atfal atfali awlad awladi banat banati a5wati ikhwati"
-)
-_AND = _words("and و w")
-_ARTICLES = _words("a an")
+# Words of data/lexicon.yml: addressing a relative ("thanks"), tying one to the party
+# ("and", "with", "my"), standing between a number and its companions ("of", "little").
+_ADDRESS = _words("address")
+_LINKS = _words("links")
+_BETWEEN = _words("between")
+# Companion words: one person each, two ("parents", duals) or several ("kids").
+_ONE = _words("companion_one")
+_TWO = _words("companion_two")
+_SEVERAL = _words("companion_several")
+# Relatives Iraqis also call out to ("ابني شلون احجز"): company only after "and"/"with"
+# or a number, never as the first of a list.
+_VOCATIVE = _words("vocative")
+_AND = _words("and")
+_ARTICLES = _words("articles")
 # Attached "and", "and for", "for" before a relative: وزوجتي, ولزوجتي, للمدام.
 _ATTACHED = ("ولل", "ول", "وال", "و", "لل", "ل")
 # Kurdish kin words are a stem and suffixes: براکەم "my brother", منداڵەکانم "my
 # children". With a plural suffix and no number they cannot be counted.
-_KURDISH_STEMS = tuple(
-    normalize(w)
-    for w in (
-        "برا خوشک ژن مێرد دایک باوک کوڕ کچ هاوسەر هاوڕێ منداڵ نەنک داپیر باپیر "
-        "مام خاڵ پوور ئامۆزا کچە کوڕە خێزان"
-    ).split()
-)
+_KURDISH_STEMS = tuple(words("kurdish_kin_stems"))
 _KURDISH_ONE = tuple(normalize(s) for s in ("", "م", "مان", "ەکەم", "ەکەمان", "کەم", "کەمان"))
 _KURDISH_MANY = tuple(normalize(s) for s in ("ەکانم", "ەکانمان", "کانم", "کانمان", "ان"))
 

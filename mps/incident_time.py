@@ -9,45 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from mps.lexicon import words
+from mps.lexicon import number_words, numbered, words
 from mps.parsing import has_phrase, named_date, numeric_date
 from mps.text import normalize
 
-
-def _words(*phrases: str) -> list[str]:
-    return [normalize(p) for p in phrases]
-
-
-# "Now" (data/lexicon.yml) and earlier today.
-_NOW = words("now") + _words("today", "tonight", "this morning", "اليوم", "ئەمڕۆ", "ئەمشەو")
-_YESTERDAY = _words(
-    "yesterday", "last night", "امس", "أمس", "البارحة", "البارحه", "امبارح", "دوێنێ", "دوێنێ شەو"
-)
-_BEFORE_YESTERDAY = _words("day before yesterday", "قبل امس", "قبل البارحة", "اول امس", "پێرێ")
+# "Now" and earlier today, yesterday, the day before (data/lexicon.yml).
+_NOW = words("now", "today", "earlier_today")
+_YESTERDAY = words("yesterday")
+_BEFORE_YESTERDAY = words("before_yesterday")
 _DAYS_AGO = re.compile(
     r"(\d{1,3})\s*(?:days?\s+ago|يوم|ايام|أيام|ڕۆژ\s*لەمەوبەر|ڕۆژ\s*پێش)"
     r"|(?:قبل|من)\s*(\d{1,3})\s*(?:يوم|ايام|أيام)"
 )
-_WORD_NUMBERS = {
-    normalize(k): v
-    for k, v in {
-        "two": 2,
-        "three": 3,
-        "four": 4,
-        "five": 5,
-        "six": 6,
-        "a few": 3,
-        "couple of": 2,
-        "يومين": 2,
-        "ثلاث": 3,
-        "اربع": 4,
-        "خمس": 5,
-        "دوو": 2,
-        "سێ": 3,
-        "چوار": 4,
-        "پێنج": 5,
-    }.items()
-}
+# Number words before "days ago": some of `numbers`, and "a few", "couple of".
+_AGO_NUMBERS = set(words("days_ago_numbers"))
+_WORD_NUMBERS = {w: n for w, n in number_words().items() if w in _AGO_NUMBERS} | dict(
+    numbered("days_ago_more")
+)
 _WORD_AGO = re.compile(r"(\w+(?: of| few)?)\s+days?\s+ago")
 
 

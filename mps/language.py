@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from mps.lexicon import words
 from mps.text import normalize
 
 LANGUAGES: Final = ("ar", "ckb", "en")
@@ -20,31 +21,10 @@ _SORANI_LETTERS = frozenset("ەۆێڕڵڤ")
 _SORANI_LEANING = frozenset("کیھ")  # Persian-keyboard kaf/yeh/heh: Sorani writers mostly
 _ARABIC_LETTERS = frozenset("ةىأإؤثذضظ")
 
-# Words compared in normalised form (see mps.text.normalize).
-_SORANI_WORDS = frozenset(
-    normalize(w)
-    for w in """
-    لە بۆ چۆن کوێ کوێیە دەمەوێت دەمەوێ هەیە نییە ئەوە ئەم ئەو چی چییە کەی تکایە سوپاس
-    بەڵێ نەخێر لەگەڵ دەکەم بکەم چەند ناو منداڵ من تۆ ئێوە بە وە و یان زۆر باشە
-    ئایا دەتوانم دەبێت پێویستە چۆنە کێ هەر بکە بدە دەکرێت نازانم بچم بێت
-    """.split()
-    if w not in {"من", "و", "بە", "وە"}
-)
-_ARABIC_WORDS = frozenset(
-    normalize(w)
-    for w in """
-    في على الى إلى عن مع هذا هذه هل ما ماذا كيف اين أين متى لماذا ليش شلون شنو وين
-    اكو ماكو اريد أريد ابي ابغى شكد هسه هسة لو سمحت عندي عدي انا أنا احنا نحن يعني
-    مو ماكو شكرا شكراً ممكن اي ايه نعم لا كلا الله يا اني آني هاي هذا ذاك بس اذا إذا
-    """.split()
-)
-_ARABIZI_WORDS = frozenset(
-    """
-    shlon shlonak shlonich shno shnu wen wain aku maku aku akw ariid areed abi shukran
-    shukran habibi 7abibi salam marhaba mar7aba inshallah yalla hala allah la2 ee na3am
-    markaz shurta shorta ashkurak mashkoor 3ala 3an mn wlk
-    """.split()
-)
+# Words compared in normalised form (data/lexicon.yml).
+_SORANI_WORDS = frozenset(words("sorani_words"))
+_ARABIC_WORDS = frozenset(words("arabic_words"))
+_ARABIZI_WORDS = frozenset(words("arabizi_words"))
 _CODE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b")
 _ARABIZI_DIGIT = re.compile(r"[a-z][2356789]|[2356789][a-z]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")

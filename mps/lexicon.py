@@ -23,6 +23,12 @@ def words(*names: str) -> list[str]:
     return [normalize(word) for name in names for word in _lexicon()[name]]
 
 
+def numbered(name: str) -> list[tuple[str, int]]:
+    """The words of a list kept by number (months, weekdays), with their numbers, in
+    the file's order, normalised."""
+    return [(normalize(w), int(n)) for n, ws in _lexicon()[name].items() for w in ws]
+
+
 def number_words() -> dict[str, int]:
     """Number words and their values ("ثلاثة" → 3), normalised."""
-    return {normalize(w): int(n) for n, ws in _lexicon()["numbers"].items() for w in ws}
+    return dict(numbered("numbers"))

@@ -10,48 +10,21 @@ import datetime as dt
 import re
 
 from mps.company import count_company, is_companion
-from mps.lexicon import number_words
+from mps.lexicon import number_words, numbered, words
 from mps.text import normalize
 
 MAX_PARTY = 10
 
-# Number words (data/lexicon.yml).
+# Number words and the words of party sizes (data/lexicon.yml).
 _NUMBER_WORDS = number_words()
-_ALONE = [
-    normalize(p)
-    for p in (
-        "just me",
-        "only me",
-        "alone",
-        "myself",
-        "by myself",
-        "لوحدي",
-        "بوحدي",
-        "وحدي",
-        "انا بس",
-        "بس انا",
-        "فقط انا",
-        "بە تەنها",
-        "تەنها خۆم",
-        "خۆم",
-    )
-]
-_PEOPLE = {
-    normalize(w)
-    for w in (
-        "people persons person adults guests visitors seats seat places students pupils "
-        "teenagers "
-        "اشخاص شخص نفر نفرات انفار افراد فرد مقاعد مقعد طلاب طالب "
-        "كەس کەس کەسین کەسن نەفەر کورسی "
-        "nafar nafarat ashkhas shakhs a4kha9"
-    ).split()
-}
+_ALONE = words("alone")
+_PEOPLE = set(words("people"))
 # Two people in one word (Arabic duals), maybe after "for" (لشخصين).
-_TWO_PEOPLE = {normalize(w) for w in "شخصين نفرين فردين مقعدين".split()}
-_WE = {normalize(w) for w in "we us احنا نحن ئێمە ئیمە e7na i7na ehna ihna".split()}
+_TWO_PEOPLE = set(words("two_people"))
+_WE = set(words("we"))
 # Words around a number that make it a time of day, not a count of people.
-_TIME_BEFORE = {normalize(w) for w in "at around by الساعة ساعة كاتژمێر سەعات".split()}
-_TIME_AFTER = {normalize(w) for w in "am pm oclock الصبح الظهر العصر صباحا مساء".split()}
+_TIME_BEFORE = set(words("time_before"))
+_TIME_AFTER = set(words("time_after"))
 _DATE_LIKE = re.compile(r"\d+(?:\s*[/\-.:]\s*\d+)+")
 _DAY = re.compile(r"\d{1,2}(?:st|nd|rd|th|ي)?")
 # Attached "and", "for" or "with" before a number: وثلاثة, لشخصين, ل٣, ب٤.
@@ -146,52 +119,13 @@ def party_size_error(size: int | None) -> str | None:
     return None
 
 
-WEEKDAYS = {
-    normalize(word): index
-    for index, words in enumerate(
-        (
-            "monday mon الاثنين الإثنين اثنين دووشەممە",
-            "tuesday tue الثلاثاء ثلاثاء سێشەممە",
-            "wednesday wed الاربعاء اربعاء چوارشەممە",
-            "thursday thu الخميس خميس پێنجشەممە",
-            "friday fri الجمعة جمعة جمعه هەینی",
-            "saturday sat السبت سبت شەممە",
-            "sunday sun الاحد احد یەکشەممە",
-        )
-    )
-    for word in words.split()
-}
-MONTHS = sorted(
-    (
-        (normalize(word.replace("_", " ")), index + 1)
-        for index, words in enumerate(
-            (
-                "january jan يناير كانون_الثاني کانوونی_دووەم",
-                "february feb فبراير شباط شوبات",
-                "march mar مارس اذار ئادار",
-                "april apr ابريل نيسان نیسان",
-                "may مايو ايار ئایار",
-                "june jun يونيو حزيران حوزەیران",
-                "july jul يوليو تموز تەممووز",
-                "august aug اغسطس اب ئاب",
-                "september sep sept سبتمبر ايلول ئەیلوول",
-                "october oct اكتوبر تشرين_الاول تشرینی_یەکەم",
-                "november nov نوفمبر تشرين_الثاني تشرینی_دووەم",
-                "december dec ديسمبر كانون_الاول کانوونی_یەکەم",
-            )
-        )
-        for word in words.split()
-    ),
-    key=lambda pair: -len(pair[0]),
-)
-_TODAY = [normalize(w) for w in ("today", "tonight", "اليوم", "هسه", "ئەمڕۆ")]
-_TOMORROW = [normalize(w) for w in ("tomorrow", "بكرة", "باجر", "غدا", "غداً", "سبەی", "بەیانی")]
-_AFTER_TOMORROW = [
-    normalize(w) for w in ("day after tomorrow", "بعد بكرة", "بعد باجر", "بعد غد", "دووسبەی")
-]
-_NEXT_WEEK = [
-    normalize(w) for w in ("next week", "الاسبوع الجاي", "الاسبوع القادم", "هەفتەی داهاتوو")
-]
+# Weekdays (Monday 0) and months (1 to 12), longest first for matching (data/lexicon.yml).
+WEEKDAYS = dict(numbered("weekdays"))
+MONTHS = sorted(numbered("months"), key=lambda pair: -len(pair[0]))
+_TODAY = words("today", "today_for_booking")
+_TOMORROW = words("tomorrow")
+_AFTER_TOMORROW = words("after_tomorrow")
+_NEXT_WEEK = words("next_week")
 
 
 def has_phrase(folded: str, phrases: list[str]) -> bool:

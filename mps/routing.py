@@ -41,7 +41,7 @@ FIRST_SOUND = 8.0  # penalty when skeletons start differently
 # Attached Arabic prepositions and the article: "بالكرادة" → "كراده".
 _ARABIC_PREFIX = re.compile(r"^(?:وبال|بال|وال|فال|كال|لل|ال)(?=\w{3})")
 _WORD = re.compile(r"\w+")
-_ARTICLES = frozenset({"al", "el", "il", "ul", "2l", "2el", "2al"})
+_ARTICLES = frozenset(lexicon.words("arabizi_articles"))
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 # Words of a message compared with place names: a place is named early in a
 # message, and the cost of a 2,000-character message stays that of 40 words.
