@@ -371,7 +371,9 @@ class Load:
 
     base: str
     http: aiohttp.ClientSession
-    sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (chat, id) → phase
+    # (chat, message id) → (the phase's start, when it was sent); all times are the
+    # machine's monotonic clock, which the emulator's times share.
+    sent: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
     answered: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
     waiters: dict[tuple[int, int], asyncio.Future[None]] = field(default_factory=dict)
     cursor: int = 0
@@ -408,7 +410,7 @@ class Load:
             (await self.post(f"/_emu/users/{user}/text", {"text": text}))["message_id"]
         )
         key = (user, message_id)
-        self.sent[key] = phase
+        self.sent[key] = (phase, time.monotonic())
         if key not in self.answered:
             waiter = self.waiters[key] = asyncio.get_running_loop().create_future()
             try:
@@ -425,7 +427,7 @@ class Load:
         async with self.http.get(f"{self.base}/_emu/chats/{user}/wait", params=params) as r:
             messages: list[dict[str, Any]] = await r.json()
         if not messages:
-            raise NoReply
+            raise NoReply(f"no reply after message {after}")
         return messages
 
     async def press(self, user: int, messages: list[dict[str, Any]], title: str) -> int:
@@ -437,7 +439,7 @@ class Load:
                     body = {"message_id": message["message_id"], "data": button["callback_data"]}
                     await self.post(f"/_emu/users/{user}/press", body)
                     return int(messages[-1]["message_id"])
-        raise NoReply
+        raise NoReply(f"no button {title!r} in {[m['text'][:50] for m in messages]}")
 
     async def chat(self, user: int, i: int, phase: float) -> None:
         """A short conversation: a greeting, one or two questions, a station, thanks."""
@@ -463,7 +465,7 @@ class Load:
             messages = await self.turn(user, last)
         found = REFERENCE.search(" ".join(m["text"] for m in messages))
         if found is None:
-            raise NoReply
+            raise NoReply(f"no reference in {[m['text'][:50] for m in messages]}")
         return found[0]
 
     async def book(self, user: int, phase: float) -> str:
@@ -477,7 +479,7 @@ class Load:
         messages = await self.turn(user, await self.press(user, messages, label("yes_book")))
         found = BOOKING_CODE.search(" ".join(m["text"] for m in messages))
         if found is None:
-            raise NoReply
+            raise NoReply(f"no booking code in {[m['text'][:50] for m in messages]}")
         return found[1]
 
 
@@ -488,6 +490,7 @@ class Filings:
     references: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     unfinished: int = 0
+    why: list[str] = field(default_factory=list)  # the first few reasons, to debug a flow
 
 
 async def drive(
@@ -512,9 +515,10 @@ async def drive(
                 filings.codes.append(await load.book(user, phase))
             else:
                 await load.chat(user, i, phase)
-        except (NoReply, aiohttp.ClientError, TimeoutError):
+        except (NoReply, aiohttp.ClientError, TimeoutError) as error:
             if filings is not None and i % 5 == 3:
                 filings.unfinished += 1
+                filings.why = [*filings.why, f"{type(error).__name__}: {error}"][:3]
 
     async def inject() -> None:  # a third into the run, beside the arrivals
         await asyncio.sleep(seconds / 3)
@@ -527,10 +531,9 @@ async def drive(
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i)))
-    arrivals_end = time.monotonic()
     await asyncio.gather(injected, *tasks)
     await settle(load, phase)
-    return figures(load, phase, arrivals_end)
+    return figures(load, phase)
 
 
 async def settle(load: Load, phase: float) -> None:
@@ -538,7 +541,7 @@ async def settle(load: Load, phase: float) -> None:
     new came for 10 s, or DRAIN_SECONDS passed."""
     deadline, last, seen = time.monotonic() + DRAIN_SECONDS, time.monotonic(), -1
     while time.monotonic() < deadline and time.monotonic() - last < 10:
-        mine = [k for k, p in load.sent.items() if p == phase]
+        mine = [k for k, (p, _) in load.sent.items() if p == phase]
         answered = sum(k in load.answered for k in mine)
         if answered == len(mine):
             return
@@ -547,21 +550,22 @@ async def settle(load: Load, phase: float) -> None:
         await asyncio.sleep(0.5)
 
 
-def figures(load: Load, phase: float, arrivals_end: float) -> dict[str, Any]:
-    """Latency (update to first reply), replies per second, unanswered, longest gap."""
-    mine = [k for k, p in load.sent.items() if p == phase]
+def figures(load: Load, phase: float) -> dict[str, Any]:
+    """Latency (update to first reply), messages sent and replies per second over the
+    phase, messages never answered, and the longest time with no reply at all."""
+    mine = {k: at for k, (p, at) in load.sent.items() if p == phase}
     times = [load.answered[k] for k in mine if k in load.answered]
     latencies = [(replied - asked) * 1000 for asked, replied in times]
     replied = sorted(r for _, r in times)
-    window = [r for r in replied if r <= arrivals_end]
     points = [phase, *replied]
     return {
         "messages": len(mine),
+        "sent_per_s": round(len(mine) / max(max(mine.values(), default=0) - phase, 1e-9), 1),
         "p50_ms": round(percentile(latencies, 0.50)),
         "p95_ms": round(percentile(latencies, 0.95)),
         "p99_ms": round(percentile(latencies, 0.99)),
         "max_ms": round(max(latencies, default=0)),
-        "replies_per_s": round(len(window) / max(arrivals_end - phase, 1e-9), 1),
+        "replies_per_s": round(len(replied) / max(points[-1] - phase, 1e-9), 1),
         "no_reply": len(mine) - len(times),
         "longest_gap_s": round(max((b - a for a, b in itertools.pairwise(points)), default=0), 1),
     }
@@ -672,6 +676,7 @@ def exactly_once(load: Load, backing: Backing, filings: Filings) -> dict[str, An
         "reports": len(filings.references),
         "bookings": len(filings.codes),
         "unfinished_filings": filings.unfinished,
+        "why_unfinished": filings.why,
         "reports_without_card": sum(n == 0 for n in per_ref.values()),
         "dup_cards": sum(max(0, n - 1) for n in per_ref.values()),
         "report_rows_not_once": sum(rows.get(r) != "1" for r in filings.references),
@@ -704,7 +709,7 @@ def prepare(top: Topology, emulator: str) -> None:
         "--end",
         "13:00",
         "--capacity",
-        "100000",
+        "10000",
     )
 
 
