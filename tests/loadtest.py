@@ -10,8 +10,11 @@ the machine.
 New short conversations (a greeting, one or two questions, a station question,
 thanks) start at a fixed rate whatever the replies do; each user answers a reply
 after THINK seconds, and gives up after REPLY_TIMEOUT. The rate counts messages per
-second. Latency is measured inside the emulator, from the update to the first bot
-message in that chat. For each of LOADTEST_REPLICAS (bots = Rasa servers = n): rates
+second: conversations start at rate / 4.5 a second, 4.5 being the messages of one on
+average; `sent_per_s` is what was offered while they arrived (lower when replies are
+slow: each user waits for the last reply before the next message). Latency is
+measured inside the emulator, from the update to the first bot message in that
+chat. For each of LOADTEST_REPLICAS (bots = Rasa servers = n): rates
 15, 30 and 60 for LOADTEST_SECONDS each, then a search for the highest rate with
 p95 <= 1 s and no message unanswered. Then, on the last replica count, a 30/s run per
 fault (SIGKILL a bot, SIGKILL a Rasa server, restart PostgreSQL, restart Redis, 60 s
@@ -120,64 +123,26 @@ class Backing:
 
     def _pg_ctl(self, action: str) -> None:
         options = f"-p {self.pg_port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        data = str(self.folder / "pg")
-        self._as_postgres(
-            _pg_bin("pg_ctl"),
-            "-D",
-            data,
-            "-w",
-            "-m",
-            "fast",
-            "-o",
-            options,
-            "-l",
-            str(self.folder / "pg.log"),
-            action,
-        )
+        log = self.folder / "pg.log"
+        args = f"-D {self.folder / 'pg'} -w -m fast -l {log}".split()
+        self._as_postgres(_pg_bin("pg_ctl"), *args, "-o", options, action)
 
     def start(self) -> None:
         """initdb, start both, create the database."""
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
-        self._as_postgres(
-            _pg_bin("initdb"),
-            "-D",
-            str(self.folder / "pg"),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--no-sync",
-        )
+        initdb = f"-D {self.folder / 'pg'} -U postgres --auth=trust --no-sync"
+        self._as_postgres(_pg_bin("initdb"), *initdb.split())
         self._pg_ctl("start")
-        self._as_postgres(
-            _pg_bin("createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.pg_port),
-            "-U",
-            "postgres",
-            "mps",
-        )
+        self._as_postgres(_pg_bin("createdb"), *self._client(), "mps")
         self.start_redis()
 
     def start_redis(self) -> None:
         """redis-server in the foreground, with an append-only file as in production (a
         restart keeps the trackers, locks and dedup keys)."""
+        args = f"--port {self.redis_port} --bind 127.0.0.1 --dir {self.folder} --appendonly yes"
         self.redis = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.folder),
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-            ],
+            ["redis-server", *args.split(), "--save", ""],
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -202,25 +167,14 @@ class Backing:
         except subprocess.CalledProcessError:
             pass
 
+    def _client(self) -> list[str]:
+        """Where a PostgreSQL client finds the cluster."""
+        return f"-h 127.0.0.1 -p {self.pg_port} -U postgres".split()
+
     def sql(self, statement: str) -> list[list[str]]:
         """Rows of a query, as text."""
         done = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.pg_port),
-                "-U",
-                "postgres",
-                "-d",
-                "mps",
-                "-At",
-                "-F",
-                "\t",
-                "-c",
-                statement,
-            ],
+            ["psql", *self._client(), "-d", "mps", "-At", "-F", "\t", "-c", statement],
             check=True,
             capture_output=True,
             text=True,
@@ -531,9 +485,10 @@ async def drive(
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i)))
+    end = max(time.monotonic(), phase + seconds)
     await asyncio.gather(injected, *tasks)
     await settle(load, phase)
-    return figures(load, phase)
+    return figures(load, phase, end)
 
 
 async def settle(load: Load, phase: float) -> None:
@@ -550,9 +505,10 @@ async def settle(load: Load, phase: float) -> None:
         await asyncio.sleep(0.5)
 
 
-def figures(load: Load, phase: float) -> dict[str, Any]:
-    """Latency (update to first reply), messages sent and replies per second over the
-    phase, messages never answered, and the longest time with no reply at all."""
+def figures(load: Load, phase: float, end: float) -> dict[str, Any]:
+    """Latency (update to first reply); messages sent and replies per second while
+    conversations arrived (from `phase` to `end`: later, conversations only finish);
+    messages never answered; the longest time with no reply at all."""
     mine = {k: at for k, (p, at) in load.sent.items() if p == phase}
     times = [load.answered[k] for k in mine if k in load.answered]
     latencies = [(replied - asked) * 1000 for asked, replied in times]
@@ -560,12 +516,12 @@ def figures(load: Load, phase: float) -> dict[str, Any]:
     points = [phase, *replied]
     return {
         "messages": len(mine),
-        "sent_per_s": round(len(mine) / max(max(mine.values(), default=0) - phase, 1e-9), 1),
+        "sent_per_s": round(sum(at <= end for at in mine.values()) / (end - phase), 1),
         "p50_ms": round(percentile(latencies, 0.50)),
         "p95_ms": round(percentile(latencies, 0.95)),
         "p99_ms": round(percentile(latencies, 0.99)),
         "max_ms": round(max(latencies, default=0)),
-        "replies_per_s": round(len(replied) / max(points[-1] - phase, 1e-9), 1),
+        "replies_per_s": round(sum(r <= end for r in replied) / (end - phase), 1),
         "no_reply": len(mine) - len(times),
         "longest_gap_s": round(max((b - a for a, b in itertools.pairwise(points)), default=0), 1),
     }
