@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
 
-.PHONY: help setup db run stack test train eval bench lint lock build validate test-stories test-py clean
+.PHONY: help setup db run stack test train eval bench loadtest lint lock build validate test-stories test-py clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -96,6 +96,9 @@ eval: build  ## NLU evaluation on the held-out split (and NLU_TEST=file.yml)
 
 bench: setup  ## latency and throughput through the emulator, with the whole pipeline
 	$(APP) -m tests.bench
+
+loadtest: .venv/.stamp .venv-rasa/.stamp .env train  ## make stack under open-loop load and faults (LOADTEST_SECONDS, LOADTEST_REPLICAS); var/loadtest.json
+	$(APP) -m tests.loadtest
 
 lint:  ## ruff and mypy
 	.venv/bin/ruff check .

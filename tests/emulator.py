@@ -79,6 +79,7 @@ class Fault:
     retry_after: int | None = None
     chat_id: int | None = None  # only calls for this chat
     migrate_to_chat_id: int | None = None  # "the group is now a supergroup"
+    until: float | None = None  # with `seconds`: every call fails until then (monotonic)
 
 
 class Emulator:
@@ -111,6 +112,10 @@ class Emulator:
         # What the bot asked for: update kinds (getUpdates/setWebhook) and its webhook.
         self.allowed_updates: list[str] | None = None
         self.webhook: dict[str, Any] = {}
+        # For the load test: each user message's first bot message in its chat, as
+        # (chat_id, message_id, user message's time, reply's time), in reply order.
+        self.first_replies: list[tuple[int, int, float, float]] = []
+        self._unanswered: dict[int, ChatMessage] = {}
 
     # -- helpers -----------------------------------------------------------
     def _user(self, user_id: int, language_code: str | None = None) -> dict[str, Any]:
@@ -167,6 +172,12 @@ class Emulator:
 
     async def _store(self, message: ChatMessage) -> None:
         self.messages.setdefault(message.chat_id, []).append(message)
+        if message.sender == "user":
+            self._unanswered[message.chat_id] = message
+        elif (asked := self._unanswered.pop(message.chat_id, None)) is not None:
+            self.first_replies.append(
+                (message.chat_id, asked.message_id, asked.created, message.created)
+            )
         await self._store_touch()
 
     async def _push_update(self, update: dict[str, Any]) -> int:
@@ -194,6 +205,8 @@ class Emulator:
         for fault in self.faults:
             chat = params.get("chat_id")
             if fault.chat_id is not None and str(chat) != str(fault.chat_id):
+                continue
+            if fault.until is not None and time.monotonic() > fault.until:
                 continue
             if fault.method.lower() == method.lower() and fault.count > 0:
                 fault.count -= 1
@@ -541,11 +554,15 @@ class Emulator:
         return web.json_response(answer) if answer is not None else _error(404, "no answer yet")
 
     async def c_fault(self, request: web.Request) -> web.Response:
-        """Make the next `count` calls of a method fail."""
+        """Make the next `count` calls of a method fail (with `seconds`: every call
+        for that long)."""
         body = await request.json()
+        seconds = body.get("seconds")
         self.faults.append(
-            Fault(body["method"], int(body["status"]), int(body.get("count", 1)),
-                  body.get("retry_after"), body.get("chat_id"), body.get("migrate_to_chat_id"))
+            Fault(body["method"], int(body["status"]),
+                  2**62 if seconds else int(body.get("count", 1)),
+                  body.get("retry_after"), body.get("chat_id"), body.get("migrate_to_chat_id"),
+                  time.monotonic() + float(seconds) if seconds else None)
         )  # fmt: skip
         return web.json_response({"ok": True})
 
@@ -557,6 +574,12 @@ class Emulator:
         self.replays.append(update)
         await self._store_touch()
         return web.json_response({"ok": True})
+
+    async def c_first_replies(self, request: web.Request) -> web.Response:
+        """First replies from index `since` on: [chat_id, message_id, sent, replied]."""
+        since = int(request.query.get("since", 0))
+        return web.json_response({"next": len(self.first_replies),
+                                  "replies": self.first_replies[since:]})  # fmt: skip
 
     async def c_file(self, request: web.Request) -> web.Response:
         """The bytes of a file the bot uploaded with message `message_id`."""
@@ -655,6 +678,7 @@ def create_app(token: str | None = None) -> web.Application:
     app.router.add_get("/_emu/stats", emulator.c_stats)
     app.router.add_post("/_emu/updates/{update_id}/repeat", emulator.c_repeat)
     app.router.add_get("/_emu/files/{message_id}", emulator.c_file)
+    app.router.add_get("/_emu/first_replies", emulator.c_first_replies)
     return app
 
 
