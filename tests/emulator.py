@@ -35,11 +35,27 @@ BOT_USER = {
     "username": "mps_test_bot",
 }
 _JSON_FIELDS = {
-    "chat_id", "message_id", "message_ids", "offset", "limit", "timeout", "allowed_updates",
-    "reply_markup", "show_alert", "commands", "entities", "disable_notification",
-    "link_preview_options", "cache_time", "reply_parameters", "protect_content",
-    "drop_pending_updates", "max_connections", "latitude", "longitude",
-}  # fmt: skip
+    "chat_id",
+    "message_id",
+    "message_ids",
+    "offset",
+    "limit",
+    "timeout",
+    "allowed_updates",
+    "reply_markup",
+    "show_alert",
+    "commands",
+    "entities",
+    "disable_notification",
+    "link_preview_options",
+    "cache_time",
+    "reply_parameters",
+    "protect_content",
+    "drop_pending_updates",
+    "max_connections",
+    "latitude",
+    "longitude",
+}
 
 
 @dataclass
@@ -62,11 +78,19 @@ class ChatMessage:
     def as_dict(self) -> dict[str, Any]:
         """The control API's view of the message."""
         return {
-            "message_id": self.message_id, "chat_id": self.chat_id, "sender": self.sender,
-            "kind": self.kind, "text": self.text, "reply_markup": self.reply_markup,
-            "media": self.media, "filename": self.filename, "deleted": self.deleted,
-            "edited": self.edited, "created": self.created, "reply_to": self.reply_to,
-        }  # fmt: skip
+            "message_id": self.message_id,
+            "chat_id": self.chat_id,
+            "sender": self.sender,
+            "kind": self.kind,
+            "text": self.text,
+            "reply_markup": self.reply_markup,
+            "media": self.media,
+            "filename": self.filename,
+            "deleted": self.deleted,
+            "edited": self.edited,
+            "created": self.created,
+            "reply_to": self.reply_to,
+        }
 
 
 @dataclass
@@ -235,9 +259,10 @@ class Emulator:
 
     async def m_setwebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = {
-            "url": str(params["url"]), "has_secret": bool(params.get("secret_token")),
+            "url": str(params["url"]),
+            "has_secret": bool(params.get("secret_token")),
             "allowed_updates": params.get("allowed_updates"),
-        }  # fmt: skip
+        }
         self.allowed_updates = params.get("allowed_updates") or None
         return True
 
@@ -247,13 +272,20 @@ class Emulator:
     async def m_getchat(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
         extra = self.chat_info.get(chat_id, {})
-        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                 "premium_subscription": False, "gifts_from_channels": False}  # fmt: skip
+        gifts = {
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        }
         return {
-            **self._chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
+            **self._chat(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
             "accepted_gift_types": gifts,
             **({"linked_chat_id": extra["linked_chat_id"]} if "linked_chat_id" in extra else {}),
-        }  # fmt: skip
+        }
 
     async def m_close(self, params: dict[str, Any]) -> Any:
         return True
@@ -287,10 +319,14 @@ class Emulator:
         reply_to = reply.get("message_id") if isinstance(reply, dict) else None
         reply_to = reply_to or params.get("reply_to_message_id")
         message = ChatMessage(
-            next(self.message_ids), int(params["chat_id"]), "bot", kind,
-            reply_markup=params.get("reply_markup"), reply_to=int(reply_to) if reply_to else None,
+            next(self.message_ids),
+            int(params["chat_id"]),
+            "bot",
+            kind,
+            reply_markup=params.get("reply_markup"),
+            reply_to=int(reply_to) if reply_to else None,
             **extra,
-        )  # fmt: skip
+        )
         if kind == "text" and not 1 <= len(message.text) <= 4096:
             raise LookupError("message text is empty or too long")
         await self._store(message)
@@ -311,9 +347,12 @@ class Emulator:
         document = _attached(params, params["document"])
         filename = document.get("filename") if isinstance(document, dict) else None
         sent = await self._bot_message(
-            params, "document", text=str(params.get("caption") or ""),
-            media=_media(document), filename=filename,
-        )  # fmt: skip
+            params,
+            "document",
+            text=str(params.get("caption") or ""),
+            media=_media(document),
+            filename=filename,
+        )
         _keep_upload(self.files, sent["message_id"], document)
         return sent
 
@@ -362,8 +401,9 @@ class Emulator:
 
     async def m_answercallbackquery(self, params: dict[str, Any]) -> Any:
         self.callback_answers[str(params["callback_query_id"])] = {
-            "text": params.get("text"), "show_alert": bool(params.get("show_alert")),
-        }  # fmt: skip
+            "text": params.get("text"),
+            "show_alert": bool(params.get("show_alert")),
+        }
         await self._store_touch()
         return True
 
@@ -447,23 +487,38 @@ class Emulator:
         kind = body["kind"]
         position = f"{body.get('latitude', 33.3)},{body.get('longitude', 44.4)}"
         message = ChatMessage(
-            next(self.message_ids), user_id, "user", kind,
+            next(self.message_ids),
+            user_id,
+            "user",
+            kind,
             media=position if kind == "location" else "",
-        )  # fmt: skip
+        )
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id)
         file_id = str(body.get("file_id") or f"{kind}1")
         file = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
         media: dict[str, dict[str, Any]] = {
-            "sticker": {"sticker": {**file, "width": 512, "height": 512, "is_animated": False,
-                                    "is_video": False, "type": "regular"}},
+            "sticker": {
+                "sticker": {
+                    **file,
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            },
             "voice": {"voice": {**file, "duration": 3}},
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
             "document": {"document": {**file, "file_name": "file.pdf"}},
-            "location": {"location": {"latitude": float(body.get("latitude", 33.3)),
-                                      "longitude": float(body.get("longitude", 44.4))}},
-        }  # fmt: skip
+            "location": {
+                "location": {
+                    "latitude": float(body.get("latitude", 33.3)),
+                    "longitude": float(body.get("longitude", 44.4)),
+                }
+            },
+        }
         payload.update(media[kind])
         update_id = await self._push_update({"message": payload})
         return web.json_response({"message_id": message.message_id, "update_id": update_id})
@@ -477,12 +532,17 @@ class Emulator:
         if message is None:
             return _error(404, "no such message")
         query_id = str(next(self.callback_ids))
-        update_id = await self._push_update({
-            "callback_query": {
-                "id": query_id, "from": self._user(user_id), "chat_instance": str(chat_id),
-                "data": body["data"], "message": self._message_json(message),
+        update_id = await self._push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(user_id),
+                    "chat_instance": str(chat_id),
+                    "data": body["data"],
+                    "message": self._message_json(message),
+                }
             }
-        })  # fmt: skip
+        )
         return web.json_response({"callback_query_id": query_id, "update_id": update_id})
 
     async def c_member(self, request: web.Request) -> web.Response:
@@ -493,10 +553,12 @@ class Emulator:
         chat_id, by = int(body["chat_id"]), int(body.get("by", user_id))
         new = self._user(user_id)
         change = {
-            "chat": self._chat(chat_id), "from": self._user(by), "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self._user(by),
+            "date": int(time.time()),
             "old_chat_member": {"status": "left", "user": new},
             "new_chat_member": {"status": "member", "user": new},
-        }  # fmt: skip
+        }
         await self._push_update({"chat_member": change})
         message = ChatMessage(next(self.message_ids), chat_id, "user", "service")
         await self._store(message)
@@ -531,9 +593,10 @@ class Emulator:
 
         def found() -> list[ChatMessage]:
             return [
-                m for m in self.messages.get(chat_id, [])
+                m
+                for m in self.messages.get(chat_id, [])
                 if m.sender == "bot" and m.message_id > after
-            ]  # fmt: skip
+            ]
 
         await self._until(lambda: len(found()) >= count, deadline - time.monotonic())
         seen = -1
@@ -559,11 +622,16 @@ class Emulator:
         body = await request.json()
         seconds = body.get("seconds")
         self.faults.append(
-            Fault(body["method"], int(body["status"]),
-                  2**62 if seconds else int(body.get("count", 1)),
-                  body.get("retry_after"), body.get("chat_id"), body.get("migrate_to_chat_id"),
-                  time.monotonic() + float(seconds) if seconds else None)
-        )  # fmt: skip
+            Fault(
+                body["method"],
+                int(body["status"]),
+                2**62 if seconds else int(body.get("count", 1)),
+                body.get("retry_after"),
+                body.get("chat_id"),
+                body.get("migrate_to_chat_id"),
+                time.monotonic() + float(seconds) if seconds else None,
+            )
+        )
         return web.json_response({"ok": True})
 
     async def c_repeat(self, request: web.Request) -> web.Response:
@@ -578,8 +646,9 @@ class Emulator:
     async def c_first_replies(self, request: web.Request) -> web.Response:
         """First replies from index `since` on: [chat_id, message_id, sent, replied]."""
         since = int(request.query.get("since", 0))
-        return web.json_response({"next": len(self.first_replies),
-                                  "replies": self.first_replies[since:]})  # fmt: skip
+        return web.json_response(
+            {"next": len(self.first_replies), "replies": self.first_replies[since:]}
+        )
 
     async def c_file(self, request: web.Request) -> web.Response:
         """The bytes of a file the bot uploaded with message `message_id`."""
@@ -593,10 +662,14 @@ class Emulator:
         counts: dict[str, int] = {}
         for method, _ in self.calls:
             counts[method] = counts.get(method, 0) + 1
-        return web.json_response({
-            "calls": counts, "pending_updates": len(self.updates), "now": time.monotonic(),
-            "chat_actions": self.chat_actions[-100:],
-        })  # fmt: skip
+        return web.json_response(
+            {
+                "calls": counts,
+                "pending_updates": len(self.updates),
+                "now": time.monotonic(),
+                "chat_actions": self.chat_actions[-100:],
+            }
+        )
 
 
 def _kind(update: dict[str, Any]) -> str:
