@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -41,12 +42,17 @@ def language_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
     )
 
 
+REPLY_PATIENCE = 300.0  # seconds a reply waits out Telegram's 429s before it is given up
+
+
 async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
-    """Send one rendered message, or carry out a directive, waiting once if Telegram
-    asks us to slow down."""
+    """Send one rendered message, or carry out a directive. While Telegram asks us to
+    slow down (429), wait as long as it says and try again, for up to REPLY_PATIENCE:
+    the webhook has already answered, so a reply given up here would be lost."""
     chat = update.effective_chat
     assert chat is not None
-    for attempt in (1, 2):
+    deadline = time.monotonic() + REPLY_PATIENCE
+    while True:
         try:
             if item.kind in ("ticket", "report", "callback", "language_menu"):
                 await _carry_out(update, context, item)
@@ -54,9 +60,10 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 await _post(chat, item)
             return
         except RetryAfter as error:
-            if attempt == 2:
+            wait = retry_seconds(error)
+            if time.monotonic() + wait > deadline:
                 raise
-            await asyncio.sleep(retry_seconds(error))
+            await asyncio.sleep(wait)
 
 
 async def _post(chat: Chat, item: Outgoing) -> None:

@@ -41,6 +41,15 @@ def test_greeting_is_answered_in_the_users_language(
     assert reply["text"] == TEXTS["utter_greet"][language]
 
 
+def test_a_reply_waits_out_telegrams_429s_and_still_arrives(stack: Stack) -> None:
+    # Telegram refuses the reply three times in a row ("retry after 1 s"). The webhook
+    # or getUpdates has long been answered, so a reply given up here would be lost.
+    user = new_user()
+    stack.telegram.fault("sendMessage", 429, user, retry_after=1, count=3)
+    [reply] = stack.telegram.ask(user, "hello")
+    assert reply["text"] == TEXTS["utter_greet"]["en"]
+
+
 def test_start_shows_the_welcome_and_main_menu(stack: Stack) -> None:
     user = new_user()
     [reply] = stack.telegram.ask(user, "/start")
