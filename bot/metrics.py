@@ -40,7 +40,8 @@ RATE_LIMITED = Counter(
     ["limit"],
 )
 OUTBOX_DEPTH = Gauge("mps_bot_outbox_depth", "Outbox rows not yet sent (dead letters aside)")
-OUTBOX_OLDEST_SECONDS = Gauge(
-    "mps_bot_outbox_oldest_seconds", "Age of the oldest row not yet sent; 0 when none"
+OUTBOX_OVERDUE_SECONDS = Gauge(
+    "mps_bot_outbox_overdue_seconds",
+    "How long the longest-due row not yet sent has been due; 0 when none is due",
 )
 OUTBOX_DEAD = Gauge("mps_bot_outbox_dead", "Outbox rows given up on (dead letters)")
