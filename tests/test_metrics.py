@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import REGISTRY, generate_latest
 from telegram.ext import ApplicationHandlerStop
 
+from actions.metrics import TimedExecutor
 from bot.limits import bot_limiter, rate_guard
 from bot.outbox import refresh_gauges
 from bot.services import SERVICES_KEY
@@ -69,3 +70,12 @@ async def test_the_outbox_gauges_follow_its_rows(stocked: Database, index: Stati
     assert _value("mps_bot_outbox_overdue_seconds") == pytest.approx(180.0)
     assert _value("mps_bot_outbox_dead") == 0
     assert b"mps_bot_outbox_depth 2.0" in generate_latest()
+
+
+async def test_an_action_that_raises_is_timed_and_counted_by_name() -> None:
+    executor = TimedExecutor()
+    before = _value("mps_actions_errors_total", action="action_nowhere")
+    with pytest.raises(Exception, match="action_nowhere"):
+        await executor.run({"next_action": "action_nowhere", "tracker": {}, "domain": {}})
+    assert _value("mps_actions_errors_total", action="action_nowhere") == before + 1
+    assert _value("mps_actions_seconds_count", action="action_nowhere") >= 1
