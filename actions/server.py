@@ -27,9 +27,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
+from actions.metrics import TimedExecutor, metrics_route
+
 logger = logging.getLogger(__name__)
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
-OPEN_PATHS = frozenset({"/health"})
+# /metrics holds counts by action name only, for a scraper that has no token.
+OPEN_PATHS = frozenset({"/health", "/metrics"})
 MIN_TOKEN_CHARS = 16
 
 
@@ -52,6 +55,7 @@ def create_app(executor: ActionExecutor, token: str, **options: Any) -> Sanic:
     """rasa-sdk's app with the token check in front (module level: Sanic pickles it)."""
     app = create_app_for_serve(executor, **options)
     app.register_middleware(token_check(token), "request")
+    app.add_route(metrics_route, "/metrics", methods=["GET"])
     return app
 
 
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         args.logging_config_file,
     )
     utils.update_sanic_log_level()
-    executor = ActionExecutor()
+    executor = TimedExecutor()
     executor.register_package(args.actions_module or args.actions)
     loader = AppLoader(
         factory=partial(

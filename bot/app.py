@@ -39,6 +39,7 @@ from bot.dedup import UpdateGate
 from bot.errors import on_error
 from bot.health import health_file, heartbeat
 from bot.limits import bot_limiter, rate_guard
+from bot.metrics import serve_metrics
 from bot.outbox import outbox_loop
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
@@ -59,6 +60,7 @@ PURGE_KEY = "state_purge"
 PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 HEARTBEAT_KEY = "heartbeat"
+METRICS_KEY = "metrics_server"
 # The command menu, each described in the three languages (texts/commands.yml).
 MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
 
@@ -131,6 +133,9 @@ def _post_init_for(
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(database, settings.clock, settings.retention())
         )
+        application.bot_data[METRICS_KEY] = serve_metrics(
+            settings.metrics_listen, settings.metrics_port
+        )
         await application.bot.set_my_commands(menu_commands(texts))
         me = await application.bot.get_me()
         mode = "webhook" if settings.webhook_url else "long polling"
@@ -147,6 +152,9 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+    metrics = application.bot_data.pop(METRICS_KEY, None)
+    if metrics is not None:
+        metrics.shutdown()
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()

@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks, report_staff, safety_net
 from bot.chat_state import blocked
 from bot.errors import retry_seconds
+from bot.metrics import REPLIES_OUT, REPLY_SECONDS, TELEGRAM_429
 from bot.payloads import to_rasa
 from bot.quick_exit import wipe_conversation
 from bot.rasa_client import RasaUnavailable
@@ -58,8 +59,10 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
                 await _carry_out(update, context, item)
             else:
                 await _post(chat, item)
+            REPLIES_OUT.labels(item.kind).inc()
             return
         except RetryAfter as error:
+            TELEGRAM_429.labels("reply").inc()
             wait = retry_seconds(error)
             if time.monotonic() + wait > deadline:
                 raise
@@ -119,6 +122,7 @@ async def ask_rasa(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
 ) -> None:
     """Send text (or a button payload) to Rasa and deliver its replies."""
+    started = time.monotonic()
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
@@ -148,6 +152,7 @@ async def ask_rasa(
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
     for item in outgoing:
         await _send(update, context, item)
+    REPLY_SECONDS.observe(time.monotonic() - started)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.metrics import RATE_LIMITED
 from bot.safety_net import in_danger
 from bot.services import Services, services, user_language
 from mps.contract import EXIT_PAYLOAD
@@ -74,6 +75,7 @@ async def rate_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     verdict = await svc.limiter.check(kind, user.id)
     if verdict is Verdict.ALLOW:
         return
+    RATE_LIMITED.labels(kind).inc()
     if verdict is Verdict.NOTIFY:
         logger.info("rate limit reached (%s)", kind)
     try:

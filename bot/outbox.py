@@ -32,13 +32,21 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import callbacks
 from bot.errors import retry_seconds
+from bot.metrics import OUTBOX_DEAD, OUTBOX_DEPTH, OUTBOX_OVERDUE_SECONDS, TELEGRAM_429
 from bot.report_cards import card_keyboard, card_text
 from bot.services import Services
 from mps.claims import REPLICA, holds, release
 from mps.contract import Reroute, StatusChange, decode_change
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
-from mps.outbox import claim_outbox, mark_dead, mark_failed, mark_sent, note_step
+from mps.outbox import (
+    claim_outbox,
+    mark_dead,
+    mark_failed,
+    mark_sent,
+    note_step,
+    outbox_stats,
+)
 from mps.report_threads import cards_of, remember
 from mps.staff_admin import migrate_chat
 
@@ -60,9 +68,19 @@ async def outbox_loop(bot: Bot, svc: Services, interval: float) -> None:
     while True:
         try:
             await deliver_due(bot, svc)
+            await refresh_gauges(svc)
         except Exception:
             logger.exception("outbox round failed")
         await asyncio.sleep(interval)
+
+
+async def refresh_gauges(svc: Services) -> None:
+    """Set the outbox gauges of /metrics from the table."""
+    async with svc.database.sessions() as session:
+        stats = await outbox_stats(session, svc.clock())
+    OUTBOX_DEPTH.set(stats.waiting)
+    OUTBOX_OVERDUE_SECONDS.set(stats.overdue_seconds)
+    OUTBOX_DEAD.set(stats.dead)
 
 
 async def deliver_due(bot: Bot, svc: Services, replica: str = REPLICA) -> int:
@@ -103,6 +121,7 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int, replica: str = R
         elif message.kind == "answer":
             await _send_answer(bot, svc, message, report)
     except RetryAfter as error:
+        TELEGRAM_429.labels("outbox").inc()
         await _failed(svc, message, "429 Too Many Requests", retry_seconds(error))
         return False
     except (Undeliverable, Forbidden, BadRequest) as error:

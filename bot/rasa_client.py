@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import aiohttp
+
+from bot.metrics import RASA_SECONDS
 
 logger = logging.getLogger(__name__)
 # Rasa refusing the connection is restarting: one more try after this pause.
@@ -56,6 +59,17 @@ class RasaClient:
         """Post one message. Retried once only if the connection was refused (Rasa never
         saw it); after a timeout or an error answer Rasa may have taken the turn, and a
         second post would make it take the turn twice."""
+        started = time.monotonic()
+        try:
+            replies = await self._post(sender, text, language)
+        except RasaUnavailable:
+            RASA_SECONDS.labels("unavailable").observe(time.monotonic() - started)
+            raise
+        RASA_SECONDS.labels("ok").observe(time.monotonic() - started)
+        return replies
+
+    async def _post(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+        """The post itself, with its one retry after a refused connection."""
         body = {"sender": sender, "message": text, "metadata": {"language": language}}
         for attempt in (1, 2):
             try:

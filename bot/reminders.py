@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.metrics import TELEGRAM_429
 from bot.services import SERVICES_KEY, Services
 from mps.claims import REPLICA, holds, release
 from mps.formatting import day_text, digits, time_text
@@ -87,6 +88,7 @@ async def _send(
                 reply_markup=InlineKeyboardMarkup([[button]]),
             )
         except RetryAfter as error:
+            TELEGRAM_429.labels("reminder").inc()
             logger.warning("reminders: Telegram asks to wait %s s", error.retry_after)
             break
         except Forbidden:

@@ -9,8 +9,9 @@ never send the same row. Callers own the transaction.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.claims import REPLICA, claim
@@ -26,6 +27,16 @@ MAX_ATTEMPTS = 8
 # How long a replica holds the rows it claimed: far longer than a round of 20 rows
 # takes, and the delay before another replica sends the rows of one that died.
 LEASE = dt.timedelta(minutes=2)
+
+
+class OutboxStats(NamedTuple):
+    """How the outbox stands: rows not yet sent, how long the longest-due one has waited
+    (rows keep no creation time; a row is due from its creation, then after each
+    backoff), dead letters."""
+
+    waiting: int
+    overdue_seconds: float
+    dead: int
 
 
 def _due(clock: Clock) -> list[ColumnElement[bool]]:
@@ -162,3 +173,20 @@ async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bo
         .execution_options(synchronize_session=False)
     )
     return one_row(done)
+
+
+async def outbox_stats(session: AsyncSession, clock: Clock) -> OutboxStats:
+    """Count the rows waiting (unsent, not dead), the longest wait of a due one, the dead."""
+    unsent = OutboxMessage.sent_at.is_(None)
+    waiting, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+                unsent, OutboxMessage.dead_at.is_(None)
+            )
+        )
+    ).one()
+    dead = await session.scalar(
+        select(func.count()).where(unsent, OutboxMessage.dead_at.is_not(None))
+    )
+    age = (clock.now - oldest).total_seconds() if oldest is not None else 0.0
+    return OutboxStats(int(waiting), max(age, 0.0), int(dead or 0))  # not due yet: 0

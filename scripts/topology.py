@@ -52,9 +52,9 @@ NEEDS = {
 }
 READY_SECONDS = 300.0
 MORE_BOTS_WARNING = (
-    "warning: with more than one bot, each replica still sends every staff card and "
-    "reminder (the outbox and reminders are not claimed yet), and a button in a reply works "
-    "only through the replica that made it"
+    "note: with more than one bot, Telegram's global limits (30 messages a second, 20 a "
+    "minute per group) are kept by each replica on its own, and a call-back's confirmation "
+    "reaches the citizen only through the replica that took the request"
 )
 
 
@@ -65,6 +65,7 @@ class Replica:
     service: stack.Service
     role: str  # bot, rasa, actions, nginx
     port: int
+    metrics_port: int = 0  # a bot's /metrics (0: none)
 
 
 def free_port() -> int:
@@ -173,7 +174,7 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
         )
         out.append(Replica(replace(service, name=f"rasa-{i}"), "rasa", port))
     for i in range(1, replicas(env, "BOT_REPLICAS") + 1):
-        port = free_port()
+        port, metrics = free_port(), free_port()
         service = stack.bot_service(
             {
                 "RASA_URL": f"http://127.0.0.1:{rasa_port}",
@@ -181,9 +182,10 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
                 "HEALTH_FILE": str(var / "run" / f"bot-{i}.alive"),
+                "METRICS_PORT": str(metrics),
             }
         )
-        out.append(Replica(replace(service, name=f"bot-{i}"), "bot", port))
+        out.append(Replica(replace(service, name=f"bot-{i}"), "bot", port, metrics))
     upstreams = {
         role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions")
     }
@@ -205,6 +207,7 @@ def write_state(path: Path, processes: list[Replica], public: dict[str, str]) ->
                 "name": r.service.name,
                 "role": r.role,
                 "port": r.port,
+                "metrics_port": r.metrics_port or None,
                 "pid": r.service.process.pid if r.service.process else None,
             }
             for r in processes

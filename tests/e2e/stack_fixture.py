@@ -329,6 +329,12 @@ class Stack:
         headers = {"X-Telegram-Bot-Api-Secret-Token": REPLICA_WEBHOOK_SECRET}
         client.post(self.webhooks[replica], json=update, headers=headers).raise_for_status()
 
+    def metrics(self, name: str = "bot") -> str:
+        """The /metrics text of one bot replica ("bot", "bot2", …)."""
+        service = next(s for s in self.services if s.name == name)
+        url = f"http://127.0.0.1:{service.env['METRICS_PORT']}/metrics"
+        return self.telegram.client.get(url).raise_for_status().text
+
     def admin(self, *args: str) -> str:
         """Run `python -m bot.admin …` against the stack's database; its output."""
         return admin(self.database_url, *args)
@@ -445,6 +451,7 @@ def running_stack(
             "TELEGRAM_MAX_RATE": "0",
             "TELEGRAM_GROUP_MAX_RATE": "0",
             "RATE_MESSAGES_PER_MINUTE": "100000",
+            "METRICS_PORT": str(free_port()),  # its own: e2e stacks run side by side
             **store_env,
             **(bot_env or {}),
         }
@@ -490,6 +497,7 @@ def _webhook_replicas(bot: Service, count: int, log_dir: Path) -> tuple[list[Ser
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
             "HEALTH_FILE": str(log_dir / f"bot{i + 1}-alive"),
+            "METRICS_PORT": str(free_port()),
         }
         name = "bot" if i == 0 else f"bot{i + 1}"
         replicas.append(Service(name, bot.command, bot.health_url, env))

@@ -215,3 +215,18 @@ def test_rasa_down_gets_an_apology_and_danger_still_gets_the_numbers(
     assert reply["text"] == TEXTS["service_down"]["en"]
     [reply] = telegram.ask(user, "الحقوني يريد يقتلني")
     assert reply["text"].startswith("📞 911 (٩١١)")
+
+
+def test_metrics_count_the_conversation_by_kind_only(stack: Stack) -> None:
+    user = new_user()
+    [reply] = stack.telegram.ask(user, "hello there")
+    assert reply["text"] == TEXTS["utter_greet"]["en"]
+    text = stack.metrics()
+    samples = dict(
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    assert float(samples['mps_bot_updates_total{kind="message"}']) >= 1
+    assert float(samples['mps_bot_replies_total{kind="text"}']) >= 1
+    assert float(samples["mps_bot_reply_seconds_count"]) >= 1
+    assert float(samples['mps_bot_rasa_seconds_count{outcome="ok"}']) >= 1
+    assert str(user) not in text and "hello" not in text
