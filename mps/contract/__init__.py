@@ -1,0 +1,77 @@
+"""Every string that crosses a process boundary: one builder and one parser each.
+
+- Rasa intent payloads, `/intent@0.9{"entity": "value"}` (buttons, bot commands);
+- FAQ topic buttons, `topic:<name>` (Rasa reads braces in a response as slots);
+- directives: the bot's instructions in Rasa custom messages (a ticket, a report
+  link, a map pin…);
+- staff card buttons, `r:<verb>:<reference>[:<station>]` (Telegram callback data);
+- outbox changes, `status:<old>:<new>` and `reroute:<station>` (database rows);
+- actors of report events, `staff:<id>` or `citizen` (database rows).
+
+The bot, the actions, nlu/build.py and the tests import it; nothing here knows
+Telegram or Rasa. Each group is a module of this package; its names are re-exported
+here. Parsers return None for anything malformed: callback data and button payloads
+can be forged, and old rows and old cards must still decode.
+"""
+
+from mps.contract.cards import (
+    CALLBACK_DATA_LIMIT,
+    CARD_PREFIX,
+    CARD_STATUS,
+    CardAction,
+    CardPress,
+)
+from mps.contract.changes import (
+    CITIZEN,
+    Reroute,
+    StatusChange,
+    decode_change,
+    staff_actor,
+    staff_of,
+)
+from mps.contract.directives import (
+    CallbackFiled,
+    Directive,
+    Document,
+    LanguageMenu,
+    Pin,
+    ReportLink,
+    Ticket,
+)
+from mps.contract.payloads import (
+    EXIT_PAYLOAD,
+    IntentPayload,
+    intent_payload,
+    parse_intent_payload,
+    parse_topic,
+    topic_intent,
+    topic_payload,
+)
+
+__all__ = [
+    "CALLBACK_DATA_LIMIT",
+    "CARD_PREFIX",
+    "CARD_STATUS",
+    "CITIZEN",
+    "CallbackFiled",
+    "CardAction",
+    "CardPress",
+    "Directive",
+    "Document",
+    "EXIT_PAYLOAD",
+    "IntentPayload",
+    "LanguageMenu",
+    "Pin",
+    "ReportLink",
+    "Reroute",
+    "StatusChange",
+    "Ticket",
+    "decode_change",
+    "intent_payload",
+    "parse_intent_payload",
+    "parse_topic",
+    "staff_actor",
+    "staff_of",
+    "topic_intent",
+    "topic_payload",
+]
