@@ -25,22 +25,15 @@ from mps.clock import Clock
 from mps.database import Database
 from mps.models import OutboxMessage, Report, StaffAudit
 from mps.outbox import MAX_ATTEMPTS, dead_letters
-from mps.reports import Draft, change_status, file_report
+from mps.reports import Draft, change_status
 from mps.routing import StationIndex
-from mps.staff import invite, join
 from mps.staff_admin import chats
-from tests.test_reports import KEY, NOW, RULES
+from tests.staffing import callback_draft, enrol, file
+from tests.test_reports import NOW
 
 TEXTS = Catalogue.load_dir()
 NOISE = Draft(category="noise", description="generator noise all night", place="Karrada")
-CALLBACK = Draft(
-    category="callback",
-    description="",
-    sensitive=True,
-    station="BGD-KRD",
-    contact_phone="+9647701234567",
-    contact_window="09:00–12:00",
-)
+CALLBACK = callback_draft()
 
 
 @dataclass
@@ -99,17 +92,6 @@ def services(database: Database, now: Now) -> Services:
     )
 
 
-async def _enrol(database: Database, station: str, user: int, chat: int, *units: str) -> None:
-    async with database.sessions.begin() as session:
-        code = (await invite(session, station, NOW.now, units)).code
-        await join(session, code, chat, user, NOW.now)
-
-
-async def _file(database: Database, index: StationIndex, draft: Draft) -> Report:
-    async with database.sessions.begin() as session:
-        return await file_report(session, draft, "p1", KEY, NOW, RULES, index)
-
-
 async def _row(database: Database, report: Report) -> OutboxMessage:
     async with database.sessions() as session:
         row = await session.scalar(
@@ -124,11 +106,11 @@ async def _row(database: Database, report: Report) -> OutboxMessage:
 async def test_one_dead_chat_does_not_hold_up_the_stations_other_chats(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -102)  # the bot was removed from this group
-    await _enrol(stocked, "BGD-KRD", 102, -101)
+    await enrol(stocked, "BGD-KRD", 101, -102)  # the bot was removed from this group
+    await enrol(stocked, "BGD-KRD", 102, -101)
     telegram, now = FakeTelegram(blocked={-102}), Now()
     svc = services(stocked, now)
-    first = await _file(stocked, index, NOISE)
+    first = await file(stocked, index, NOISE)
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     assert [t.split("\n")[0] for t in telegram.to(-101)] == [f"Report {first.reference} · Noise"]
     assert (await _row(stocked, first)).sent_at is not None
@@ -137,7 +119,7 @@ async def test_one_dead_chat_does_not_hold_up_the_stations_other_chats(
         assert gone.chat_id == -102 and gone.failure and gone.failure.startswith("Forbidden")
         assert ok.chat_id == -101 and ok.failure is None
     telegram.tried.clear()
-    second = await _file(stocked, index, NOISE)
+    second = await file(stocked, index, NOISE)
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     assert telegram.tried == [-101]  # the dead chat is not tried again
     assert len(telegram.to(-101)) == 2 and f"Report {second.reference}" in telegram.to(-101)[1]
@@ -146,9 +128,9 @@ async def test_one_dead_chat_does_not_hold_up_the_stations_other_chats(
 async def test_a_group_upgraded_to_a_supergroup_is_followed(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     telegram, now = FakeTelegram(moved={-100: -1001000}), Now()
-    report = await _file(stocked, index, NOISE)
+    report = await file(stocked, index, NOISE)
     assert await deliver_due(telegram, services(stocked, now)) == 1  # type: ignore[arg-type]
     assert (
         len(telegram.to(-1001000)) == 1
@@ -165,10 +147,10 @@ async def test_a_group_upgraded_to_a_supergroup_is_followed(
 async def test_when_the_station_has_nobody_left_triage_gets_the_card_at_once(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
-    await _enrol(stocked, "TRIAGE", 301, -300)
+    await enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "TRIAGE", 301, -300)
     telegram, now = FakeTelegram(blocked={-100}), Now()
-    report = await _file(stocked, index, NOISE)
+    report = await file(stocked, index, NOISE)
     assert await deliver_due(telegram, services(stocked, now)) == 1  # type: ignore[arg-type]
     [card] = telegram.to(-300)
     assert f"Report {report.reference}" in card and TEXTS.get("card_triage_note", "en") in card
@@ -177,10 +159,10 @@ async def test_when_the_station_has_nobody_left_triage_gets_the_card_at_once(
 async def test_bounded_retries_end_in_a_dead_letter(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     telegram, now = FakeTelegram(flaky={-100}), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, NOISE)
+    report = await file(stocked, index, NOISE)
     for _ in range(MAX_ATTEMPTS + 3):
         await deliver_due(telegram, svc)  # type: ignore[arg-type]
         now.later(11)
@@ -194,10 +176,10 @@ async def test_bounded_retries_end_in_a_dead_letter(
 async def test_a_callback_is_confirmed_to_her_only_once_an_officer_has_it(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
     telegram, now = FakeTelegram(), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, CALLBACK)
+    report = await file(stocked, index, CALLBACK)
     assert report.reference is not None
     await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
     assert telegram.to(777) == []  # filed, not yet received: nothing promised
@@ -207,7 +189,7 @@ async def test_a_callback_is_confirmed_to_her_only_once_an_officer_has_it(
     expected = TEXTS.get("callback_delivered", "en", phone="07701234567", window="09:00–12:00")
     assert telegram.to(777) == [expected]
     # Filed after the card went out already: told at once, and only once.
-    second = await _file(stocked, index, CALLBACK)
+    second = await file(stocked, index, CALLBACK)
     assert second.reference is not None
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     await callbacks.watch(telegram, svc, second.reference, 778)  # type: ignore[arg-type]
@@ -217,11 +199,11 @@ async def test_a_callback_is_confirmed_to_her_only_once_an_officer_has_it(
 async def test_a_callback_nobody_can_receive_is_said_so_at_once(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # she blocked the bot
-    await _enrol(stocked, "TRIAGE", 301, -300)  # triage has no FCPU officer
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # she blocked the bot
+    await enrol(stocked, "TRIAGE", 301, -300)  # triage has no FCPU officer
     telegram, now = FakeTelegram(blocked={102}), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, CALLBACK)
+    report = await file(stocked, index, CALLBACK)
     assert report.reference is not None
     await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
     assert await deliver_due(telegram, svc) == 0  # type: ignore[arg-type]
@@ -236,8 +218,8 @@ async def test_a_callback_nobody_can_receive_is_said_so_at_once(
 async def test_cards_name_staff_by_number_never_by_telegram_id(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 555000111, -100)
-    report = await _file(stocked, index, NOISE)
+    await enrol(stocked, "BGD-KRD", 555000111, -100)
+    report = await file(stocked, index, NOISE)
     async with stocked.sessions.begin() as session:
         await change_status(session, report.reference or "", 555000111, "acknowledged", NOW)
     async with stocked.sessions() as session:
@@ -256,10 +238,10 @@ async def test_an_update_to_a_citizen_who_blocked_the_bot_is_a_dead_letter_at_on
 ) -> None:
     from mps.reports import link_chat
 
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     telegram, now = FakeTelegram(blocked={555}), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, Draft(**{**NOISE.__dict__, "contact_consent": True}))
+    report = await file(stocked, index, Draft(**{**NOISE.__dict__, "contact_consent": True}))
     async with stocked.sessions.begin() as session:
         assert await link_chat(session, report.reference or "", "p1", 555)
         await change_status(session, report.reference or "", 101, "acknowledged", NOW)
@@ -277,10 +259,10 @@ async def test_an_update_to_a_citizen_who_blocked_the_bot_is_a_dead_letter_at_on
 async def test_after_exit_no_word_of_the_callback_comes_to_her_chat(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
     telegram, now = FakeTelegram(), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, CALLBACK)
+    report = await file(stocked, index, CALLBACK)
     assert report.reference is not None
     await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
     svc.callbacks.forget_chat(777)  # what /exit does

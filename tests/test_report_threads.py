@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from mps.database import Database
-from mps.models import Report
 from mps.report_threads import (
     answer_staff,
     ask_citizen,
@@ -14,62 +13,42 @@ from mps.report_threads import (
     open_queue,
     remember,
 )
-from mps.reports import Draft, NotAllowed, file_report, link_chat, staff_report
+from mps.reports import Draft, NotAllowed, link_chat, staff_report
 from mps.routing import StationIndex
-from mps.staff import invite, join
 from mps.stations import TRIAGE, all_stations
-from tests.test_reports import KEY, NOW, RULES
-
-
-async def _enrol(database: Database, station: str, user: int, chat: int, *units: str) -> None:
-    async with database.sessions.begin() as session:
-        code = (await invite(session, station, NOW.now, units)).code
-        await join(session, code, chat, user, NOW.now)
-
-
-async def _file(
-    database: Database, index: StationIndex, draft: Draft, owner: str = "p1"
-) -> Report:
-    async with database.sessions.begin() as session:
-        return await file_report(session, draft, owner, KEY, NOW, RULES, index)
+from tests.staffing import callback_draft, enrol, file
+from tests.test_reports import NOW
 
 
 async def test_unplaceable_reports_go_to_the_triage_queue(
     stocked: Database, index: StationIndex
 ) -> None:
     nowhere = Draft(category="noise", description="loud music", place="somewhere nobody knows")
-    report = await _file(stocked, index, nowhere)
+    report = await file(stocked, index, nowhere)
     assert report.station_code == TRIAGE
     async with stocked.sessions() as session:
         assert TRIAGE not in [s.code for s in await all_stations(session)]  # never listed
         assert await card_chats(session, report) == []  # no staff chat yet: the outbox waits
-    await _enrol(stocked, TRIAGE, 301, -300)
-    await _enrol(stocked, "BGD-MNS", 201, -200)
+    await enrol(stocked, TRIAGE, 301, -300)
+    await enrol(stocked, "BGD-MNS", 201, -200)
     async with stocked.sessions() as session:
         assert await card_chats(session, report) == [-300]
         noise = Draft(category="noise", description="generator noise", place="Mansour")
-        mansour = await _file(stocked, index, noise)
+        mansour = await file(stocked, index, noise)
         assert await card_chats(session, mansour) == [-200]
-        karrada = await _file(stocked, index, Draft(**{**noise.__dict__, "place": "Karrada"}))
+        karrada = await file(stocked, index, Draft(**{**noise.__dict__, "place": "Karrada"}))
         assert await card_chats(session, karrada) == [-300]  # no Karrada chat: triage sees it
 
 
 async def test_sensitive_reports_only_for_unit_staff(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)  # the station's group member
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # an FCPU officer, in her private chat
-    callback = await _file(
+    await enrol(stocked, "BGD-KRD", 101, -100)  # the station's group member
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # an FCPU officer, in her private chat
+    callback = await file(
         stocked,
         index,
-        Draft(
-            category="callback",
-            description="",
-            sensitive=True,
-            station="BGD-KRD",
-            contact_phone="+9647701234567",
-            contact_window="09:00–12:00",
-        ),
+        callback_draft(),
     )
     assert callback.unit == "fcpu" and callback.station_code == "BGD-KRD"
     async with stocked.sessions() as session:
@@ -86,12 +65,10 @@ async def test_questions_need_consent_and_answers_follow_the_card(
 ) -> None:
     from mps.report_threads import NoContact
 
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     theft = Draft(category="theft", description="my bike was stolen", place="Karrada")
-    quiet = await _file(stocked, index, theft)
-    agreed = await _file(
-        stocked, index, Draft(**{**theft.__dict__, "contact_consent": True}), "p2"
-    )
+    quiet = await file(stocked, index, theft)
+    agreed = await file(stocked, index, Draft(**{**theft.__dict__, "contact_consent": True}), "p2")
     async with stocked.sessions.begin() as session:
         assert not await link_chat(
             session, quiet.reference or "", "p1", 555
@@ -116,10 +93,10 @@ async def test_family_children_and_blackmail_reports_are_sensitive_and_unlinked(
 ) -> None:
     from mps.reports import report_of, reports_of
 
-    await _enrol(stocked, "BGD-KRD", 101, -100)  # the station's group
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # Family and Child Protection officer
-    await _enrol(stocked, "BGD-KRD", 103, 103, "juvenile")  # juvenile officer
-    blackmail = await _file(
+    await enrol(stocked, "BGD-KRD", 101, -100)  # the station's group
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")  # Family and Child Protection officer
+    await enrol(stocked, "BGD-KRD", 103, 103, "juvenile")  # juvenile officer
+    blackmail = await file(
         stocked,
         index,
         Draft(
@@ -129,7 +106,7 @@ async def test_family_children_and_blackmail_reports_are_sensitive_and_unlinked(
             contact_consent=True,
         ),
     )
-    children = await _file(
+    children = await file(
         stocked,
         index,
         Draft(
@@ -139,7 +116,7 @@ async def test_family_children_and_blackmail_reports_are_sensitive_and_unlinked(
             contact_consent=True,
         ),
     )
-    husband = await _file(
+    husband = await file(
         stocked,
         index,
         Draft(
@@ -148,7 +125,7 @@ async def test_family_children_and_blackmail_reports_are_sensitive_and_unlinked(
             place="Karrada",
         ),
     )
-    noise = await _file(
+    noise = await file(
         stocked,
         index,
         Draft(
@@ -186,20 +163,13 @@ async def test_a_callback_with_no_unit_officer_goes_to_triage_unit_staff_at_once
     from mps.reports import reroute
     from tests.test_reports import NOW
 
-    await _enrol(stocked, "BGD-KRD", 101, -100)  # no FCPU officer at Karrada
-    await _enrol(stocked, "TRIAGE", 301, -300)  # triage group
-    await _enrol(stocked, "TRIAGE", 302, 302, "fcpu")  # triage FCPU officer
-    callback = await _file(
+    await enrol(stocked, "BGD-KRD", 101, -100)  # no FCPU officer at Karrada
+    await enrol(stocked, "TRIAGE", 301, -300)  # triage group
+    await enrol(stocked, "TRIAGE", 302, 302, "fcpu")  # triage FCPU officer
+    callback = await file(
         stocked,
         index,
-        Draft(
-            category="callback",
-            description="",
-            sensitive=True,
-            station="BGD-KRD",
-            contact_phone="+9647701234567",
-            contact_window="09:00–12:00",
-        ),
+        callback_draft(),
     )
     async with stocked.sessions.begin() as session:
         assert await card_chats(session, callback) == [302]
@@ -212,17 +182,10 @@ async def test_a_callback_with_no_unit_officer_goes_to_triage_unit_staff_at_once
         moved = await reroute(session, callback.reference or "", 302, "BGD-MNS", NOW)
         assert moved.station_code == "BGD-MNS"
         assert await card_chats(session, moved) == [302]  # Mansour has no FCPU officer either
-    lonely = await _file(
+    lonely = await file(
         stocked,
         index,
-        Draft(
-            category="callback",
-            description="",
-            sensitive=True,
-            station="BSR-ASH",
-            contact_phone="+9647701234567",
-            contact_window="09:00–12:00",
-        ),
+        callback_draft("BSR-ASH"),
     )
     await _remove_triage_fcpu(stocked)
     async with stocked.sessions() as session:
@@ -243,10 +206,10 @@ async def test_a_chat_lost_for_good_is_skipped_until_someone_is_back(
     from mps.delivery import clear_failure, note_failure
     from tests.test_reports import NOW
 
-    await _enrol(stocked, "BGD-KRD", 101, -100)
-    await _enrol(stocked, "BGD-KRD", 102, -101)
-    await _enrol(stocked, "TRIAGE", 301, -300)
-    noise = await _file(
+    await enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 102, -101)
+    await enrol(stocked, "TRIAGE", 301, -300)
+    noise = await file(
         stocked,
         index,
         Draft(
@@ -275,7 +238,7 @@ async def test_outbox_rows_become_dead_letters_after_bounded_retries(
     from mps.outbox import MAX_ATTEMPTS, dead_letters, due_outbox, mark_failed, retry_dead
     from tests.test_reports import NOW
 
-    noise = await _file(
+    noise = await file(
         stocked,
         index,
         Draft(

@@ -20,13 +20,12 @@ from mps.outbox import mark_sent
 from mps.reports import Draft, change_status, file_report
 from mps.retention import Retention, purge
 from mps.routing import StationIndex
-from mps.staff import invite, join
 from tests.conftest import DEMO_REGISTRY, clock_at
+from tests.staffing import PHONE, callback_draft, enrol
 from tests.test_reports import KEY, RULES
 
 NOW = clock_at("2026-11-25 10:00")
 RETENTION = Retention(report_days=90, booking_days=30)
-PHONE = "+9647701234567"
 
 
 def _days(clock: Clock, days: int) -> Clock:
@@ -59,9 +58,7 @@ async def _file(
 async def test_the_purge_keeps_statistics_and_drops_personal_data(
     stocked: Database, index: StationIndex
 ) -> None:
-    async with stocked.sessions.begin() as session:
-        code = (await invite(session, "BGD-KRD", NOW.now, ("fcpu",))).code
-        await join(session, code, 42, 42, NOW.now)
+    await enrol(stocked, "BGD-KRD", 42, 42, "fcpu")
     details = Draft(
         "theft",
         "my red bike was taken from the gate",
@@ -73,14 +70,7 @@ async def test_the_purge_keeps_statistics_and_drops_personal_data(
     old = await _file(stocked, index, details, 42, close_at=NOW)
     recent = await _file(stocked, index, details, 42, close_at=_days(NOW, 80))
     still_open = await _file(stocked, index, details, 42, close_at=None)
-    callback = Draft(
-        "callback",
-        "",
-        sensitive=True,
-        station="BGD-KRD",
-        contact_phone=PHONE,
-        contact_window="morning",
-    )
+    callback = callback_draft(window="morning")
     open_callback = await _file(stocked, index, callback, 42, close_at=None)
     async with stocked.sessions.begin() as session:
         past = Event(
@@ -160,17 +150,8 @@ async def test_the_purge_keeps_statistics_and_drops_personal_data(
 async def test_a_callback_number_goes_when_the_call_is_closed(
     stocked: Database, index: StationIndex
 ) -> None:
-    async with stocked.sessions.begin() as session:
-        code = (await invite(session, "BGD-KRD", NOW.now, ("fcpu",))).code
-        await join(session, code, 42, 42, NOW.now)
-    callback = Draft(
-        "callback",
-        "",
-        sensitive=True,
-        station="BGD-KRD",
-        contact_phone=PHONE,
-        contact_window="morning",
-    )
+    await enrol(stocked, "BGD-KRD", 42, 42, "fcpu")
+    callback = callback_draft(window="morning")
     report_id = await _file(stocked, index, callback, 42, close_at=_days(NOW, 1))
     async with stocked.sessions() as session:
         report = await session.get(Report, report_id)

@@ -23,15 +23,10 @@ from mps.staff_admin import (
     revoke_invite,
     unbind_chat,
 )
+from tests.staffing import enrol
 from tests.test_reports import KEY, NOW, RULES
 
 NOISE = Draft(category="noise", description="generator noise all night", place="Mansour")
-
-
-async def _enrol(database: Database, station: str, user: int, chat: int, *units: str) -> None:
-    async with database.sessions.begin() as session:
-        code = (await invite(session, station, NOW.now, units)).code
-        assert (await join(session, code, chat, user, NOW.now))[0] is JoinResult.JOINED
 
 
 async def _audit(database: Database) -> list[tuple[str, str, str, str | None]]:
@@ -43,8 +38,8 @@ async def _audit(database: Database) -> list[tuple[str, str, str, str | None]]:
 async def test_a_removed_officer_can_do_nothing_and_gets_no_more_cards(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-MNS", 201, -200)  # the station's group
-    await _enrol(stocked, "BGD-MNS", 202, 202)  # an officer who joined in her private chat
+    await enrol(stocked, "BGD-MNS", 201, -200)  # the station's group
+    await enrol(stocked, "BGD-MNS", 202, 202)  # an officer who joined in her private chat
     async with stocked.sessions.begin() as session:
         report = await file_report(session, NOISE, "p1", KEY, NOW, RULES, index)
         assert await card_chats(session, report) == [-200, 202]
@@ -71,8 +66,8 @@ async def test_a_removed_officer_can_do_nothing_and_gets_no_more_cards(
 async def test_an_unbound_chat_gets_no_more_cards_and_triage_takes_over(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-MNS", 201, -200)
-    await _enrol(stocked, "TRIAGE", 301, -300)
+    await enrol(stocked, "BGD-MNS", 201, -200)
+    await enrol(stocked, "TRIAGE", 301, -300)
     async with stocked.sessions.begin() as session:
         assert await unbind_chat(session, -200, "admin:chief", NOW.now, "phone lost") == "BGD-MNS"
         assert await unbind_chat(session, -200, "admin:chief", NOW.now) is None
@@ -109,7 +104,7 @@ async def test_shared_telegram_ids_never_become_staff(stocked: Database, fake: i
 
 
 async def test_a_group_is_not_rebound_to_another_station_by_a_code(stocked: Database) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     async with stocked.sessions.begin() as session:
         code = (await invite(session, "BGD-MNS", NOW.now)).code
         result, _ = await join(session, code, -100, 101, NOW.now)
@@ -119,7 +114,7 @@ async def test_a_group_is_not_rebound_to_another_station_by_a_code(stocked: Data
 
 
 async def test_a_migrated_group_keeps_its_binding(stocked: Database) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     async with stocked.sessions.begin() as session:
         assert await migrate_chat(session, -100, -1001234, NOW.now) == "BGD-KRD"
     async with stocked.sessions() as session:
@@ -129,9 +124,9 @@ async def test_a_migrated_group_keeps_its_binding(stocked: Database) -> None:
 
 
 async def test_staff_have_numbers_that_outlive_their_membership(stocked: Database) -> None:
-    await _enrol(stocked, "BGD-KRD", 555000111, -100)
-    await _enrol(stocked, "BGD-MNS", 555000222, -200)
-    await _enrol(stocked, "BGD-MNS", 555000111, -201)  # same person, second station
+    await enrol(stocked, "BGD-KRD", 555000111, -100)
+    await enrol(stocked, "BGD-MNS", 555000222, -200)
+    await enrol(stocked, "BGD-MNS", 555000111, -201)  # same person, second station
     async with stocked.sessions.begin() as session:
         assert await numbers_of(session, {555000111, 555000222}) == {555000111: 1, 555000222: 2}
         await remove_member(session, 555000111, None, "admin:chief", NOW.now)
