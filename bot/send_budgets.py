@@ -14,7 +14,8 @@ then no window of `seconds` ever holds more than `count` slots.
 
 `RedisBudgets` does the same in one Lua script per call (atomic, on Redis's
 clock, so replicas on several hosts agree), and falls back to this process's
-budgets while Redis is away. Chats are named by a keyed hash, never their id.
+budgets while Redis is away (a pause a replica saw itself holds it in any case).
+Chats are named by a keyed hash, never their id.
 """
 
 from __future__ import annotations
@@ -110,21 +111,27 @@ class MemoryBudgets:
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def paused_for(self) -> float:
+        """Seconds of the pause still to run (0 when none)."""
+        return max(0.0, self._paused_until - self._clock())
+
     async def aclose(self) -> None:
         """Nothing to close."""
 
 
 # KEYS[1]: the pause (a time in ms); KEYS[2…]: the budgets, in order, each a list of
-# its last slots (ms). ARGV[1]: the longest wait (ms); then each budget's count and
-# window (ms). Returns {budgets taken, wait (ms), refused (0|1)}.
+# its last slots (ms). ARGV[1]: the longest wait (ms); ARGV[2]: this replica's own
+# pause, still to run (ms); then each budget's count and window (ms). Returns
+# {budgets taken, wait (ms), refused (0|1)}.
 _TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local earliest = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+local earliest = math.max(now, paused, now + tonumber(ARGV[2]))
 local max_wait = tonumber(ARGV[1])
 if earliest - now > max_wait then return {0, earliest - now, 1} end
 for i = 2, #KEYS do
-  local key, n, window = KEYS[i], tonumber(ARGV[2 * i - 2]), tonumber(ARGV[2 * i - 1])
+  local key, n, window = KEYS[i], tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
   local at = earliest
   local len = redis.call('LLEN', key)
   if len > 0 then
@@ -180,7 +187,8 @@ class RedisBudgets:
 
     async def take(self, budgets: Sequence[tuple[str, Budget]], max_wait: float) -> Taken:
         keys = [self.key("pause"), *(self.key(name) for name, _ in budgets)]
-        args = [_ms(max_wait)]
+        # What this replica saw itself holds it even if Redis lost the pause.
+        args = [_ms(max_wait), _ms(self._local.paused_for())]
         for _, budget in budgets:
             args += [budget.count, _ms(budget.seconds)]
         try:
