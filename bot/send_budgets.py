@@ -79,14 +79,17 @@ class MemoryBudgets:
         self._max_keys = max_keys
         self._slots: dict[str, tuple[float, deque[float]]] = {}  # key: (window, last slots)
         self._paused_until = 0.0
+        self._next_sweep = max_keys  # sweep when there are more keys than this
 
     async def take(self, budgets: Sequence[tuple[str, Budget]], max_wait: float) -> Taken:
         now = self._clock()
         earliest = max(now, self._paused_until)
         if earliest - now > max_wait:
             return Taken(0, earliest - now, refused=True)
-        if len(self._slots) > self._max_keys:
+        if len(self._slots) > self._next_sweep:
             self._forget_idle(now)
+            # Many chats busy at once: sweep again only once they have doubled.
+            self._next_sweep = max(self._max_keys, 2 * len(self._slots))
         for done, (key, budget) in enumerate(budgets):
             _, slots = self._slots.setdefault(key, (budget.seconds, deque(maxlen=budget.count)))
             at = earliest

@@ -221,6 +221,17 @@ async def test_slots_never_put_more_than_the_budget_in_a_window() -> None:
     assert (await budgets.take([("chat:1", Budget(1, 1.0))], max_wait=1.0)).refused
 
 
+async def test_quiet_chats_budgets_do_not_pile_up_in_memory() -> None:
+    now = [0.0]
+    budgets = MemoryBudgets(clock=lambda: now[0], max_keys=100)
+    for chat in range(100):
+        await budgets.take([(f"chat:{chat}", Budget(5, 5.0))], max_wait=0)
+    now[0] += 6  # their windows are over
+    for chat in range(100, 150):
+        await budgets.take([(f"chat:{chat}", Budget(5, 5.0))], max_wait=0)
+    assert len(budgets) <= 100
+
+
 async def test_two_replicas_slots_in_redis_keep_the_budget(redis_stores: list[Recorded]) -> None:
     redis_a, redis_b = (s.budgets for s in redis_stores)
     assert isinstance(redis_a, RedisBudgets) and isinstance(redis_b, RedisBudgets)
