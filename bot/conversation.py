@@ -1,4 +1,5 @@
-"""Citizen conversation: commands, free text to Rasa, buttons, other media."""
+"""Citizen conversation: commands, free text to Rasa, buttons, other media (the
+replies are sent by bot.sender)."""
 
 from __future__ import annotations
 
@@ -7,115 +8,25 @@ import contextlib
 import logging
 import time
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
-from telegram.error import RetryAfter
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import callbacks, report_staff, safety_net
+from bot import report_staff, safety_net
 from bot.chat_state import blocked
-from bot.errors import retry_seconds
-from bot.metrics import REPLIES_OUT, REPLY_SECONDS, TELEGRAM_429
+from bot.metrics import REPLY_SECONDS
 from bot.payloads import to_rasa
 from bot.quick_exit import wipe_conversation
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
+from bot.sender import keep_typing, send_language_menu, send_reply
 from bot.services import services, user_language
-from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
-from mps.catalogue import Catalogue
 from mps.contract import intent_payload
 from mps.language import LANGUAGES
-from mps.reports import link_chat
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 2000
-
-
-def language_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
-    """The language menu: each language named in itself."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(texts.get("language_name", c), callback_data=f"lang:{c}")]
-            for c in LANGUAGES
-        ]
-    )
-
-
-REPLY_PATIENCE = 300.0  # seconds a reply waits out Telegram's 429s before it is given up
-
-
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
-    """Send one rendered message, or carry out a directive. While Telegram asks us to
-    slow down (429), wait as long as it says and try again, for up to REPLY_PATIENCE:
-    the webhook has already answered, so a reply given up here would be lost."""
-    chat = update.effective_chat
-    assert chat is not None
-    deadline = time.monotonic() + REPLY_PATIENCE
-    while True:
-        try:
-            if item.kind in ("ticket", "report", "callback", "language_menu"):
-                await _carry_out(update, context, item)
-            else:
-                await _post(chat, item)
-            REPLIES_OUT.labels(item.kind).inc()
-            return
-        except RetryAfter as error:
-            TELEGRAM_429.labels("reply").inc()
-            wait = retry_seconds(error)
-            if time.monotonic() + wait > deadline:
-                raise
-            await asyncio.sleep(wait)
-
-
-async def _post(chat: Chat, item: Outgoing) -> None:
-    """A text, photo, document or map pin."""
-    if item.kind == "text":
-        await chat.send_message(item.text, reply_markup=item.keyboard)
-    elif item.kind == "photo":
-        await chat.send_photo(item.media, caption=item.text or None)
-    elif item.kind == "document":
-        await chat.send_document(item.media, caption=item.text or None, filename=item.filename)
-    elif item.kind == "location":
-        latitude, longitude = (float(x) for x in item.media.split(","))
-        await chat.send_location(latitude=latitude, longitude=longitude)
-
-
-async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
-    """A directive from the actions: a booking's ticket, a report's updates to this
-    chat, a call-back to watch, the language menu."""
-    svc = services(context)
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    if item.kind == "ticket":
-        language = user_language(svc, update)
-        await send_ticket(chat, svc, item.text, svc.sender_id(user.id), language)
-    elif item.kind == "report":
-        async with svc.database.sessions.begin() as session:
-            await link_chat(session, item.text, svc.sender_id(user.id), chat.id)
-    elif item.kind == "callback":
-        await callbacks.watch(context.bot, svc, item.text, chat.id)
-    elif item.kind == "language_menu":
-        await on_language(update, context)
-
-
-TYPING_AFTER = 1.0  # seconds: most turns are answered before anyone would see "typing…"
-
-
-async def _keep_typing(update: Update) -> None:
-    """Show "typing…" from TYPING_AFTER on, until cancelled (Telegram shows it ~5 s).
-
-    Not at once: an instant chat action per turn was a third of the bot's CPU under
-    load (issue 12's profile) and one more call against Telegram's limits.
-    """
-    chat = update.effective_chat
-    assert chat is not None
-    await asyncio.sleep(TYPING_AFTER)
-    while True:
-        with contextlib.suppress(Exception):
-            await chat.send_action(ChatAction.TYPING)
-        await asyncio.sleep(4)
 
 
 async def ask_rasa(
@@ -126,7 +37,7 @@ async def ask_rasa(
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    typing = asyncio.create_task(_keep_typing(update))
+    typing = asyncio.create_task(keep_typing(update))
     call = asyncio.create_task(svc.rasa.send(svc.sender_id(user.id), text, language))
     netted = await safety_net.answer_if_slow(svc, chat, call, text, language)
     try:
@@ -151,7 +62,7 @@ async def ask_rasa(
     if not outgoing:
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
     for item in outgoing:
-        await _send(update, context, item)
+        await send_reply(update, context, item)
     REPLY_SECONDS.observe(time.monotonic() - started)
 
 
@@ -221,11 +132,7 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language: the language menu."""
-    chat = update.effective_chat
-    assert chat is not None
-    svc = services(context)
-    text = svc.catalogue.get("choose_language", user_language(svc, update))
-    await chat.send_message(text, reply_markup=language_keyboard(svc.catalogue))
+    await send_language_menu(update, context)
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

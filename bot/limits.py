@@ -67,12 +67,17 @@ async def rate_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Let the update through, or answer once politely and stop it."""
     svc = services(context)
     user = update.effective_user
-    if user is not None:
-        await svc.users.load(user.id)  # first, so every answer is in her language
-    kind = _kind(update)
-    if user is None or kind is None or await _is_exit(update, svc, user.id):
+    if user is None:
         return
-    verdict = await svc.limiter.check(kind, user.id)
+    kind = _kind(update)
+    if kind is not None and await _is_exit(update, svc, user.id):
+        kind = None
+    # Her language first, so every answer is in it, and the count, in one step (on
+    # Redis one round trip: bot.shared_state.RedisUsers.load).
+    count = await svc.users.load(user.id, svc.limiter.window(kind, user.id) if kind else None)
+    if kind is None:
+        return
+    verdict = svc.limiter.judge(kind, count)
     if verdict is Verdict.ALLOW:
         return
     RATE_LIMITED.labels(kind).inc()

@@ -36,7 +36,7 @@ RASA_SECONDS = Histogram(
 )
 TELEGRAM_429 = Counter(
     "mps_bot_telegram_429",
-    "Telegram's 429 answers, by sender (reply, outbox, reminder)",
+    "Telegram's 429 answers, by sender (reply, outbox, reminder, typing)",
     ["sender"],
 )
 RATE_LIMITED = Counter(

@@ -15,9 +15,13 @@ so no two replicas send one row; a row is skipped if its lease ran out before
 its turn. The lease leaves that one window as it was, and widens it only for a
 replica killed mid-row: its rows wait until the lease (LEASE) runs out, then
 another replica sends them from the last noted chat on (late, never lost).
-Telegram's 429 `retry_after` is honoured; other errors back off exponentially,
-and after MAX_ATTEMPTS the row is a dead letter (in /queue and `outbox dead`).
-A call-back nobody can receive is a dead letter at once.
+Rows are sent as OUTBOX (bot.send_limits): a call waits at most a second for
+its slot in Telegram's budgets; a slot further away, or a 429 pause seen by any
+replica, holds the row back until then without counting an attempt. A 429 from
+Telegram itself (its `retry_after` is a second or more, longer than the outbox
+waits) comes back here and is honoured, counted as an attempt; other errors back off
+exponentially, and after MAX_ATTEMPTS the row is a dead letter (in /queue and
+`outbox dead`). A call-back nobody can receive is a dead letter at once.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import callbacks
 from bot.errors import retry_seconds
-from bot.metrics import OUTBOX_DEAD, OUTBOX_DEPTH, OUTBOX_OVERDUE_SECONDS, TELEGRAM_429
+from bot.metrics import OUTBOX_DEAD, OUTBOX_DEPTH, OUTBOX_OVERDUE_SECONDS
 from bot.report_cards import card_keyboard, card_text
+from bot.send_limits import OUTBOX, HeldBack, sending_as
 from bot.services import Services
 from mps.claims import REPLICA, holds, release
 from mps.contract import Reroute, StatusChange, decode_change
@@ -46,6 +51,7 @@ from mps.outbox import (
     mark_sent,
     note_step,
     outbox_stats,
+    postpone,
 )
 from mps.report_threads import cards_of, remember
 from mps.staff_admin import migrate_chat
@@ -90,8 +96,9 @@ async def deliver_due(bot: Bot, svc: Services, replica: str = REPLICA) -> int:
         ids = await claim_outbox(session, svc.clock(), replica)
     delivered = 0
     try:
-        for message_id in ids:
-            delivered += await deliver_one(bot, svc, message_id, replica)
+        with sending_as(OUTBOX):
+            for message_id in ids:
+                delivered += await deliver_one(bot, svc, message_id, replica)
     finally:
         async with svc.database.sessions.begin() as session:  # what is left is due again
             await release(session, OutboxMessage, ids, replica)
@@ -120,8 +127,12 @@ async def deliver_one(bot: Bot, svc: Services, message_id: int, replica: str = R
             await _send_question(bot, svc, message, report)
         elif message.kind == "answer":
             await _send_answer(bot, svc, message, report)
+    except HeldBack as error:
+        async with svc.database.sessions.begin() as session:
+            await postpone(session, message.id, svc.clock(), retry_seconds(error))
+        logger.info("outbox %s (%s) held back by Telegram's limits", message.id, message.kind)
+        return False
     except RetryAfter as error:
-        TELEGRAM_429.labels("outbox").inc()
         await _failed(svc, message, "429 Too Many Requests", retry_seconds(error))
         return False
     except (Undeliverable, Forbidden, BadRequest) as error:

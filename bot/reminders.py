@@ -8,6 +8,9 @@ round first leases its reminders (mps.reminders.claim_reminders), so no two
 replicas send one; the round stops if its lease ran out. The lease leaves that
 one window as it was; a replica killed mid-round delays its reminders until the
 lease (LEASE) runs out, then another replica sends them (late, never lost).
+Reminders are sent as REMINDER (bot.send_limits): a slot in Telegram's budgets
+more than a second away, a 429 pause or a 429 ends the round; the rest go out
+in a later one.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.metrics import TELEGRAM_429
+from bot.errors import retry_seconds
+from bot.send_limits import REMINDER, sending_as
 from bot.services import SERVICES_KEY, Services
 from mps.claims import REPLICA, holds, release
 from mps.formatting import day_text, digits, time_text
@@ -57,7 +61,8 @@ async def send_due(
     async with svc.database.sessions.begin() as session:
         due = await claim_reminders(session, clock, replica)
     try:
-        return await _send(application, svc, due, replica)
+        with sending_as(REMINDER):  # held back or refused: the rest wait for a later round
+            return await _send(application, svc, due, replica)
     finally:
         async with svc.database.sessions.begin() as session:  # what is left is due again
             await release(session, Booking, [b.id for b in due], replica)
@@ -87,9 +92,9 @@ async def _send(
                 reminder_text(svc, booking),
                 reply_markup=InlineKeyboardMarkup([[button]]),
             )
-        except RetryAfter as error:
-            TELEGRAM_429.labels("reminder").inc()
-            logger.warning("reminders: Telegram asks to wait %s s", error.retry_after)
+        except RetryAfter as error:  # Telegram's 429, or held back by its budgets
+            wait = retry_seconds(error)
+            logger.warning("reminders: held back %.1f s; the rest next round", wait)
             break
         except Forbidden:
             logger.info("reminders: booking %s: the user blocked the bot", booking.id)

@@ -66,7 +66,8 @@ class SharedState:
 def open_shared_state(redis_url: str | None, secret: bytes) -> SharedState:
     """In Redis when a URL is given (any replica serves any update), else in memory."""
     if not redis_url:
-        return SharedState(ButtonStore(), UserMemory(), MemoryCounters())
+        counters = MemoryCounters()
+        return SharedState(ButtonStore(), UserMemory(counters=counters), counters)
     redis = open_redis(redis_url)
     return SharedState(
         RedisButtons(redis, secret), RedisUsers(redis, secret), RedisCounters(redis, secret), redis

@@ -53,10 +53,12 @@ class Settings(StoreSettings):
     # Per user: messages and button presses a minute, /join attempts an hour.
     rate_messages_per_minute: int = Field(default=20, ge=1)
     rate_joins_per_hour: int = Field(default=5, ge=1)
-    # Telegram's limits on the bot's own sends: messages a second overall, and a
-    # minute per group (0: no limit).
+    # Telegram's limits on the bot's own sends, for all replicas together when
+    # REDIS_URL is set: messages a second overall, a minute per group, and a second
+    # per private chat (over 5 s, so short bursts pass); 0: no limit.
     telegram_max_rate: float = Field(default=30.0, ge=0)
     telegram_group_max_rate: float = Field(default=20.0, ge=0)
+    telegram_chat_max_rate: float = Field(default=1.0, ge=0)
     # Language of the report cards in staff chats.
     staff_language: Literal["ar", "ckb", "en"] = "ar"
 

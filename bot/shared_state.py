@@ -38,6 +38,15 @@ local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
+# She spoke: her language (GETEX, 30 more days), and one more event in a counter (as
+# _HIT) when one is given: one round trip. Returns {language or nil, count or 0}.
+_ARRIVE = """
+local language = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+if #KEYS < 2 then return {language, 0} end
+local n = redis.call('INCR', KEYS[2])
+if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return {language, n}
+"""
 
 
 def open_redis(url: str) -> aioredis.Redis:
@@ -52,6 +61,14 @@ def _text(value: bytes | str) -> str:
 def keyed_hash(secret: bytes, kind: str, value: str | int) -> str:
     """The name `value` is stored under (the store never holds the value itself)."""
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _counter_key(prefix: str, secret: bytes, key: str) -> str:
+    return f"{prefix}rate:{keyed_hash(secret, 'rate', key)}"
+
+
+def _window_ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 class WriteBehind:
@@ -117,12 +134,14 @@ class RedisButtons(ButtonStore):
 
 
 class RedisUsers(UserMemory):
-    """Languages in Redis under a keyed hash of the user, read at each of her updates."""
+    """Languages in Redis under a keyed hash of the user, read at each of her updates
+    (with her rate-limit count, in the same script, when asked)."""
 
     def __init__(self, redis: aioredis.Redis, secret: bytes, prefix: str = KEY_PREFIX) -> None:
         super().__init__()
         self._redis, self._secret, self._prefix = redis, secret, prefix
         self._writes = WriteBehind()
+        self._arrive = redis.register_script(_ARRIVE)
 
     def _key(self, user_id: int) -> str:
         return f"{self._prefix}language:{keyed_hash(self._secret, 'user-language', user_id)}"
@@ -133,15 +152,23 @@ class RedisUsers(UserMemory):
         if changed:
             self._writes.start(self._redis.set(self._key(user_id), language, ex=LANGUAGE_SECONDS))
 
-    async def load(self, user_id: int) -> None:
-        """Take the language another replica may have set; she spoke: 30 more days."""
+    async def load(self, user_id: int, count: tuple[str, float] | None = None) -> int:
+        """Take the language another replica may have set; she spoke: 30 more days.
+        With `count`, count one event in that counter (RedisCounters' keys) in the same
+        round trip: the count so far; if Redis is away, 1 (a limit is not worth a
+        dropped message), and this replica's memory of her language will do."""
+        keys, args = [self._key(user_id)], [LANGUAGE_SECONDS]
+        if count is not None:
+            keys.append(_counter_key(self._prefix, self._secret, count[0]))
+            args.append(_window_ms(count[1]))
         try:
-            value = await self._redis.getex(self._key(user_id), ex=LANGUAGE_SECONDS)
-        except Exception as error:  # Redis away: this replica's memory will do
-            logger.warning("language not loaded: %s", type(error).__name__)
-            return
+            value, hits = await self._arrive(keys=keys, args=args)
+        except Exception as error:
+            logger.warning("language not loaded nor limit counted: %s", type(error).__name__)
+            return 1 if count is not None else 0
         if value is not None and _text(value) in LANGUAGES:
             super().set_language(user_id, _text(value))
+        return int(hits)
 
     async def flush(self) -> None:
         await self._writes.flush()
@@ -157,9 +184,9 @@ class RedisCounters:
     async def hit(self, key: str, seconds: float) -> int:
         """Count one event for `key`; if Redis is away, 1 (a limit is not worth a
         dropped message)."""
-        name = f"{self._prefix}rate:{keyed_hash(self._secret, 'rate', key)}"
+        name = _counter_key(self._prefix, self._secret, key)
         try:
-            return int(await self._hit(keys=[name], args=[max(1, int(seconds * 1000))]))
+            return int(await self._hit(keys=[name], args=[_window_ms(seconds)]))
         except Exception as error:
             logger.warning("rate limit not counted: %s", type(error).__name__)
             return 1

@@ -28,7 +28,7 @@ class ChatExited(TelegramError):
     """The chat said /exit after the update this message answers: not sent."""
 
 
-class TrackingBot(ExtBot[None]):
+class TrackingBot(ExtBot[float]):
     """ExtBot that records sent message ids and respects /exit."""
 
     def __init__(self, *args: Any, chats: ChatState, **kwargs: Any) -> None:

@@ -2,7 +2,9 @@
 
 Only the language code is kept, in memory, for a bounded number of users; no
 message text. `bot.shared_state.RedisUsers` also keeps it in Redis, so that
-every replica answers in the language chosen through any of them.
+every replica answers in the language chosen through any of them. `load`, at
+each of her updates, can also count the update against her rate limits, so
+that on Redis both take one round trip.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from mps.language import LANGUAGES, detect_language
+from mps.limits import Counters, MemoryCounters
 
 _TELEGRAM_CODES = {"ar": "ar", "ckb": "ckb", "ku": "ckb", "en": "en"}
 
@@ -17,9 +20,10 @@ _TELEGRAM_CODES = {"ar": "ar", "ckb": "ckb", "ku": "ckb", "en": "en"}
 class UserMemory:
     """Per-user language, detected or chosen."""
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 200_000, counters: Counters | None = None) -> None:
         self._capacity = capacity
         self._languages: OrderedDict[int, str] = OrderedDict()
+        self._counters = counters if counters is not None else MemoryCounters()
 
     def language(self, user_id: int, telegram_code: str | None = None) -> str:
         """The user's language; at first contact, from Telegram's setting."""
@@ -38,8 +42,11 @@ class UserMemory:
         while len(self._languages) > self._capacity:
             self._languages.popitem(last=False)
 
-    async def load(self, user_id: int) -> None:
-        """Bring in what other replicas know of the user (here: nothing to do)."""
+    async def load(self, user_id: int, count: tuple[str, float] | None = None) -> int:
+        """Bring in what other replicas know of the user (here: nothing to do); with
+        `count` (a counter and its window, mps.limits.RateLimiter.window), count one
+        event in it: the count so far (0 without)."""
+        return await self._counters.hit(*count) if count is not None else 0
 
     async def flush(self) -> None:
         """Wait until other replicas can see the languages set so far (here: at once)."""

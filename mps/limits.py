@@ -79,8 +79,16 @@ class RateLimiter:
 
     async def check(self, kind: str, who: str | int) -> Verdict:
         """Count one `kind` event of `who` and judge it."""
-        limit = self.limits[kind]
-        count = await self.counters.hit(f"{kind}:{who}", limit.seconds)
-        if count <= limit.count:
+        return self.judge(kind, await self.counters.hit(*self.window(kind, who)))
+
+    def window(self, kind: str, who: str | int) -> tuple[str, float]:
+        """The counter of `kind` events of `who`, and its window in seconds (for a
+        caller that counts in the same step as something else)."""
+        return f"{kind}:{who}", self.limits[kind].seconds
+
+    def judge(self, kind: str, count: int) -> Verdict:
+        """The verdict on the `count`-th `kind` event of one window."""
+        limit = self.limits[kind].count
+        if count <= limit:
             return Verdict.ALLOW
-        return Verdict.NOTIFY if count == limit.count + 1 else Verdict.DROP
+        return Verdict.NOTIFY if count == limit + 1 else Verdict.DROP

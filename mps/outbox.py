@@ -129,6 +129,21 @@ async def mark_failed(
     return False
 
 
+async def postpone(session: AsyncSession, message_id: int, clock: Clock, seconds: float) -> None:
+    """Try the row again in `seconds`, giving the lease back: the bot held it back
+    (Telegram's budgets, a 429 pause), which is no failed attempt."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            next_attempt_at=clock.now + dt.timedelta(seconds=seconds),
+            claimed_until=None,
+            claimed_by=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_dead(
     session: AsyncSession, message_id: int, clock: Clock, error: str, attempts: int | None = None
 ) -> None:

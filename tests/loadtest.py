@@ -277,6 +277,7 @@ def topology(backing: Backing, emulator: str, replicas: int, var: Path) -> Itera
         # The emulator does not limit; the load, not the bot's own limiter, is measured.
         "TELEGRAM_MAX_RATE": os.environ.get("TELEGRAM_MAX_RATE", "0"),
         "TELEGRAM_GROUP_MAX_RATE": os.environ.get("TELEGRAM_GROUP_MAX_RATE", "0"),
+        "TELEGRAM_CHAT_MAX_RATE": os.environ.get("TELEGRAM_CHAT_MAX_RATE", "0"),
         "RATE_MESSAGES_PER_MINUTE": "100000",
         "RATE_REPORTS_PER_DAY": "100000",
         "RATE_CALLBACKS_PER_DAY": "100000",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from telegram.ext import AIORateLimiter
 
 from bot.app import build_application
+from bot.send_budgets import Budget
+from bot.send_limits import SendLimiter
 from bot.settings import Settings
 
 
@@ -19,7 +20,17 @@ def test_sends_keep_to_telegrams_limits(tmp_path: Path, monkeypatch: pytest.Monk
         database_url=f"sqlite+aiosqlite:///{tmp_path}/app.db",
     )
     limiter = build_application(settings).bot.rate_limiter
-    assert isinstance(limiter, AIORateLimiter)
-    assert limiter._base_limiter is not None  # 30 messages a second, all chats together
-    assert (limiter._base_limiter.max_rate, limiter._base_limiter.time_period) == (30, 1)
-    assert (limiter._group_max_rate, limiter._group_time_period) == (20, 60)  # per group
+    assert isinstance(limiter, SendLimiter)
+    overall, group, private = Budget(30, 1.0), Budget(20, 60.0), Budget(5, 5.0)
+    # 30 messages a second, all chats together; 20 a minute per group; ~1 a second
+    # (5 in 5 s) per private chat, for messages only (not "typing…").
+    assert limiter.budgets_for("sendMessage", {"chat_id": -100123}) == [
+        ("chat:-100123", group),
+        ("all", overall),
+    ]
+    assert limiter.budgets_for("sendPhoto", {"chat_id": "42"}) == [
+        ("chat:42", private),
+        ("all", overall),
+    ]
+    assert limiter.budgets_for("sendChatAction", {"chat_id": 42}) == [("all", overall)]
+    assert limiter.budgets_for("answerCallbackQuery", {"callback_query_id": "1"}) == []

@@ -18,6 +18,7 @@ from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
 from bot.outbox import deliver_due
 from bot.report_cards import card_text, who_did
+from bot.send_limits import HeldBack
 from bot.services import Services
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
@@ -45,9 +46,13 @@ class FakeTelegram:
     blocked: set[int] = field(default_factory=set)
     flaky: set[int] = field(default_factory=set)
     moved: dict[int, int] = field(default_factory=dict)
+    held_back: dict[int, int] = field(default_factory=dict)  # chat: times still refused
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def send_message(self, chat_id: int, text: str, **_: Any) -> Any:
+        if self.held_back.get(chat_id):  # by the bot's own limiter: Telegram never asked
+            self.held_back[chat_id] -= 1
+            raise HeldBack(30)
         self.tried.append(chat_id)
         if chat_id in self.blocked:
             raise Forbidden("Forbidden: bot was blocked by the user")
@@ -171,6 +176,25 @@ async def test_bounded_retries_end_in_a_dead_letter(
     assert row.dead_at is not None and row.sent_at is None and row.last_error == "NetworkError"
     async with stocked.sessions() as session:
         assert [r.id for _, r in await dead_letters(session, "BGD-KRD")] == [report.id]
+
+
+async def test_a_row_held_back_by_telegrams_budgets_waits_and_is_never_a_dead_letter(
+    stocked: Database, index: StationIndex
+) -> None:
+    await _enrol(stocked, "BGD-KRD", 101, -100)
+    telegram, now = FakeTelegram(held_back={-100: MAX_ATTEMPTS + 2}), Now()
+    svc = services(stocked, now)
+    report = await _file(stocked, index, NOISE)
+    assert await deliver_due(telegram, svc) == 0  # type: ignore[arg-type]
+    row = await _row(stocked, report)
+    assert row.attempts == 0 and row.next_attempt_at == now().now + dt.timedelta(seconds=30)
+    assert await deliver_due(telegram, svc) == 0  # type: ignore[arg-type]  # not due yet
+    for _ in range(MAX_ATTEMPTS + 2):
+        now.later(1)
+        await deliver_due(telegram, svc)  # type: ignore[arg-type]
+    row = await _row(stocked, report)
+    assert row.dead_at is None and row.sent_at is not None and row.attempts == 0
+    assert len(telegram.to(-100)) == 1
 
 
 async def test_a_callback_is_confirmed_to_her_only_once_an_officer_has_it(

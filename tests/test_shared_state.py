@@ -14,6 +14,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.buttons import EXIT_CALLBACK, OTHER_USER
+from bot.limits import bot_limiter
 from bot.services import open_shared_state
 from bot.shared_state import (
     BUTTON_SECONDS,
@@ -122,10 +123,39 @@ async def test_counters_are_shared_and_expire_with_their_window(
     assert 0 < await redis.pttl(new) <= 50  # the window, in milliseconds
 
 
+async def test_her_language_and_her_count_come_in_one_round_trip(
+    redis: aioredis.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = RedisUsers(redis, SECRET, prefix), RedisUsers(redis, SECRET, prefix)
+    limiter = bot_limiter(2, 5)
+    a.set_language(USER, "ckb")
+    await a.flush()
+    await b.load(OTHER, limiter.window("message", OTHER))  # Redis learns the script once
+    sent: list[str] = []
+    execute = redis.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(redis, "execute_command", counted)
+    counts = [await users.load(USER, limiter.window("message", USER)) for users in (a, b, a)]
+    assert sent == ["EVALSHA"] * 3  # one round trip each: language and count together
+    assert counts == [1, 2, 3] and b.language(USER) == "ckb"
+    assert [limiter.judge("message", n) for n in counts] == [
+        Verdict.ALLOW,
+        Verdict.ALLOW,
+        Verdict.NOTIFY,
+    ]
+    assert await b.load(USER) == 0 and sent[-1] == "EVALSHA"  # no count asked: none made
+
+
 async def test_counting_goes_on_while_redis_is_away() -> None:
     dead = _dead()
     limiter = RateLimiter({"message": Limit(1, 60)}, RedisCounters(dead, SECRET))
     assert [await limiter.check("message", USER) for _ in range(3)] == [Verdict.ALLOW] * 3
+    users = RedisUsers(dead, SECRET)
+    assert [await users.load(USER, limiter.window("message", USER)) for _ in range(3)] == [1] * 3
     await dead.aclose()
 
 

@@ -124,6 +124,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "RASA_TIMEOUT": "20",
         "TELEGRAM_MAX_RATE": "0",
         "TELEGRAM_GROUP_MAX_RATE": "0",
+        "TELEGRAM_CHAT_MAX_RATE": "0",
         "RATE_MESSAGES_PER_MINUTE": "100000",
     }
     output = var / "topology.out"

@@ -170,6 +170,12 @@ class Telegram:
         }
         self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
 
+    def flood(self, method: str, seconds: float, retry_after: int) -> None:
+        """Answer every call of `method`, for any chat, with 429 "retry after
+        `retry_after`" for `seconds` from now (Telegram's flood limit, per bot)."""
+        body = {"method": method, "status": 429, "seconds": seconds, "retry_after": retry_after}
+        self.client.post(f"{self.base}/_emu/faults", json=body).raise_for_status()
+
     def add_member(self, user: int, chat: int, by: int) -> None:
         """`by` adds `user` to the group `chat`."""
         body = {"chat_id": chat, "by": by}
@@ -450,6 +456,7 @@ def running_stack(
             # than people: no throttling (tests/e2e/test_limits.py sets limits).
             "TELEGRAM_MAX_RATE": "0",
             "TELEGRAM_GROUP_MAX_RATE": "0",
+            "TELEGRAM_CHAT_MAX_RATE": "0",
             "RATE_MESSAGES_PER_MINUTE": "100000",
             "METRICS_PORT": str(free_port()),  # its own: e2e stacks run side by side
             **store_env,

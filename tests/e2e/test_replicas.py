@@ -97,3 +97,33 @@ def test_an_update_delivered_to_both_replicas_is_handled_once(replicas: Stack) -
     replicas.deliver(update_id, B)
     replies = replicas.telegram.replies(user, before + 1, quiet=1.0)
     assert len(replies) == 1, replies
+
+
+def _429s(stack: Stack, replica: str) -> float:
+    """The 429s Telegram answered to one replica's replies (its /metrics)."""
+    line = next(
+        (
+            line
+            for line in stack.metrics(replica).splitlines()
+            if line.startswith('mps_bot_telegram_429_total{sender="reply"}')
+        ),
+        "0 0",
+    )
+    return float(line.split()[-1])
+
+
+def test_a_429_met_through_a_holds_b_too(replicas: Stack) -> None:
+    # Telegram's flood limit is per bot: for 3 s it answers every sendMessage with
+    # "retry after 3". A meets it first; B, asked next, waits out A's pause instead
+    # of calling Telegram into the flood. Both replies arrive.
+    first, second = _user(), _user()
+    before = {name: _429s(replicas, name) for name in ("bot", "bot2")}
+    replicas.telegram.flood("sendMessage", seconds=3, retry_after=3)
+    _say(replicas, first, "/start", A)
+    replicas.telegram.wait_until(
+        lambda: _429s(replicas, "bot") > before["bot"] or None, what="A's reply refused"
+    )
+    [welcome] = _turn(replicas, second, "/start", B)
+    replicas.telegram.wait_for(first, lambda m: m["text"] == welcome["text"])
+    assert _429s(replicas, "bot2") == before["bot2"]
+    assert _429s(replicas, "bot") == before["bot"] + 1
