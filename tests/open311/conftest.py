@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from mps.clock import Clock
 from mps.database import Database
 from mps.models import OutboxMessage, Report
 from mps.partners import add_partner
 from mps.settings import StoreSettings
+from mps.staff import invite, join
 from web.app import PathAccessLogger, create_app
 
 SETTINGS = StoreSettings(
@@ -105,3 +108,63 @@ async def api(stocked: Database) -> AsyncIterator[Api]:
     )
     async with TestClient(server) as client:
         yield Api(client, stocked, keys)
+
+
+# -- reading documents the same way in both formats ---------------------------------
+
+FORMATS = ["xml", "json"]
+W3C = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+03:00")  # the stations' offset
+Row = dict[str, Any]
+
+
+def flat(value: object) -> str | None:
+    """A JSON value as the XML document writes it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def rows_of(response: ClientResponse, fmt: str, item: str) -> list[Row]:
+    """The members of a list document as {field: text}, the same for both formats."""
+    if fmt == "json":
+        return [{k: flat(v) for k, v in row.items()} for row in await json_of(response)]
+    root = await xml_of(response)
+    assert all(member.tag == item for member in root)
+    return [{field.tag: field.text for field in member} for member in root]
+
+
+async def error_of(response: ClientResponse, fmt: str) -> tuple[int, str]:
+    """The one error of an errors document: its code and description."""
+    [error] = await rows_of(response, fmt, "error")
+    assert error["code"] == str(response.status)
+    return response.status, str(error["description"])
+
+
+async def one(api: Api, fmt: str, reference: str, partner: str = "city") -> Row:
+    """GET requests/{reference} for the partner."""
+    response = await api.get(f"requests/{reference}.{fmt}", partner)
+    assert response.status == 200, await response.text()
+    [row] = await rows_of(response, fmt, "request")
+    return row
+
+
+async def listed(api: Api, fmt: str, partner: str = "city", **params: str) -> list[str]:
+    """The service_request_ids GET requests returns to the partner."""
+    response = await api.get(f"requests.{fmt}", partner, **params)
+    assert response.status == 200, await response.text()
+    return [str(r["service_request_id"]) for r in await rows_of(response, fmt, "request")]
+
+
+def later(minutes: int) -> Clock:
+    """The stations' clock some minutes from now."""
+    clock = SETTINGS.clock()
+    return Clock(clock.now + dt.timedelta(minutes=minutes), clock.zone)
+
+
+async def enrol(api: Api, station: str, user: int, chat: int) -> None:
+    """A staff member of `station` whose chat is bound there."""
+    async with api.database.sessions.begin() as session:
+        code = (await invite(session, station, SETTINGS.clock().now)).code
+        await join(session, code, chat, user, SETTINGS.clock().now)

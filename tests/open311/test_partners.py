@@ -12,14 +12,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection
 
 from bot.admin import main
-from mps.database import open_database
+from mps.database import alembic_config, open_database, upgrade
 from mps.models import Partner, StaffAudit
 from mps.partners import key_hash, partner_for_key
 from scripts.stack import log_tail, start, stop, wait_ready, web_service
 from tests.conftest import DEMO_REGISTRY
+from tests.db import BACKENDS, fresh_database
 from tests.e2e.stack_fixture import free_port
 
 URL_OF = "sqlite+aiosqlite:///{}/admin.db"
@@ -129,3 +132,26 @@ def test_python_m_web_refuses_to_start_without_a_reference_key(tmp_path: Path) -
     finally:
         stop(service)
     assert "REFERENCE_SECRET" in (tmp_path / "web.log").read_text()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_partners_migration_goes_up_and_down(backend: str, tmp_path: Path) -> None:
+    def tables(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    def down(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0006")
+
+    database = await fresh_database(backend, tmp_path)  # at head
+    try:
+        async with database.engine.connect() as connection:
+            assert "partners" in await connection.run_sync(tables)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(down)
+        async with database.engine.connect() as connection:
+            assert "partners" not in await connection.run_sync(tables)
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            assert "partners" in await connection.run_sync(tables)
+    finally:
+        await database.close()
