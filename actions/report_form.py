@@ -30,7 +30,8 @@ from mps.file_ids import is_file_id
 from mps.formatting import digits
 from mps.incident_time import parse_incident_date
 from mps.lexicon import words
-from mps.report_rules import CATEGORIES, find_reference
+from mps.report_rules import CATEGORIES, DESCRIPTION_MAX, DESCRIPTION_MIN, find_reference
+from mps.reports import station_for_point
 from mps.routing import Lookup
 from mps.stations import TRIAGE
 from mps.text import normalize, phrase_pattern
@@ -40,7 +41,6 @@ DANGER_PHRASES = KeywordNet.from_data(load_emergency(DATA / "emergency.yml"))
 # Words that put a described event in the present ("right now"): with them an
 # emergency reading of a description is believed, without them it is the past.
 NOW_WORDS = phrase_pattern(words("now", "present"))
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
 # The form's slots, its confirmation last.
 FORM_SLOTS = (
     "report_category",
@@ -184,13 +184,13 @@ class _Turn(FormTurn):
         self.set("report_place_choices", None)
 
     def _shared_place(self) -> str | None:
-        """The station covering a shared location (the central team if none does)."""
+        """The station covering a shared location, else the nearest one close enough
+        (mps.reports.station_for_point); the central team if none is."""
         point = parse_location(self.entities.get("location", ""))
         if point is None:
             return None
-        match = self.store.index.by_point(*point)
         self.set("report_place_text", self.entities["location"])
-        return match.code if match else TRIAGE
+        return station_for_point(self.store.index, *point) or TRIAGE
 
     def _named_place(self) -> str | None:
         """The station of the place named: the whole message when "where?" was asked,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mps.report_rules import UnitRules
 
-RULES = UnitRules.load(Path(__file__).resolve().parents[1] / "data" / "report_routing.yml")
+RULES = UnitRules.load()

@@ -15,7 +15,8 @@ purge                           remove personal data past its retention period n
 
 Listing and revoking access (staff list|remove, chats list|unbind, invites
 list|revoke), dead letters (outbox dead|retry) and the audit (audit list):
-see bot/admin_access.py.
+see bot/admin_access.py. Open311 partners (partners add|list|rekey|revoke):
+see bot/admin_partners.py.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import admin_access
+from bot import admin_access, admin_partners
 from bot.retention import purge_once
 from mps.bookings import BookingError, add_event, seats_left, upcoming_events
 from mps.database import Database, open_database, upgrade
@@ -71,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     )
     admin_access.add_staff_parsers(staff)
     admin_access.add_parsers(groups)
+    admin_partners.add_parsers(groups)
     events = groups.add_parser("events", help="Open House events").add_subparsers(
         dest="command", required=True
     )
@@ -117,9 +119,10 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
         )
         return 0
     key = (args.group, args.command)
-    done = await admin_access.dispatch(args, database, clock)
-    if done is not None:
-        return done
+    for commands in (admin_access, admin_partners):
+        done = await commands.dispatch(args, database, clock)
+        if done is not None:
+            return done
     if key == ("stations", "list"):
         async with database.sessions() as session:
             for s in await all_stations(session):

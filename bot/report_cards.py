@@ -11,6 +11,7 @@ from mps.catalogue import Catalogue
 from mps.contract import CARD_STATUS, CardAction, CardPress, staff_of
 from mps.formatting import day_text, digits, time_text
 from mps.models import Report, ReportEvent, Station
+from mps.partners import from_partner
 from mps.report_rules import TRANSITIONS
 from mps.staff import numbers_of
 from mps.stations import TRIAGE
@@ -72,6 +73,8 @@ def card_text(
             **common,
         )
     parts = [title, body]
+    if from_partner(report.owner):  # no chat to ask in; the closing note goes to them
+        parts.insert(1, texts.get("card_open311_note", language))
     if report.station_code == TRIAGE or at_triage:
         parts.insert(1, texts.get("card_triage_note", language))
     if last is not None and staff_of(last.actor) is not None:

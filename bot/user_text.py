@@ -14,25 +14,9 @@ buttons may do that.
 
 from __future__ import annotations
 
-import unicodedata
+from mps.text import clean_text, normalize
 
-from mps.text import normalize
-
-_KEPT_FORMAT = {"\u200c", "\u200d"}  # zero-width non-joiner and joiner
-
-
-def _kept(char: str) -> bool:
-    if 0xD800 <= ord(char) <= 0xDFFF:
-        return False
-    category = unicodedata.category(char)
-    if category == "Cc":
-        return char in "\n\t"
-    return category != "Cf" or char in _KEPT_FORMAT
-
-
-def clean_text(text: str) -> str:
-    """Drop control and invisible format characters and lone surrogates; keep line breaks."""
-    return "".join(c for c in text if _kept(c)).strip()
+__all__ = ["clean_text", "plain_text"]  # clean_text lives in mps.text (Open311 uses it too)
 
 
 def plain_text(text: str) -> str:

@@ -1,4 +1,4 @@
-# Bot and action server (Python 3.11+): one image, two commands.
+# Bot, action server and web application (Python 3.11+): one image, three commands.
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONPATH=/app PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -7,6 +7,7 @@ RUN pip install --no-cache-dir -r requirements/app.lock
 COPY mps/ mps/
 COPY bot/ bot/
 COPY actions/ actions/
+COPY web/ web/
 COPY texts/ texts/
 COPY data/emergency.yml data/hotlines.yml data/lexicon.yml data/report_routing.yml data/
 COPY data/stations/ data/stations/

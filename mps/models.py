@@ -248,6 +248,21 @@ class Report(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class Partner(Base):
+    """Another public system (a municipality's app, a call centre) that hands reports
+    in through Open311. Only a SHA-256 hash of its API key is kept: the key itself is
+    shown once, when the partner is added (`python -m bot.admin partners add`)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # Set by `partners revoke`: the key no longer works; its reports stay.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class ReportEvent(Base):
     """One change of a report: who, when, from, to, and a note."""
 

@@ -31,6 +31,9 @@ TRANSITIONS = {
     "in_progress": {"closed"},
     "closed": set(),
 }
+# What happened, in the citizen's words (Telegram's form and Open311 alike).
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000
+ROUTING_FILE = Path(__file__).resolve().parents[1] / "data" / "report_routing.yml"
 REFERENCE = re.compile(r"\bMPS-[A-Z0-9]{4}-[A-Z0-9]{2}\b", re.IGNORECASE)
 
 
@@ -56,9 +59,11 @@ class UnitRules:
     keywords: tuple[tuple[str, re.Pattern[str]], ...] = ()
     sensitive_units: frozenset[str] = frozenset({"fcpu", "juvenile"})
     sensitive_categories: frozenset[str] = frozenset({"online_harassment", "callback"})
+    # The words of `keywords`, as written (Open311 lists them with each service).
+    keyword_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
-    def load(cls, path: Path) -> UnitRules:
+    def load(cls, path: Path = ROUTING_FILE) -> UnitRules:
         """Read data/report_routing.yml."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         overrides = {}
@@ -66,11 +71,12 @@ class UnitRules:
             pattern = phrase_pattern([normalize(str(w)) for w in words])
             if pattern is not None:
                 overrides[str(unit)] = pattern
-        keywords = []
+        keywords, keyword_words = [], []
         for category, words in (data.get("keywords") or {}).items():
             pattern = phrase_pattern([normalize(str(w)) for w in words])
             if pattern is not None and category in CATEGORIES:
                 keywords.append((str(category), pattern))
+                keyword_words.append((str(category), tuple(str(w) for w in words)))
         return cls(
             str(data["default_unit"]),
             dict(data["categories"]),
@@ -80,11 +86,21 @@ class UnitRules:
             frozenset(
                 str(c) for c in data.get("sensitive_categories", ("online_harassment", "callback"))
             ),
+            tuple(keyword_words),
         )
 
     def is_sensitive(self, category: str, unit: str) -> bool:
         """Whether a report is for its unit's eyes only (family, children, blackmail)."""
         return unit in self.sensitive_units or category in self.sensitive_categories
+
+    def words_for(self, category: str) -> tuple[str, ...]:
+        """The words that name a category, as data/report_routing.yml writes them."""
+        return dict(self.keyword_words).get(category, ())
+
+    def public_categories(self) -> list[str]:
+        """The categories whose reports are not sensitive whatever their words
+        (Open311 offers these, and only these, as services)."""
+        return [c for c in CATEGORIES if not self.is_sensitive(c, self.unit_for(c))]
 
     def category_in(self, text: str) -> str | None:
         """The category a text names ("my bike was stolen" → theft), if any."""

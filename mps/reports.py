@@ -60,15 +60,33 @@ class Draft:
     contact_window: str | None = None
 
 
+# A point outside every jurisdiction goes to the nearest station only if it is this
+# close (the demo's polygons reach 4 to 9 km from their station). Further out, in a
+# governorate no station covers or at a mistyped point, the central triage team
+# places it rather than a station far away.
+NEAREST_MAX_KM = 30.0
+
+
+def station_for_point(index: StationIndex, lon: float, lat: float) -> str | None:
+    """The station whose jurisdiction covers the point, else the nearest one within
+    NEAREST_MAX_KM; None means the central triage queue."""
+    match = index.by_point(lon, lat)
+    if match is None:
+        return None
+    if match.how == "nearest" and (match.distance_km or 0.0) > NEAREST_MAX_KM:
+        return None
+    return match.code
+
+
 def place_report(draft: Draft, index: StationIndex) -> str | None:
-    """The station for a draft: its point's polygon or nearest station, else the place
-    name when it names exactly one; None means the central triage queue."""
+    """The station for a draft: its point's station (`station_for_point`), else the
+    place name when it names exactly one; None means the central triage queue."""
     if draft.station is not None:
         return draft.station
     if draft.point is not None:
-        match = index.by_point(*draft.point)
-        if match is not None:
-            return match.code
+        code = station_for_point(index, *draft.point)
+        if code is not None:
+            return code
     if draft.place:
         matches = index.by_name(draft.place)
         if len(matches) == 1:

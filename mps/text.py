@@ -5,6 +5,9 @@ letter variants (أ/إ/آ→ا, ى/ی→ي, ة→ه, ک→ك), drops tatweel, di
 invisible format characters, and turns Arabic-Indic and Persian digits into
 ASCII digits. `normalize_with_map` also returns, for every output character,
 the index of the input character it came from, so entity offsets can follow.
+
+`clean_text` is for display: what is left of text someone typed (in Telegram, or
+sent by an Open311 partner) before staff read it.
 """
 
 from __future__ import annotations
@@ -104,3 +107,21 @@ _ASCII_TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 def to_arabic_indic(text: str) -> str:
     """Write ASCII digits as Arabic-Indic digits (for Arabic and Kurdish display)."""
     return text.translate(_ASCII_TO_ARABIC_INDIC)
+
+
+# Kept by clean_text: Kurdish and Persian spelling and emoji need them.
+_KEPT_FORMAT = {"\u200c", "\u200d"}  # zero-width non-joiner and joiner
+
+
+def _kept(char: str) -> bool:
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return False
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return char in "\n\t"
+    return category != "Cf" or char in _KEPT_FORMAT
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible format characters and lone surrogates; keep line breaks."""
+    return "".join(c for c in text if _kept(c)).strip()

@@ -1,4 +1,5 @@
-"""`make run`: Rasa, the action server and the bot in the foreground.
+"""`make run`: Rasa, the action server, the bot and the web application (Open311)
+in the foreground.
 
 One line per process once it is ready; Ctrl-C stops all of them. Logs go to
 var/log/ (or `--log-dir`). A process that dies is restarted with backoff
@@ -33,6 +34,7 @@ from scripts.stack import (  # noqa: E402
     start,
     stop,
     wait_ready,
+    web_service,
 )
 from scripts.supervise import Supervisor  # noqa: E402
 
@@ -62,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         action_token=action_token,
     )
     bot = bot_service({"RASA_TOKEN": token})
-    services = [actions, rasa, bot]
+    console_port = int(os.environ.get("CONSOLE_PORT") or 8080)
+    web = web_service(console_port)
+    web_url = f"http://{os.environ.get('CONSOLE_LISTEN') or '127.0.0.1'}:{console_port}"
+    services = [web, actions, rasa, bot]
     stopping = False
 
     def on_signal(signum: int, frame: object) -> None:
@@ -73,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     supervisor = Supervisor(log_dir)
     try:
-        for service, what in ((actions, f"port {action_port}"), (rasa, rasa_url)):
+        for service, what in (
+            (web, f"{web_url} (Open311: {web_url}/open311/v2/services.xml)"),
+            (actions, f"port {action_port}"),
+            (rasa, rasa_url),
+        ):
             start(service, log_dir)
             if not wait_ready(service):
                 say(f"{service.name} failed to start; last lines of {service.log_path}:")

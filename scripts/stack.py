@@ -1,4 +1,4 @@
-"""Start and stop the three processes (Rasa, action server, bot) together.
+"""Start and stop the processes (Rasa, action server, bot, web) together.
 
 Used by `make run`, the end-to-end tests and the benchmark, so that all of
 them run exactly the same commands.
@@ -143,6 +143,16 @@ def actions_service(port: int, env: dict[str, str] | None = None, token: str = "
 def bot_service(env: dict[str, str] | None = None) -> Service:
     """The Telegram bot (its own log line says when it is ready)."""
     return Service("bot", [str(ROOT / ".venv/bin/python"), "-m", "bot"], None, env or {})
+
+
+def web_service(port: int, env: dict[str, str] | None = None) -> Service:
+    """The web application (Open311; the staff console once it exists) on `port`."""
+    return Service(
+        "web",
+        [str(ROOT / ".venv/bin/python"), "-m", "web"],
+        f"http://127.0.0.1:{port}/health",
+        {"CONSOLE_PORT": str(port), **(env or {})},
+    )
 
 
 def start(service: Service, log_dir: Path) -> None:

@@ -62,14 +62,18 @@ def test_only_the_tls_proxy_is_published() -> None:
     published = {name for name, s in SERVICES.items() if s.get("ports")}
     assert published == {"proxy"}
     assert SERVICES["proxy"]["ports"] == ["443:443"]
-    assert set(SERVICES["proxy"]["networks"]) == {"webhook"}
+    assert set(SERVICES["proxy"]["networks"]) == {"webhook", "console"}
     assert "webhook" in SERVICES["bot"]["networks"]
+    # The web application: reached by the proxy only, on an internal network.
+    assert SERVICES["web"]["networks"] == ["backend", "console"]
+    assert COMPOSE["networks"]["console"]["internal"] is True
     for name in ("postgres", "redis", "rasa", "actions", "migrate", "balancer"):
         assert SERVICES[name]["networks"] == ["backend"], name
     assert COMPOSE["networks"]["backend"]["internal"] is True
     nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
     assert "server bot:8443 resolve" in nginx and "ssl_certificate" in nginx
     assert "proxy_pass http://mps_bot/telegram;" in nginx
+    assert "server web:8080 resolve" in nginx and "location /open311/ {" in nginx
 
 
 def test_services_restart_the_bot_is_checked_and_migrations_run_once_first() -> None:
@@ -78,7 +82,7 @@ def test_services_restart_the_bot_is_checked_and_migrations_run_once_first() -> 
         assert service["restart"] == expected, name
     assert SERVICES["bot"]["healthcheck"]["test"] == ["CMD", "python", "-m", "bot.health"]
     assert SERVICES["migrate"]["command"] == ["python", "-m", "bot.admin", "db", "upgrade"]
-    for name in ("actions", "bot"):
+    for name in ("actions", "bot", "web"):
         assert SERVICES[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
         }
@@ -110,7 +114,7 @@ def test_bots_rasa_and_actions_scale_behind_the_balancer() -> None:
 
 
 def _source_text() -> str:
-    folders = ("bot", "actions", "mps", "nlu", "docker")
+    folders = ("bot", "actions", "mps", "nlu", "web", "docker")
     files = [p for folder in folders for p in (ROOT / folder).rglob("*") if p.is_file()]
     return "\n".join(p.read_text(encoding="utf-8", errors="ignore") for p in files).lower()
 
@@ -124,7 +128,7 @@ def test_every_path_and_variable_compose_names_exists() -> None:
         if "build" in service:
             assert (ROOT / service["build"]["dockerfile"]).exists()
     source = _source_text()
-    for name in ("actions", "rasa", "bot", "migrate"):
+    for name in ("actions", "rasa", "bot", "migrate", "web"):
         for variable in SERVICES[name]["environment"]:
             # pydantic-settings reads lower-case field names; the rest by their own name.
             assert variable.lower() in source, f"{name}: {variable} is read by nothing"
@@ -185,3 +189,13 @@ def test_compose_config_passes_and_scales() -> None:
         check=False,
     )
     assert missing.returncode != 0 and "WEBHOOK_SECRET" in missing.stderr
+
+
+def test_the_app_image_holds_every_package_compose_runs() -> None:
+    dockerfile = (ROOT / "docker" / "Dockerfile.app").read_text(encoding="utf-8")
+    for name, service in SERVICES.items():
+        if service.get("build", {}).get("dockerfile") != "docker/Dockerfile.app":
+            continue
+        module = service["command"][service["command"].index("-m") + 1]
+        package = module.split(".")[0]
+        assert f"COPY {package}/ {package}/" in dockerfile, name

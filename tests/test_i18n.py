@@ -27,7 +27,7 @@ from mps.hotlines import load_hotlines
 from mps.language import LANGUAGES
 from mps.phone import WINDOWS
 from mps.registry import UNITS, check_registry
-from mps.report_rules import TRANSITIONS
+from mps.report_rules import TRANSITIONS, UnitRules
 from mps.staff import JoinResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ TEXTS = Catalogue.load_dir()
 ENTRIES = dict(TEXTS.entries())
 CODE = "\n".join(
     path.read_text(encoding="utf-8")
-    for folder in ("bot", "actions", "mps", "nlu", "scripts")
+    for folder in ("bot", "actions", "mps", "nlu", "scripts", "web")
     for path in (ROOT / folder).rglob("*.py")
 )
 RASA = "\n".join(
@@ -62,6 +62,8 @@ GROUPS: dict[str, Callable[[], Iterable[str]]] = {
     "command": lambda: MENU_COMMANDS,
     # The outbox kinds mps/reports.py and bot/outbox.py write and deliver.
     "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer"),
+    # The Open311 services: the categories that are never sensitive.
+    "service_description": lambda: UnitRules.load().public_categories(),
 }
 
 

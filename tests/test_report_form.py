@@ -72,6 +72,10 @@ async def test_a_place_nobody_covers_goes_to_triage(store: None) -> None:
         tracker("33.302,44.428", "share_location", "report_place", location="33.302,44.428")
     )
     assert slots["report_place"] == "BGD-KRD"
+    # Abu Ghraib, 24 km out of Baghdad: the nearest station; the desert: the central team.
+    for point, station in (("33.29,44.10", "BGD-MNS"), ("31.9,46.0", TRIAGE)):
+        slots, _ = await validate(tracker(point, "share_location", "report_place", location=point))
+        assert slots["report_place"] == station, point
 
 
 async def test_no_means_no_photo_no_consent_or_stop(store: None) -> None:

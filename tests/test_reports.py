@@ -82,7 +82,12 @@ def test_units_by_category_and_words(category: str, description: str, unit: str)
 
 def test_routing_by_point_nearest_name_and_nowhere(index: StationIndex) -> None:
     assert place_report(Draft("noise", "x", point=(44.428, 33.302)), index) == "BGD-KRD"
-    assert place_report(Draft("noise", "x", point=(44.10, 33.29)), index) is not None  # nearest
+    assert place_report(Draft("noise", "x", point=(44.10, 33.29)), index) == "BGD-MNS"  # nearest
+    # Over NEAREST_MAX_KM from every station (the desert; Paris): the triage queue,
+    # unless the place name says where.
+    assert place_report(Draft("noise", "x", point=(46.0, 31.9)), index) is None
+    assert place_report(Draft("noise", "x", point=(2.35, 48.86)), index) is None
+    assert place_report(Draft("noise", "x", "Zayona", point=(2.35, 48.86)), index) == "BGD-NBG"
     assert place_report(Draft("noise", "x", place="Zayona"), index) == "BGD-NBG"
     assert place_report(Draft("noise", "x", place="Erbil"), index) is None  # ambiguous: triage
     assert place_report(Draft("noise", "x", place="Paris"), index) is None

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -134,6 +135,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         "DATABASE_URL": database_url,
         "RASA_URL": f"http://127.0.0.1:{free_port()}",
         "ACTION_SERVER_PORT": str(free_port()),
+        "CONSOLE_PORT": str(free_port()),  # its own: e2e stacks run side by side
         "RASA_TIMEOUT": "20",
         "WEBHOOK_URL": "",
         "STAFF_LANGUAGE": "en",
@@ -197,6 +199,13 @@ def _until_back(running: Running, name: str, text: str, normal: Callable[[str], 
 
 def _kill(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)  # its whole process group, as a crash would
+
+
+def test_make_run_serves_open311_and_says_where(make_run: Running) -> None:
+    found = re.search(r"web ready at \S+ \(Open311: (\S+/services\.xml)\)", make_run.console())
+    assert found is not None, make_run.console()
+    response = httpx.get(found[1], timeout=30)
+    assert response.status_code == 200 and "<service_code>noise</service_code>" in response.text
 
 
 def test_rasa_dies_the_bot_keeps_answering_and_rasa_comes_back(make_run: Running) -> None:

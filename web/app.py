@@ -1,0 +1,69 @@
+"""The aiohttp application: `create_app(settings)` builds it, and each part adds
+its routes (Open311 now: web/open311.py; the staff console will join it here).
+
+Nothing opens at import: the database, the station index, the routing rules and
+the texts are read on start-up and released on shutdown (`cleanup_ctx`). A test
+hands in its own database, which the application then leaves open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+from mps.catalogue import Catalogue
+from mps.database import Database, open_database
+from mps.report_rules import UnitRules
+from mps.settings import StoreSettings
+from mps.store import Store
+from web import open311
+from web.context import CONTEXT, Context
+
+
+class PathAccessLogger(AbstractAccessLogger):
+    """One line a request: method, path, status, seconds. Never the query string (a
+    GET's api_key is there) or a body (a citizen's words)."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        """Log one request."""
+        self.logger.info("%s %s %s %.3fs", request.method, request.path, response.status, time)
+
+
+async def health(request: web.Request) -> web.Response:
+    """200 once the application has started (the supervisor's and compose's check)."""
+    return web.Response(text="ok\n")
+
+
+def create_app(settings: StoreSettings, database: Database | None = None) -> web.Application:
+    """The application on `settings` (DATABASE_URL…), or on `database` when given."""
+    app = web.Application()
+    app.cleanup_ctx.append(_context(settings, database))
+    app.router.add_get("/health", health)
+    open311.setup(app)
+    return app
+
+
+def _context(
+    settings: StoreSettings, database: Database | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        own = database is None
+        opened = open_database(settings.database_url) if database is None else database
+        store = Store.empty(opened, settings)
+        try:
+            await store.refresh()
+            app[CONTEXT] = Context(
+                store, UnitRules.load(), Catalogue.load_dir(), settings.reference_key()
+            )
+            logging.getLogger(__name__).info("web ready")
+            yield
+        finally:
+            if own:
+                await opened.close()
+
+    return context
