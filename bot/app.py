@@ -64,6 +64,10 @@ RETENTION_KEY = "retention"
 HEARTBEAT_KEY = "heartbeat"
 METRICS_KEY = "metrics_server"
 JOURNAL_KEY = "journal"
+STOPPING_KEY = "stopping"
+# How long a stop waits for the outbox and reminders to finish the message they are
+# sending (Telegram's answer, then the note that it was sent); then they are cancelled.
+STOP_GRACE_SECONDS = 5.0
 # The command menu, each described in the three languages (texts/commands.yml).
 MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
 
@@ -122,14 +126,16 @@ def _post_init_for(
         application.bot_data[PURGE_KEY] = asyncio.create_task(
             state_purge_loop(chats, PURGE_INTERVAL_SECONDS)
         )
+        stopping = application.bot_data[STOPPING_KEY] = asyncio.Event()
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
-            reminder_loop(application, settings.reminder_interval_seconds)
+            reminder_loop(application, settings.reminder_interval_seconds, stopping)
         )
         application.bot_data[OUTBOX_KEY] = asyncio.create_task(
             outbox_loop(
                 application.bot,
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
+                stopping,
             )
         )
         application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
@@ -145,6 +151,20 @@ def _post_init_for(
         logger.info("bot ready: @%s, %s, Rasa at %s", me.username, mode, settings.rasa_url)
 
     return post_init
+
+
+async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Let the outbox and reminders finish the message they are sending (for up to
+    STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it was
+    sent, a card or reminder would go out again after the restart."""
+    stopping = application.bot_data.get(STOPPING_KEY)
+    if stopping is not None:
+        stopping.set()
+    jobs = [
+        application.bot_data[k] for k in (OUTBOX_KEY, REMINDERS_KEY) if k in application.bot_data
+    ]
+    if jobs:
+        await asyncio.wait(jobs, timeout=STOP_GRACE_SECONDS)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -207,6 +227,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .bot(bot)
         .concurrent_updates(FinishingProcessor(64, journal))
         .post_init(_post_init_for(settings, chats, database))
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
