@@ -101,6 +101,7 @@ def _post_init_for(
         texts = Catalogue.load_dir()
         secret = settings.pseudonym_secret.get_secret_value().encode()
         shared = open_shared_state(settings.redis_url, secret)
+        journal = application.bot_data.get(JOURNAL_KEY)
         application.bot_data[SERVICES_KEY] = Services(
             rasa=RasaClient(
                 session,
@@ -122,6 +123,7 @@ def _post_init_for(
                 settings.rate_messages_per_minute, settings.rate_joins_per_hour, shared.counters
             ),
             redis=shared.redis,
+            replays=journal.replaying if journal is not None else frozenset(),
         )
         application.bot_data[PURGE_KEY] = asyncio.create_task(
             state_purge_loop(chats, PURGE_INTERVAL_SECONDS)

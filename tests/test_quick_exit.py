@@ -49,7 +49,7 @@ class FakeRasa:
         self.wiped.append(sender)
         return True
 
-    async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, language: str, *_: Any) -> list[dict[str, Any]]:
         if self.during_send is not None:
             await self.during_send()
         return [{"text": "a reply from Rasa"}]
