@@ -17,6 +17,11 @@ To get a token: open Telegram, talk to @BotFather, send /newbot, follow the
 steps, and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=...
 Rasa and the action server keep running without it."""
 
+JOURNAL_HELP = (
+    "webhook mode without REDIS_URL: no journal, so updates accepted and not yet "
+    "handled are lost if this process is killed; set REDIS_URL in production"
+)
+
 
 def _quiet_libraries() -> None:
     """Library loggers that would print URLs with the token or message text."""
@@ -39,20 +44,25 @@ def main() -> int:
     if settings.telegram_bot_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 0
-    from bot.app import build_application
+    from bot import webhook
+    from bot.app import JOURNAL_KEY, build_application
     from bot.update_types import ALLOWED_UPDATES
 
     application = build_application(settings)
     if settings.webhook_url:
-        # Settings refuse webhook mode without a strong secret; PTB answers 403 to
-        # any request without the X-Telegram-Bot-Api-Secret-Token header.
+        # Settings refuse webhook mode without a strong secret; the server answers 403
+        # to any request without the X-Telegram-Bot-Api-Secret-Token header.
         assert settings.webhook_secret is not None
-        application.run_webhook(
+        journal = application.bot_data[JOURNAL_KEY]
+        if journal is None:
+            logger.warning(JOURNAL_HELP)
+        webhook.run(
+            application,
+            journal,
             listen=settings.webhook_listen,
             port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
         )
     else:

@@ -37,6 +37,7 @@ from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
 from bot.health import health_file, heartbeat
+from bot.journal import Journal, open_journal
 from bot.limits import bot_limiter, rate_guard
 from bot.metrics import serve_metrics
 from bot.outbox import outbox_loop
@@ -48,6 +49,7 @@ from bot.services import SERVICES_KEY, Services, open_shared_state
 from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
 from bot.update_types import only_allowed
+from bot.webhook import FinishingProcessor
 from mps.catalogue import Catalogue
 from mps.database import Database, open_database
 from mps.emergency import KeywordNet, load_emergency
@@ -61,6 +63,11 @@ PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 HEARTBEAT_KEY = "heartbeat"
 METRICS_KEY = "metrics_server"
+JOURNAL_KEY = "journal"
+STOPPING_KEY = "stopping"
+# How long a stop waits for the outbox and reminders to finish the message they are
+# sending (Telegram's answer, then the note that it was sent); then they are cancelled.
+STOP_GRACE_SECONDS = 5.0
 # The command menu, each described in the three languages (texts/commands.yml).
 MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
 
@@ -94,6 +101,7 @@ def _post_init_for(
         texts = Catalogue.load_dir()
         secret = settings.pseudonym_secret.get_secret_value().encode()
         shared = open_shared_state(settings.redis_url, secret)
+        journal = application.bot_data.get(JOURNAL_KEY)
         application.bot_data[SERVICES_KEY] = Services(
             rasa=RasaClient(
                 session,
@@ -115,18 +123,21 @@ def _post_init_for(
                 settings.rate_messages_per_minute, settings.rate_joins_per_hour, shared.counters
             ),
             redis=shared.redis,
+            replays=journal.replaying if journal is not None else frozenset(),
         )
         application.bot_data[PURGE_KEY] = asyncio.create_task(
             state_purge_loop(chats, PURGE_INTERVAL_SECONDS)
         )
+        stopping = application.bot_data[STOPPING_KEY] = asyncio.Event()
         application.bot_data[REMINDERS_KEY] = asyncio.create_task(
-            reminder_loop(application, settings.reminder_interval_seconds)
+            reminder_loop(application, settings.reminder_interval_seconds, stopping)
         )
         application.bot_data[OUTBOX_KEY] = asyncio.create_task(
             outbox_loop(
                 application.bot,
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
+                stopping,
             )
         )
         application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
@@ -144,8 +155,22 @@ def _post_init_for(
     return post_init
 
 
+async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Let the outbox and reminders finish the message they are sending (for up to
+    STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it was
+    sent, a card or reminder would go out again after the restart."""
+    stopping = application.bot_data.get(STOPPING_KEY)
+    if stopping is not None:
+        stopping.set()
+    jobs = [
+        application.bot_data[k] for k in (OUTBOX_KEY, REMINDERS_KEY) if k in application.bot_data
+    ]
+    if jobs:
+        await asyncio.wait(jobs, timeout=STOP_GRACE_SECONDS)
+
+
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the reminder and outbox jobs; close the HTTP session and the database."""
+    """Stop the background jobs; close the HTTP session, the journal and the database."""
     for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HEARTBEAT_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
@@ -158,6 +183,9 @@ async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) 
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()
+    journal = application.bot_data.pop(JOURNAL_KEY, None)
+    if isinstance(journal, Journal):
+        await journal.aclose()
     svc = application.bot_data.get(SERVICES_KEY)
     if isinstance(svc, Services):
         await svc.chats.aclose()
@@ -172,6 +200,12 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     database = open_database(settings.database_url)
     secret = settings.pseudonym_secret.get_secret_value().encode()
     chats = open_chat_state(settings.redis_url, database, secret)
+    # Webhook mode journals every update it accepts (bot/journal.py); it needs Redis.
+    journal = (
+        open_journal(settings.redis_url, settings.journal_lease_seconds)
+        if settings.webhook_url
+        else None
+    )
     bot = TrackingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_url,
@@ -193,16 +227,19 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(64)
+        .concurrent_updates(FinishingProcessor(64, journal))
         .post_init(_post_init_for(settings, chats, database))
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data[JOURNAL_KEY] = journal
     # First: drop kinds of update the bot does not handle (edited messages) and
     # updates Telegram sent twice; then note every private message id (for /exit);
     # then the per-user limits.
     application.add_handler(TypeHandler(Update, only_allowed), group=-4)
-    application.add_handler(TypeHandler(Update, UpdateGate(chats)), group=-3)
+    replays = journal.replaying if journal is not None else frozenset[int]()
+    application.add_handler(TypeHandler(Update, UpdateGate(chats, replays)), group=-3)
     application.add_handler(TypeHandler(Update, quick_exit.note_incoming), group=-2)
     application.add_handler(TypeHandler(Update, rate_guard), group=-1)
     private = filters.ChatType.PRIVATE

@@ -38,7 +38,11 @@ async def ask_rasa(
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     typing = asyncio.create_task(keep_typing(update))
-    call = asyncio.create_task(svc.rasa.send(svc.sender_id(user.id), text, language))
+    # A turn handed over from a replica that died may have reached Rasa: ask "again".
+    again = update.update_id in svc.replays
+    call = asyncio.create_task(
+        svc.rasa.send(svc.sender_id(user.id), text, language, f"u{update.update_id}", again)
+    )
     netted = await safety_net.answer_if_slow(svc, chat, call, text, language)
     try:
         replies = await call

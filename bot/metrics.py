@@ -44,6 +44,14 @@ RATE_LIMITED = Counter(
     "Updates refused by the per-user limits, by limit (message, join)",
     ["limit"],
 )
+JOURNAL_REPLAYED = Counter(
+    "mps_bot_journal_replayed",
+    "Updates taken over from a replica that stopped before handling them (the journal)",
+)
+JOURNAL_UNWRITTEN = Counter(
+    "mps_bot_journal_unwritten",
+    "Updates handled without a journal entry because Redis could not be written",
+)
 OUTBOX_DEPTH = Gauge("mps_bot_outbox_depth", "Outbox rows not yet sent (dead letters aside)")
 OUTBOX_OVERDUE_SECONDS = Gauge(
     "mps_bot_outbox_overdue_seconds",

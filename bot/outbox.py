@@ -15,6 +15,8 @@ so no two replicas send one row; a row is skipped if its lease ran out before
 its turn. The lease leaves that one window as it was, and widens it only for a
 replica killed mid-row: its rows wait until the lease (LEASE) runs out, then
 another replica sends them from the last noted chat on (late, never lost).
+A stop (post_stop) lets the row under way finish, so a restart does not open that
+window; only a kill does.
 Rows are sent as OUTBOX (bot.send_limits): a call waits at most a second for
 its slot in Telegram's budgets; a slot further away, or a 429 pause seen by any
 replica, holds the row back until then without counting an attempt. A 429 from
@@ -27,6 +29,7 @@ exponentially, and after MAX_ATTEMPTS the row is a dead letter (in /queue and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -69,15 +72,21 @@ class Undeliverable(LookupError):
     """Nobody can ever receive this now (a call-back with no unit officer anywhere)."""
 
 
-async def outbox_loop(bot: Bot, svc: Services, interval: float) -> None:
-    """Deliver due outbox rows every `interval` seconds until cancelled."""
-    while True:
+async def outbox_loop(
+    bot: Bot, svc: Services, interval: float, stopping: asyncio.Event | None = None
+) -> None:
+    """Deliver due outbox rows every `interval` seconds until `stopping` is set (then
+    after the row under way, so a stop never lands between a send and its note) or
+    the task is cancelled."""
+    stopping = stopping or asyncio.Event()
+    while not stopping.is_set():
         try:
-            await deliver_due(bot, svc)
+            await deliver_due(bot, svc, stopping=stopping)
             await refresh_gauges(svc)
         except Exception:
             logger.exception("outbox round failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
 
 
 async def refresh_gauges(svc: Services) -> None:
@@ -89,15 +98,19 @@ async def refresh_gauges(svc: Services) -> None:
     OUTBOX_DEAD.set(stats.dead)
 
 
-async def deliver_due(bot: Bot, svc: Services, replica: str = REPLICA) -> int:
-    """One round: lease the due rows no other replica holds, try each once; the
-    number delivered."""
+async def deliver_due(
+    bot: Bot, svc: Services, replica: str = REPLICA, stopping: asyncio.Event | None = None
+) -> int:
+    """One round: lease the due rows no other replica holds, try each once (until
+    `stopping` is set); the number delivered."""
     async with svc.database.sessions.begin() as session:
         ids = await claim_outbox(session, svc.clock(), replica)
     delivered = 0
     try:
         with sending_as(OUTBOX):
             for message_id in ids:
+                if stopping is not None and stopping.is_set():
+                    break
                 delivered += await deliver_one(bot, svc, message_id, replica)
     finally:
         async with svc.database.sessions.begin() as session:  # what is left is due again

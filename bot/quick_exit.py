@@ -13,7 +13,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat_state import noted
 from bot.payloads import to_rasa
@@ -79,13 +79,22 @@ async def wipe_conversation(svc: Services, user_id: int) -> None:
 
 async def note_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remember the id of every message a user sends in a private chat (for /exit);
-    a message after an /exit opens the chat to report updates and reminders again."""
+    a message after an /exit opens the chat to report updates and reminders again.
+
+    A message from before her /exit that comes only now (handed over by the journal
+    from a replica that died, or a slower parallel delivery) missed the wipe: it is
+    deleted at once and nothing else is done with it (Rasa never sees its text)."""
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None or chat.type != "private":
         return
     state = services(context).chats
     exited = await noted(state, chat.id, message.message_id)
+    if exited is not None and update.update_id < exited.update_id:
+        with contextlib.suppress(TelegramError):
+            await context.bot.delete_message(chat.id, message.message_id)
+        logger.info("update %s from before an /exit: deleted", update.update_id)
+        raise ApplicationHandlerStop
     if exited is not None and not exited.reopened and update.update_id > exited.update_id:
         with contextlib.suppress(Exception):
             await state.reopen(chat.id, update.update_id)

@@ -55,22 +55,36 @@ class RasaClient:
             logger.warning("Rasa wipe failed: %s", type(error).__name__)
             return False
 
-    async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+    async def send(
+        self,
+        sender: str,
+        text: str,
+        language: str,
+        message_id: str | None = None,
+        again: bool = False,
+    ) -> list[dict[str, Any]]:
         """Post one message. Retried once only if the connection was refused (Rasa never
         saw it); after a timeout or an error answer Rasa may have taken the turn, and a
-        second post would make it take the turn twice."""
+        second post would make it take the turn twice. `message_id` names the turn;
+        with `again` (a turn another replica may have posted before it died), Rasa
+        answers with its first answer if it took the turn (nlu/answered.py)."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        body["metadata"] = {"language": language}
+        if message_id is not None:
+            body["message_id"] = message_id
+        if again:
+            body["again"] = True
         started = time.monotonic()
         try:
-            replies = await self._post(sender, text, language)
+            replies = await self._post(body)
         except RasaUnavailable:
             RASA_SECONDS.labels("unavailable").observe(time.monotonic() - started)
             raise
         RASA_SECONDS.labels("ok").observe(time.monotonic() - started)
         return replies
 
-    async def _post(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+    async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """The post itself, with its one retry after a refused connection."""
-        body = {"sender": sender, "message": text, "metadata": {"language": language}}
         for attempt in (1, 2):
             try:
                 async with self._session.post(

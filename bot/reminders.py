@@ -6,7 +6,8 @@ next round. A reminder is marked sent right after Telegram accepts it; only a
 crash in between those two steps could repeat one. With several replicas, each
 round first leases its reminders (mps.reminders.claim_reminders), so no two
 replicas send one; the round stops if its lease ran out. The lease leaves that
-one window as it was; a replica killed mid-round delays its reminders until the
+one window as it was (a stop lets the reminder under way finish: only a kill
+opens it); a replica killed mid-round delays its reminders until the
 lease (LEASE) runs out, then another replica sends them (late, never lost).
 Reminders are sent as REMINDER (bot.send_limits): a slot in Telegram's budgets
 more than a second away, a 429 pause or a 429 ends the round; the rest go out
@@ -16,6 +17,7 @@ in a later one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -52,9 +54,12 @@ def reminder_text(svc: Services, booking: Booking) -> str:
 
 
 async def send_due(
-    application: Application[Any, Any, Any, Any, Any, Any], replica: str = REPLICA
+    application: Application[Any, Any, Any, Any, Any, Any],
+    replica: str = REPLICA,
+    stopping: asyncio.Event | None = None,
 ) -> int:
-    """Send every due reminder no other replica holds; returns how many went out."""
+    """Send every due reminder no other replica holds (until `stopping` is set);
+    returns how many went out."""
     svc = application.bot_data[SERVICES_KEY]
     assert isinstance(svc, Services)
     clock = svc.clock()
@@ -62,7 +67,7 @@ async def send_due(
         due = await claim_reminders(session, clock, replica)
     try:
         with sending_as(REMINDER):  # held back or refused: the rest wait for a later round
-            return await _send(application, svc, due, replica)
+            return await _send(application, svc, due, replica, stopping or asyncio.Event())
     finally:
         async with svc.database.sessions.begin() as session:  # what is left is due again
             await release(session, Booking, [b.id for b in due], replica)
@@ -73,14 +78,16 @@ async def _send(
     svc: Services,
     due: list[Booking],
     replica: str,
+    stopping: asyncio.Event,
 ) -> int:
-    """Send the leased reminders in turn, while the lease holds; how many went out."""
+    """Send the leased reminders in turn, while the lease holds and nobody stops the
+    bot; how many went out."""
     clock = svc.clock()
     sent = 0
     for booking in due:
         assert booking.chat_id is not None
-        if not holds(booking, svc.clock(), replica):
-            break  # the lease ran out: another replica may have these now
+        if not holds(booking, svc.clock(), replica) or stopping.is_set():
+            break  # the lease ran out (another replica may have these now), or a stop
         button = InlineKeyboardButton(
             svc.catalogue.get("menu_bookings", booking.language),
             callback_data=svc.buttons.put(booking.chat_id, "/my_bookings"),
@@ -108,16 +115,21 @@ async def _send(
 
 
 async def reminder_loop(
-    application: Application[Any, Any, Any, Any, Any, Any], interval: float
+    application: Application[Any, Any, Any, Any, Any, Any],
+    interval: float,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Check for due reminders every `interval` seconds until cancelled."""
-    while True:
+    """Check for due reminders every `interval` seconds until `stopping` is set (then
+    after the reminder under way) or the task is cancelled."""
+    stopping = stopping or asyncio.Event()
+    while not stopping.is_set():
         try:
-            count = await send_due(application)
+            count = await send_due(application, stopping=stopping)
             if count:
                 logger.info("reminders: sent %d", count)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("reminders: round failed; trying again later")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)

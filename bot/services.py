@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -47,6 +47,8 @@ class Services:
     )
     # The client behind buttons, users and limiter when they are shared (closed at shutdown).
     redis: aioredis.Redis | None = None
+    # Updates handed over by the journal from a replica that died (bot/journal.py).
+    replays: Container[int] = frozenset()
 
     def sender_id(self, user_id: int) -> str:
         """The keyed pseudonym Rasa sees instead of the Telegram id."""

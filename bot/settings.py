@@ -39,6 +39,9 @@ class Settings(StoreSettings):
     # Loopback unless a TLS proxy on a private network forwards to it (compose).
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # Webhook mode: a replica's journal entries are handed over this long after it
+    # stopped renewing its lease (bot/journal.py).
+    journal_lease_seconds: float = Field(default=15.0, gt=0)
     # Prometheus /metrics (0: off); each replica on one host needs its own port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)

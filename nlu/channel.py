@@ -11,6 +11,8 @@ two differences:
   help gets the numbers even when another intent wins.
 - A failed turn is logged without the message text (Rasa's own channel logs
   the text), so no log line holds what a citizen wrote.
+- A turn posted again (`"again": true`, with the `message_id` of the first post)
+  is answered with the first answer if Rasa took it (nlu/answered.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import action_results
+from nlu import action_results, answered
 from nlu.classifier import EMERGENCY_SCORE
 
 logger = logging.getLogger(__name__)
@@ -77,37 +79,49 @@ class SafetyRestInput(RestInput):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             sender_id = await self._extract_sender(request)
-            text = self._extract_message(request)
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                self._extract_message(request),
+                collector,
+                sender_id,
+                input_channel=self.name(),
+                metadata=self.get_metadata(request),
+                message_id=request.json.get("message_id"),
+            )
+            agent = request.app.ctx.agent
+            first = None
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=self.get_metadata(request),
-                    )
-                )
+                if request.json.get("again") and agent is not None and agent.is_ready():
+                    first = await answered.answer_again(agent, message)
+                else:
+                    await on_new_message(message)
             except CancelledError:
                 logger.error("turn timed out")
             except Exception as error:  # noqa: BLE001 - the reply must still be sent
                 logger.error("turn failed: %s", type(error).__name__)
+            if first is not None:  # the bot asked again for a turn Rasa took: its replies
+                replies, parse = first
+                return response.json(await self._line(request, sender_id, parse) + replies)
             messages = list(collector.messages)
             line = await self._line(request, sender_id)
             return response.json(line + messages)
 
         return webhook
 
-    async def _line(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
-        """The emergency line as a reply, or nothing."""
+    async def _line(
+        self, request: Request, sender_id: str, parse: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The emergency line as a reply, or nothing; for the latest message, or the one
+        whose `parse` is given."""
         agent = request.app.ctx.agent
         if agent is None or agent.tracker_store is None:
             return []
         tracker = await agent.tracker_store.retrieve(sender_id)
-        if tracker is None or tracker.latest_message is None:
+        if tracker is None or (parse is None and tracker.latest_message is None):
             return []
-        if not needs_line(tracker.latest_message.parse_data, self.emergency_line):
+        if parse is None:
+            parse = tracker.latest_message.parse_data
+        if not needs_line(parse, self.emergency_line):
             return []
         line = await agent.nlg.generate(LINE_RESPONSE, tracker, self.name())
         if not line or not line.get("text"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis.asyncio as aioredis
 
 import actions.store
 from actions.store import Store
@@ -71,3 +74,23 @@ async def action_store(stocked: Database) -> AsyncIterator[Store]:
     actions.store._store = Store(stocked, settings, index, stations, time.monotonic())
     yield actions.store._store
     actions.store._store = None
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[aioredis.Redis]:
+    """A client of the test Redis (TEST_REDIS_URL); the test is skipped without one."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set (`.ci/run` sets it)")
+    client = aioredis.Redis.from_url(url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def prefix(redis: aioredis.Redis) -> AsyncIterator[str]:
+    """A key prefix of this test alone; its keys are deleted after it."""
+    name = f"mpstest:{secrets.token_hex(4)}:"
+    yield name
+    async for key in redis.scan_iter(f"{name}*"):
+        await redis.delete(key)

@@ -4,6 +4,7 @@ letter, and a call-back is confirmed to her only once an officer has the card.""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
@@ -14,9 +15,10 @@ from sqlalchemy import select
 from telegram.error import ChatMigrated, Forbidden, NetworkError
 
 from bot import callbacks
+from bot.app import OUTBOX_KEY, STOPPING_KEY, post_shutdown, post_stop
 from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
-from bot.outbox import deliver_due
+from bot.outbox import deliver_due, outbox_loop
 from bot.report_cards import card_text, who_did
 from bot.send_limits import HeldBack
 from bot.services import Services
@@ -292,3 +294,38 @@ async def test_after_exit_no_word_of_the_callback_comes_to_her_chat(
     svc.callbacks.forget_chat(777)  # what /exit does
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     assert len(telegram.to(102)) == 1 and telegram.to(777) == []
+
+
+@dataclass
+class AnsweringLate(FakeTelegram):
+    """A Telegram that has taken a message (it is in the chat) before its answer comes."""
+
+    taken: asyncio.Event = field(default_factory=asyncio.Event)
+    answer: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send_message(self, chat_id: int, text: str, **_: Any) -> Any:
+        sent = await super().send_message(chat_id, text)
+        self.taken.set()
+        await self.answer.wait()
+        return sent
+
+
+async def test_a_stop_lets_the_card_under_way_be_noted_sent(
+    stocked: Database, index: StationIndex
+) -> None:
+    await enrol(stocked, "BGD-KRD", 102, -101)
+    telegram, svc = AnsweringLate(), services(stocked, Now())
+    report = await file(stocked, index, NOISE)
+    stopping = asyncio.Event()
+    loop = asyncio.create_task(outbox_loop(telegram, svc, 0.1, stopping))  # type: ignore[arg-type]
+    application = SimpleNamespace(bot_data={OUTBOX_KEY: loop, STOPPING_KEY: stopping})
+    await telegram.taken.wait()
+    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]  # a restart
+    while not stopping.is_set():
+        await asyncio.sleep(0)
+    telegram.answer.set()  # Telegram's OK comes after the stop began
+    await stop
+    await post_shutdown(application)  # type: ignore[arg-type]
+    # Noted as sent: the bot that starts next does not send the card again.
+    assert (await _row(stocked, report)).sent_at is not None
+    assert len(telegram.to(-101)) == 1

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from telegram import Chat, Message, User
-from telegram.ext import ExtBot
+from telegram.ext import ApplicationHandlerStop, ExtBot
 
 from bot import conversation, quick_exit
 from bot.buttons import EXIT_CALLBACK, ButtonStore
@@ -49,7 +49,7 @@ class FakeRasa:
         self.wiped.append(sender)
         return True
 
-    async def send(self, sender: str, text: str, language: str) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, language: str, *_: Any) -> list[dict[str, Any]]:
         if self.during_send is not None:
             await self.during_send()
         return [{"text": "a reply from Rasa"}]
@@ -76,6 +76,10 @@ class FakeBot:
 
     async def delete_messages(self, chat_id: int, ids: list[int]) -> bool:
         self.deleted += ids
+        return True
+
+    async def delete_message(self, chat_id: int, message_id: int) -> bool:
+        self.deleted.append(message_id)
         return True
 
 
@@ -154,6 +158,26 @@ async def test_a_reply_rasa_gives_after_the_exit_is_not_posted(database: Databas
     CURRENT_UPDATE.set(12)
     await conversation.ask_rasa(after, context, "hello", "en")
     assert chat.sent == ["a reply from Rasa"]
+
+
+async def test_a_message_from_before_the_exit_that_comes_late_is_deleted_unread(
+    database: Database,
+) -> None:
+    # Handed over by the journal after a replica died, or a slower parallel delivery:
+    # /exit never saw it, so it is still on her phone, and Rasa must never read it.
+    chats, rasa, chat, bot = DatabaseChatState(database, SECRET), FakeRasa(), FakeChat(), FakeBot()
+    svc = services(database, chats, rasa)
+    exit_update, context = handler_args(svc, chat, bot, update_id=61)
+    await quick_exit.exit_chat(exit_update, context)
+    late, _ = handler_args(svc, chat, bot, update_id=60)
+    late.effective_message = SimpleNamespace(message_id=9)
+    with pytest.raises(ApplicationHandlerStop):  # no later handler, so no Rasa
+        await quick_exit.note_incoming(late, context)
+    assert bot.deleted == [9]
+    after, _ = handler_args(svc, chat, bot, update_id=62)
+    after.effective_message = SimpleNamespace(message_id=11)
+    await quick_exit.note_incoming(after, context)  # her next message goes on as usual
+    assert bot.deleted == [9]
 
 
 def test_the_exit_button_needs_no_stored_token() -> None:

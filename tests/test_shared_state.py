@@ -3,9 +3,6 @@ another finds; keys expire and hold no Telegram id."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,25 +24,6 @@ from mps.limits import Limit, RateLimiter, Verdict
 
 SECRET = b"shared-state-test-secret-0123456789"
 USER, OTHER = 424242, 515151
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[aioredis.Redis]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set (`.ci/run` sets it)")
-    client = aioredis.Redis.from_url(url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: aioredis.Redis) -> AsyncIterator[str]:
-    """A key prefix of this test alone; its keys are deleted after it."""
-    name = f"mpstest:{secrets.token_hex(4)}:"
-    yield name
-    async for key in redis.scan_iter(f"{name}*"):
-        await redis.delete(key)
 
 
 def _dead() -> aioredis.Redis:

@@ -335,6 +335,13 @@ class Stack:
         headers = {"X-Telegram-Bot-Api-Secret-Token": REPLICA_WEBHOOK_SECRET}
         client.post(self.webhooks[replica], json=update, headers=headers).raise_for_status()
 
+    def kill(self, name: str) -> None:
+        """SIGKILL one process ("bot2", …) and its group, as a crash would: no shutdown."""
+        service = next(s for s in self.services if s.name == name)
+        assert service.process is not None
+        os.killpg(service.process.pid, signal.SIGKILL)
+        service.process.wait(timeout=30)
+
     def metrics(self, name: str = "bot") -> str:
         """The /metrics text of one bot replica ("bot", "bot2", …)."""
         service = next(s for s in self.services if s.name == name)

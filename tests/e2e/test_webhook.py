@@ -1,4 +1,4 @@
-"""No forged updates: the real webhook server (PTB's, on loopback) takes only
+"""No forged updates: the real webhook server (bot/webhook.py, on loopback) takes only
 requests carrying the secret, and edited messages never run anything again.
 
 No Rasa needed: /start and /language are answered by the bot itself.
