@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from typing import Any
 import pytest
 
 from scripts.balancer import nginx_config
-from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import NEEDS, listening, missing
+from scripts.stack import start, stop, wait_ready
+from scripts.topology import NEEDS, listening, missing, start_topology, stop_topology
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
 from tests.webhook_relay import WebhookRelay
 
@@ -126,16 +125,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "TELEGRAM_GROUP_MAX_RATE": "0",
         "RATE_MESSAGES_PER_MINUTE": "100000",
     }
-    output = var / "topology.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts/topology.py"), "--var-dir", str(var)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, output = start_topology(var, env)
     telegram = Telegram(emulator_url)
     try:
         _wait_for(output, "stack ready", process, seconds=600)
@@ -145,13 +135,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         assert relay.failed == [], relay.failed
     finally:
         telegram.client.close()
-        if process.poll() is None:  # a test failed before Ctrl-C: stop the replicas too
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_topology(process)  # a test failed before Ctrl-C: stop the replicas too
         stop(emulator)
 
 
