@@ -11,7 +11,8 @@ lock is deleted only in the step that returns its last ticket.
 
 A turn that waits for the lock looks again every LOCK_POLL_SECONDS instead of
 Rasa's one second, so a user's second message waits for the first turn, not for
-the next whole second.
+the next whole second; each wait is logged with its length (no conversation id),
+which `make loadtest` counts.
 
 endpoints.yml names it as `lock_store: type: nlu.lock_store.AtomicRedisLockStore`,
 with Rasa's RedisLockStore settings (url, port, db, password, use_ssl, key_prefix).
@@ -20,6 +21,8 @@ with Rasa's RedisLockStore settings (url, port, db, password, use_ssl, key_prefi
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar
@@ -28,6 +31,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+logger = logging.getLogger(__name__)
 LOCK_POLL_SECONDS = 0.05  # a GET and a short transaction a poll: cheap for Redis
 T = TypeVar("T")
 Lock: TypeAlias = TicketLock | None
@@ -108,3 +112,14 @@ class AtomicRedisLockStore(RedisLockStore):
         """Rasa's ticket lock, looking again every LOCK_POLL_SECONDS while it waits."""
         async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as held:
             yield held
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Rasa's wait for the ticket's turn; a turn that had to wait is logged."""
+        started = time.monotonic()
+        lock = await super()._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        waited = time.monotonic() - started
+        if waited >= wait_time_in_seconds:  # it found an earlier turn running
+            logger.info("a turn waited %.3f s for an earlier turn of its conversation", waited)
+        return lock

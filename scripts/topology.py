@@ -39,7 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import stack  # noqa: E402
 from scripts.backing import ensure, free_port  # noqa: E402
-from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
+from scripts.balancer import (  # noqa: E402
+    NGINX_MISSING,
+    ROUTINGS,
+    WEBHOOK_PATH,
+    nginx_config,
+    nginx_service,
+)
 from scripts.supervise import Supervisor, answers  # noqa: E402
 
 NEEDS = {
@@ -52,6 +58,7 @@ NEEDS = {
     "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
 }
 READY_SECONDS = 300.0
+DEFAULT_ROUTING = "round_robin"  # README, Running past one machine: measured both
 MORE_BOTS_WARNING = (
     "note: with more than one bot, Telegram's global limits (30 messages a second, 20 a "
     "minute per group) are kept by each replica on its own, and a call-back's confirmation "
@@ -88,7 +95,14 @@ def missing(env: dict[str, str]) -> list[str]:
     lines = [f"{key}: {why}" for key, why in NEEDS.items() if not env.get(key)]
     if env.get("DATABASE_URL", "").startswith("sqlite"):
         lines.append(f"DATABASE_URL: SQLite cannot be shared by replicas; {NEEDS['DATABASE_URL']}")
+    if rasa_routing(env) not in ROUTINGS:
+        lines.append(f"RASA_ROUTING: one of {', '.join(ROUTINGS)}")
     return lines
+
+
+def rasa_routing(env: dict[str, str]) -> str:
+    """How nginx spreads the turns over the Rasa replicas (RASA_ROUTING)."""
+    return env.get("RASA_ROUTING") or DEFAULT_ROUTING
 
 
 def replicas(env: dict[str, str], name: str) -> int:
@@ -154,7 +168,8 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
     upstreams = {
         role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions")
     }
-    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams)
+    by_sender = rasa_routing(env) == "sender"
+    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams, by_sender)
     out.insert(0, Replica(nginx_service(var / "nginx", config), "nginx", webhook[1]))
     public = {
         "webhook": f"http://{webhook[0]}:{webhook[1]}{WEBHOOK_PATH}",

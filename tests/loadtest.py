@@ -52,7 +52,7 @@ from mps.catalogue import Catalogue
 from scripts.backing import PrivateBacking as Backing
 from scripts.backing import free_port, until
 from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import listening, start_topology, stop_topology
+from scripts.topology import DEFAULT_ROUTING, listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import emulator_service
 from tests.webhook_relay import WebhookRelay
 
@@ -62,6 +62,11 @@ REPLICAS = [int(n) for n in os.environ.get("LOADTEST_REPLICAS", "1,2").split(","
 # forms finish on a machine that cannot keep up with 30 a second.
 RATES = [float(r) for r in os.environ.get("LOADTEST_RATES", "15,30,60").split(",") if r]
 FAULT_RATE = float(os.environ.get("LOADTEST_FAULT_RATE", 30))
+FAULTS = os.environ.get("LOADTEST_FAULTS", "1") != "0"  # 0: the rates alone
+# Users who send two messages at the same moment, after the rates (lock waits).
+PAIRS = int(os.environ.get("LOADTEST_PAIRS", 20))
+PAIR_TEXTS = ("hello", "thanks")  # one reply each
+LOCK_WAIT = re.compile(r"a turn waited ([0-9.]+) s for an earlier turn")  # nlu/lock_store.py
 FAULT_429_SECONDS = 60.0
 SEARCH_STEPS = int(os.environ.get("LOADTEST_SEARCH_STEPS", 3))
 TARGET_P95_MS = 1000.0
@@ -138,6 +143,13 @@ class Topology:
             text=True,
         )
         return done.stdout
+
+    def lock_waits(self) -> dict[str, list[float]]:
+        """Each Rasa replica's lock waits so far, in seconds, from its log."""
+        return {
+            log.name: [float(w) for w in LOCK_WAIT.findall(log.read_text(errors="replace"))]
+            for log in sorted((self.var / "log").glob("rasa-*.log"))
+        }
 
     def rss_mb(self) -> float:
         """Resident memory of every process of the topology (each replica's whole group)."""
@@ -447,16 +459,65 @@ async def run_rates(emulator: str, top: Topology) -> dict[str, Any]:
         results: dict[float, dict[str, Any]] = {}
         for rate in RATES:
             say(f"rate {rate}/s for {SECONDS:.0f} s")
+            before = top.lock_waits()
             results[rate] = await drive(load, rate, SECONDS)
+            results[rate].update(waits_since(top, before))
             say(f"  {results[rate]}")
         rss = top.rss_mb()
         best = await search(load, results) if results else 0.0
+        pairs = await double_messages(load, top, PAIRS) if PAIRS else {}
         poller.cancel()
     return {
         "rates": {str(r): f for r, f in sorted(results.items())},
         "max_rps": best,
         "rss_mb": round(rss),
+        "double_messages": pairs,
     }
+
+
+def waits_since(top: Topology, before: dict[str, list[float]]) -> dict[str, Any]:
+    """How many turns waited for Rasa's lock since `before`, and how long (ms)."""
+    now = top.lock_waits()
+    waits = [w * 1000 for log, seen in now.items() for w in seen[len(before.get(log, [])) :]]
+    return {
+        "lock_waits": len(waits),
+        "lock_wait_p50_ms": round(percentile(waits, 0.50)),
+        "lock_wait_p95_ms": round(percentile(waits, 0.95)),
+    }
+
+
+async def double_messages(load: Load, top: Topology, count: int) -> dict[str, Any]:
+    """`count` users, two a second, each send two messages at the same moment (two
+    lines typed fast): Rasa's lock runs the second turn after the first. How long
+    until both were answered, and the lock waits."""
+    before = top.lock_waits()
+
+    async def one(user: int) -> float | None:
+        started = time.monotonic()
+        sent = await asyncio.gather(
+            *(load.post(f"/_emu/users/{user}/text", {"text": text}) for text in PAIR_TEXTS)
+        )
+        params = {"after": max(int(m["message_id"]) for m in sent), "count": 2}
+        url = f"{load.base}/_emu/chats/{user}/wait"
+        async with load.http.get(url, params={**params, "timeout": REPLY_TIMEOUT}) as response:
+            answered = len(await response.json()) >= 2
+        return (time.monotonic() - started) * 1000 if answered else None
+
+    tasks = []
+    for _ in range(count):
+        tasks.append(asyncio.create_task(one(next(load.users))))
+        await asyncio.sleep(0.5)
+    both = await asyncio.gather(*tasks)
+    done = [ms for ms in both if ms is not None]
+    result = {
+        "pairs": count,
+        "not_both_answered": count - len(done),
+        "both_answered_p50_ms": round(percentile(done, 0.50)),
+        "both_answered_p95_ms": round(percentile(done, 0.95)),
+        **waits_since(top, before),
+    }
+    say(f"double messages: {result}")
+    return result
 
 
 async def run_faults(emulator: str, top: Topology, backing: Backing) -> dict[str, Any]:
@@ -570,6 +631,7 @@ def main() -> int:
         f"{platform.python_version()}",
         "load_average_at_start": os.getloadavg(),
         "seconds_per_rate": SECONDS,
+        "rasa_routing": os.environ.get("RASA_ROUTING") or DEFAULT_ROUTING,
         "replicas": {},
     }
     try:
@@ -583,7 +645,7 @@ def main() -> int:
                 if n == 0:
                     prepare(top, emulator)
                 results["replicas"][str(replicas)] = asyncio.run(run_rates(emulator, top))
-                if n == len(REPLICAS) - 1:
+                if FAULTS and n == len(REPLICAS) - 1:
                     results["faults_replicas"] = replicas
                     results["fault_rate"] = FAULT_RATE
                     results["faults"] = asyncio.run(run_faults(emulator, top, backing))

@@ -80,6 +80,15 @@ def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
     assert "listen 127.0.0.1:5005;" in config and "listen 127.0.0.1:5055;" in config
     assert "access_log off;" in config and "/srv/var/nginx/nginx.pid" in config
     assert "non_idempotent" not in config  # a POST a replica received is never sent twice
+    assert "hash" not in config  # round robin unless RASA_ROUTING=sender
+
+
+def test_rasa_routing_by_sender_hashes_the_pseudonym_header_of_rasas_upstream_only() -> None:
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201, 7202]}
+    config = nginx_config(Path("/srv/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams, True)
+    hashed = [block.split("{", 1)[0] for block in config.split("upstream ")[1:] if "hash" in block]
+    assert hashed == ["mps_rasa "]
+    assert "hash $http_x_sender consistent;" in config
 
 
 def test_make_stack_names_every_missing_setting() -> None:
@@ -88,6 +97,9 @@ def test_make_stack_names_every_missing_setting() -> None:
     assert missing(complete) == []
     [line] = missing(complete | {"DATABASE_URL": "sqlite+aiosqlite:///var/mps.db"})
     assert line.startswith("DATABASE_URL: SQLite cannot be shared")
+    assert missing(complete | {"RASA_ROUTING": "sender"}) == []
+    [line] = missing(complete | {"RASA_ROUTING": "random"})
+    assert line == "RASA_ROUTING: one of round_robin, sender"
 
 
 @pytest.fixture(scope="module")
