@@ -52,7 +52,8 @@ from mps.catalogue import Catalogue
 from scripts.backing import PrivateBacking as Backing
 from scripts.backing import free_port, until
 from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import DEFAULT_ROUTING, listening, start_topology, stop_topology
+from scripts.stack_settings import DEFAULT_ROUTING
+from scripts.topology import listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import emulator_service
 from tests.webhook_relay import WebhookRelay
 

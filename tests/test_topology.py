@@ -20,7 +20,8 @@ import pytest
 
 from scripts.balancer import nginx_config
 from scripts.stack import start, stop, wait_ready
-from scripts.topology import NEEDS, listening, missing, start_topology, stop_topology
+from scripts.stack_settings import NEEDS, missing
+from scripts.topology import listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
 from tests.webhook_relay import WebhookRelay
 
