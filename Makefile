@@ -58,7 +58,7 @@ build:  ## compile data/faq, data/nlu and the utter_* of texts/ into build/
 # time, not trained.
 TRAIN_INPUTS := config.yml data/emergency.yml data/report_routing.yml \
 	$(shell find data/nlu data/faq data/rules data/stations domain nlu texts -name '*.yml' -o -name '*.py' \
-	  | grep -v -e __pycache__ -e tracker_store -e channel.py -e crossval -e evaluate)
+	  | grep -v -e __pycache__ -e tracker_store -e lock_store -e channel.py -e crossval -e evaluate)
 
 # --skip-validation: `make validate` (part of `make test`) runs Rasa's data checks;
 # inside `rasa train` they would parse all of build/data's YAML a second time, which

@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 REFUSED_PAUSE_SECONDS = 0.3
 # Connecting to Rasa on the same host or network takes milliseconds.
 CONNECT_SECONDS = 2.0
+# The header with the sender (the pseudonym Rasa sees anyway, never a Telegram id), so
+# that a balancer can send one user's turns to one Rasa replica (RASA_ROUTING=sender).
+SENDER_HEADER = "X-Sender"
 
 
 class RasaUnavailable(Exception):
@@ -48,7 +51,11 @@ class RasaClient:
         url = f"{self._base}/conversations/{sender}/tracker/events"
         try:
             async with self._session.put(
-                url, json=[], params=params, timeout=self._timeout
+                url,
+                json=[],
+                params=params,
+                headers={SENDER_HEADER: sender},
+                timeout=self._timeout,
             ) as response:
                 return response.status == 200
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -88,7 +95,7 @@ class RasaClient:
         for attempt in (1, 2):
             try:
                 async with self._session.post(
-                    self._url, json=body, timeout=self._timeout
+                    self._url, json=body, headers={SENDER_HEADER: sender}, timeout=self._timeout
                 ) as response:
                     if response.status >= 500:
                         raise RasaUnavailable(f"Rasa answered HTTP {response.status}")

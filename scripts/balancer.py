@@ -6,6 +6,10 @@ over the Rasa servers, Rasa's calls over the action servers. A replica that
 refuses the connection never saw the request, so nginx tries the next one; a
 POST a replica did receive is never sent to another (no `non_idempotent`), so
 a turn is never taken twice.
+
+Rasa's upstream is round robin, or with RASA_ROUTING=sender a consistent hash of the
+bots' `X-Sender` header (the pseudonym), so one user's turns go to one replica while
+it is up; the Redis lock store keeps them in order either way.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ On Debian or Ubuntu: sudo apt-get install -y nginx
 (the system's nginx service is not used: make stack starts a master of its own)."""
 WEBHOOK_PATH = "/telegram"  # the bots' url_path (bot/__main__.py)
 NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # its temporary folders
+# One user's turns to one Rasa replica: the bots send the pseudonym as X-Sender.
+STICKY = "    hash $http_x_sender consistent;\n"
+ROUTINGS = ("round_robin", "sender")  # RASA_ROUTING
 
 
 def nginx_config(
@@ -31,14 +38,17 @@ def nginx_config(
     rasa_port: int,
     action_port: int,
     upstreams: dict[str, list[int]],
+    rasa_by_sender: bool = False,
 ) -> str:
-    """nginx.conf for the three balancers; temporary files and the pid under `prefix`."""
+    """nginx.conf for the three balancers; temporary files and the pid under `prefix`.
+    With `rasa_by_sender`, Rasa's upstream hashes the X-Sender header."""
 
     def upstream(role: str) -> str:
         servers = "".join(
             f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams[role]
         )
-        return f"upstream mps_{role} {{\n{servers}    keepalive 32;\n}}\n"
+        sticky = STICKY if role == "rasa" and rasa_by_sender else ""
+        return f"upstream mps_{role} {{\n{sticky}{servers}    keepalive 32;\n}}\n"
 
     def server(listen: str, location: str, role: str, timeout: int) -> str:
         return (

@@ -23,6 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_ENDPOINTS = ROOT / "endpoints.yml"
 TRACKER_SECONDS = 1800  # a conversation left alone is gone from Redis after 30 minutes
+# Rasa's Redis lock store with atomic tickets (nlu/lock_store.py).
+LOCK_STORE = "nlu.lock_store.AtomicRedisLockStore"
 
 
 @dataclass
@@ -72,7 +74,7 @@ def endpoints_file(
             "record_exp": record_exp,
             "key_prefix": key_prefix,
         },
-        "lock_store": {"type": "redis", **server, "key_prefix": key_prefix},
+        "lock_store": {"type": LOCK_STORE, **server, "key_prefix": key_prefix},
     }
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "endpoints.redis.yml"

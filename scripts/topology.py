@@ -10,8 +10,8 @@ written under var/nginx/, never the system's) balances three upstreams on loopba
 Rasa keeps trackers and locks in Redis (REDIS_URL), so any replica can take
 any turn and two turns of one user never run at once. The migrations run once,
 as one job, before any service starts. The machine's PostgreSQL and Redis are
-started if they are down (as .ci/run does) and stopped again at the end only
-if this script started them. var/stack.json names every process (name, role,
+started if they are down (scripts/backing.py, as for .ci/run) and stopped again
+at the end only if this script started them. var/stack.json names every process (name, role,
 pid, port) and is rewritten when a replica is restarted. Ctrl-C (SIGINT or
 SIGTERM) stops everything it started, nginx included.
 """
@@ -33,29 +33,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from dotenv import dotenv_values
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import stack  # noqa: E402
+from scripts.backing import ensure, free_port  # noqa: E402
 from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
+from scripts.stack_settings import (  # noqa: E402
+    MORE_BOTS_WARNING,
+    environment,
+    missing,
+    rasa_routing,
+    replicas,
+)
 from scripts.supervise import Supervisor, answers  # noqa: E402
 
-NEEDS = {
-    "DATABASE_URL": "a PostgreSQL URL that every replica shares, e.g. "
-    "postgresql+asyncpg://postgres@127.0.0.1:5432/mps (createdb -h 127.0.0.1 -U postgres mps)",
-    "REDIS_URL": "Redis for Rasa's trackers and locks and the bots' shared state, "
-    "e.g. redis://127.0.0.1:6379/0",
-    "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
-    "WEBHOOK_URL": "the public https URL Telegram posts to, ending in /telegram",
-    "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
-}
 READY_SECONDS = 300.0
-MORE_BOTS_WARNING = (
-    "note: with more than one bot, Telegram's global limits (30 messages a second, 20 a "
-    "minute per group) are kept by each replica on its own, and a call-back's confirmation "
-    "reaches the citizen only through the replica that took the request"
-)
 
 
 @dataclass
@@ -68,67 +60,11 @@ class Replica:
     metrics_port: int = 0  # a bot's /metrics (0: none)
 
 
-def free_port() -> int:
-    """A free TCP port on loopback (the replicas' ports are private)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def listening(port: int) -> bool:
     """Whether something accepts connections on loopback `port`."""
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def environment() -> dict[str, str]:
-    """The process environment over .env, as `make run` reads it."""
-    merged = {k: v for k, v in dotenv_values(stack.ROOT / ".env").items() if v is not None}
-    merged.update(os.environ)
-    return merged
-
-
-def missing(env: dict[str, str]) -> list[str]:
-    """Lines naming each setting the topology cannot run without."""
-    lines = [f"{key}: {why}" for key, why in NEEDS.items() if not env.get(key)]
-    if env.get("DATABASE_URL", "").startswith("sqlite"):
-        lines.append(f"DATABASE_URL: SQLite cannot be shared by replicas; {NEEDS['DATABASE_URL']}")
-    return lines
-
-
-def replicas(env: dict[str, str], name: str) -> int:
-    """BOT_REPLICAS and the like: at least 1."""
-    return max(1, int(env.get(name) or 1))
-
-
-def local(url: str) -> bool:
-    """Whether a database or Redis URL points at this machine."""
-    return (urlparse(url).hostname or "127.0.0.1") in {"127.0.0.1", "localhost", "::1"}
-
-
-def ensure_backing(env: dict[str, str]) -> list[list[str]]:
-    """Start the machine's PostgreSQL and Redis if they are down (as .ci/run does);
-    the commands that stop what was started."""
-    stops = []
-    database = env["DATABASE_URL"]
-    if database.startswith("postgresql") and local(database):
-        if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], check=False).returncode:
-            version = sorted(os.listdir("/etc/postgresql"))[-1]
-            cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-            subprocess.run([*cluster, "start"], check=False)
-            stops.append([*cluster, "stop"])
-            stack.say(f"started PostgreSQL {version}")
-    redis = urlparse(env["REDIS_URL"])
-    if local(env["REDIS_URL"]):
-        port = str(redis.port or 6379)
-        ping = ["redis-cli", "-h", "127.0.0.1", "-p", port, "ping"]
-        if subprocess.run(ping, capture_output=True, check=False).returncode:
-            serve = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port]
-            subprocess.run([*serve, "--save", "", "--appendonly", "no"], check=False)
-            stops.append(["redis-cli", "-h", "127.0.0.1", "-p", port, "shutdown", "nosave"])
-            stack.say(f"started Redis on port {port}")
-    return stops
 
 
 def migrate(env: dict[str, str]) -> bool:
@@ -189,7 +125,8 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
     upstreams = {
         role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions")
     }
-    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams)
+    by_sender = rasa_routing(env) == "sender"
+    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams, by_sender)
     out.insert(0, Replica(nginx_service(var / "nginx", config), "nginx", webhook[1]))
     public = {
         "webhook": f"http://{webhook[0]}:{webhook[1]}{WEBHOOK_PATH}",
@@ -278,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)  # the replicas read the same settings
     if replicas(env, "BOT_REPLICAS") > 1:
         stack.say(MORE_BOTS_WARNING)
-    stops = ensure_backing(env)
+    stops = ensure(env["DATABASE_URL"], env["REDIS_URL"], stack.say)
     stopping = stack.stop_requested()
     processes, public = plan(env, var)
     log_dir, state = var / "log", var / "stack.json"
@@ -324,6 +261,35 @@ def main(argv: list[str] | None = None) -> int:
         for command in stops:
             subprocess.run(command, capture_output=True, check=False)
         state.unlink(missing_ok=True)
+
+
+def start_topology(var: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
+    """`make stack` in the background, as the load test and tests/test_topology.py run
+    it, with `env` and its files under `var`; the process and its output file (where
+    "stack ready" appears once every replica answers)."""
+    var.mkdir(parents=True, exist_ok=True)
+    output = var / "topology.out"
+    with output.open("wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--var-dir", str(var)],
+            cwd=stack.ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return process, output
+
+
+def stop_topology(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C a topology started by `start_topology`; SIGKILL its group if it hangs."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 if __name__ == "__main__":

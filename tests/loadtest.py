@@ -3,9 +3,9 @@
 scripts/topology.py starts the production topology (BOT_REPLICAS bots in webhook mode,
 RASA_REPLICAS Rasa servers and the action servers behind nginx) against the project's
 Bot API emulator; tests/webhook_relay.py posts each update to nginx as Telegram does.
-PostgreSQL and Redis are private to the run (a cluster initdb'd into a temporary
-folder, a redis-server on a spare port), so restarting them harms no other user of
-the machine.
+PostgreSQL and Redis are private to the run (scripts/backing.py: a cluster initdb'd
+into a temporary folder, a redis-server on a spare port), so restarting them harms no
+other user of the machine.
 
 New short conversations (a greeting, one or two questions, a station question,
 thanks) start at a fixed rate whatever the replies do; each user answers a reply
@@ -49,9 +49,12 @@ import aiohttp
 import httpx
 
 from mps.catalogue import Catalogue
+from scripts.backing import PrivateBacking as Backing
+from scripts.backing import free_port, until
 from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import listening
-from tests.e2e.stack_fixture import emulator_service, free_port
+from scripts.stack_settings import DEFAULT_ROUTING
+from scripts.topology import listening, start_topology, stop_topology
+from tests.e2e.stack_fixture import emulator_service
 from tests.webhook_relay import WebhookRelay
 
 SECONDS = float(os.environ.get("LOADTEST_SECONDS", 60))
@@ -60,6 +63,11 @@ REPLICAS = [int(n) for n in os.environ.get("LOADTEST_REPLICAS", "1,2").split(","
 # forms finish on a machine that cannot keep up with 30 a second.
 RATES = [float(r) for r in os.environ.get("LOADTEST_RATES", "15,30,60").split(",") if r]
 FAULT_RATE = float(os.environ.get("LOADTEST_FAULT_RATE", 30))
+FAULTS = os.environ.get("LOADTEST_FAULTS", "1") != "0"  # 0: the rates alone
+# Users who send two messages at the same moment, after the rates (lock waits).
+PAIRS = int(os.environ.get("LOADTEST_PAIRS", 20))
+PAIR_TEXTS = ("hello", "thanks")  # one reply each
+LOCK_WAIT = re.compile(r"a turn waited ([0-9.]+) s for an earlier turn")  # nlu/lock_store.py
 FAULT_429_SECONDS = 60.0
 SEARCH_STEPS = int(os.environ.get("LOADTEST_SEARCH_STEPS", 3))
 TARGET_P95_MS = 1000.0
@@ -106,107 +114,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if values else 0
 
 
-# -- private PostgreSQL and Redis ---------------------------------------------
-
-
-@dataclass
-class Backing:
-    """A PostgreSQL cluster and a Redis server of the run's own, on spare ports."""
-
-    folder: Path
-    pg_port: int = field(default_factory=free_port)
-    redis_port: int = field(default_factory=free_port)
-    redis: subprocess.Popen[bytes] | None = None
-
-    def _as_postgres(self, *command: str) -> None:
-        """Run a PostgreSQL tool (as the postgres user when we are root: initdb refuses root)."""
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *command], check=True, capture_output=True)
-
-    def _pg_ctl(self, action: str) -> None:
-        options = f"-p {self.pg_port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        log = self.folder / "pg.log"
-        args = f"-D {self.folder / 'pg'} -w -m fast -l {log}".split()
-        self._as_postgres(_pg_bin("pg_ctl"), *args, "-o", options, action)
-
-    def start(self) -> None:
-        """initdb, start both, create the database."""
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres")
-        initdb = f"-D {self.folder / 'pg'} -U postgres --auth=trust --no-sync"
-        self._as_postgres(_pg_bin("initdb"), *initdb.split())
-        self._pg_ctl("start")
-        self._as_postgres(_pg_bin("createdb"), *self._client(), "mps")
-        self.start_redis()
-
-    def start_redis(self) -> None:
-        """redis-server in the foreground, with an append-only file as in production (a
-        restart keeps the trackers, locks and dedup keys)."""
-        args = f"--port {self.redis_port} --bind 127.0.0.1 --dir {self.folder} --appendonly yes"
-        self.redis = subprocess.Popen(
-            ["redis-server", *args.split(), "--save", ""],
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        ping = ["redis-cli", "-p", str(self.redis_port), "ping"]
-        until(lambda: subprocess.run(ping, capture_output=True).returncode == 0, 30, "Redis")
-
-    def restart_postgres(self) -> None:
-        self._pg_ctl("restart")
-
-    def restart_redis(self) -> None:
-        assert self.redis is not None
-        self.redis.terminate()
-        self.redis.wait(timeout=30)
-        self.start_redis()
-
-    def stop(self) -> None:
-        if self.redis is not None:
-            self.redis.terminate()
-            self.redis.wait(timeout=30)
-        try:
-            self._pg_ctl("stop")
-        except subprocess.CalledProcessError:
-            pass
-
-    def _client(self) -> list[str]:
-        """Where a PostgreSQL client finds the cluster."""
-        return f"-h 127.0.0.1 -p {self.pg_port} -U postgres".split()
-
-    def sql(self, statement: str) -> list[list[str]]:
-        """Rows of a query, as text."""
-        done = subprocess.run(
-            ["psql", *self._client(), "-d", "mps", "-At", "-F", "\t", "-c", statement],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return [line.split("\t") for line in done.stdout.splitlines()]
-
-    @property
-    def database_url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.pg_port}/mps"
-
-    @property
-    def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
-
-
-def _pg_bin(tool: str) -> str:
-    """A PostgreSQL server tool (Debian keeps them out of PATH)."""
-    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"))
-    return str(found[-1]) if found else tool
-
-
-def until(condition: Callable[[], object], seconds: float, what: str) -> None:
-    """Poll `condition` until it holds; RuntimeError after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"gave up waiting for {what}")
-        time.sleep(0.2)
-
-
 # -- the topology -------------------------------------------------------------
 
 
@@ -237,6 +144,13 @@ class Topology:
             text=True,
         )
         return done.stdout
+
+    def lock_waits(self) -> dict[str, list[float]]:
+        """Each Rasa replica's lock waits so far, in seconds, from its log."""
+        return {
+            log.name: [float(w) for w in LOCK_WAIT.findall(log.read_text(errors="replace"))]
+            for log in sorted((self.var / "log").glob("rasa-*.log"))
+        }
 
     def rss_mb(self) -> float:
         """Resident memory of every process of the topology (each replica's whole group)."""
@@ -285,17 +199,7 @@ def topology(backing: Backing, emulator: str, replicas: int, var: Path) -> Itera
     }
     env.setdefault("PSEUDONYM_SECRET", "loadtest-pseudonym-secret-0123456789")
     env.setdefault("REFERENCE_SECRET", "loadtest-reference-secret-0123456789")
-    var.mkdir(parents=True, exist_ok=True)
-    output = var / "topology.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts/topology.py"), "--var-dir", str(var)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, output = start_topology(var, env)
 
     def ready() -> bool:
         if process.poll() is not None:
@@ -307,12 +211,7 @@ def topology(backing: Backing, emulator: str, replicas: int, var: Path) -> Itera
         with WebhookRelay(f"{emulator}/bot{TOKEN}", env["WEBHOOK_URL"], SECRET, 64):
             yield Topology(process, var, emulator, env)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_topology(process)
 
 
 # -- the load -----------------------------------------------------------------
@@ -562,16 +461,65 @@ async def run_rates(emulator: str, top: Topology) -> dict[str, Any]:
         results: dict[float, dict[str, Any]] = {}
         for rate in RATES:
             say(f"rate {rate}/s for {SECONDS:.0f} s")
+            before = top.lock_waits()
             results[rate] = await drive(load, rate, SECONDS)
+            results[rate].update(waits_since(top, before))
             say(f"  {results[rate]}")
         rss = top.rss_mb()
         best = await search(load, results) if results else 0.0
+        pairs = await double_messages(load, top, PAIRS) if PAIRS else {}
         poller.cancel()
     return {
         "rates": {str(r): f for r, f in sorted(results.items())},
         "max_rps": best,
         "rss_mb": round(rss),
+        "double_messages": pairs,
     }
+
+
+def waits_since(top: Topology, before: dict[str, list[float]]) -> dict[str, Any]:
+    """How many turns waited for Rasa's lock since `before`, and how long (ms)."""
+    now = top.lock_waits()
+    waits = [w * 1000 for log, seen in now.items() for w in seen[len(before.get(log, [])) :]]
+    return {
+        "lock_waits": len(waits),
+        "lock_wait_p50_ms": round(percentile(waits, 0.50)),
+        "lock_wait_p95_ms": round(percentile(waits, 0.95)),
+    }
+
+
+async def double_messages(load: Load, top: Topology, count: int) -> dict[str, Any]:
+    """`count` users, two a second, each send two messages at the same moment (two
+    lines typed fast): Rasa's lock runs the second turn after the first. How long
+    until both were answered, and the lock waits."""
+    before = top.lock_waits()
+
+    async def one(user: int) -> float | None:
+        started = time.monotonic()
+        sent = await asyncio.gather(
+            *(load.post(f"/_emu/users/{user}/text", {"text": text}) for text in PAIR_TEXTS)
+        )
+        params = {"after": max(int(m["message_id"]) for m in sent), "count": 2}
+        url = f"{load.base}/_emu/chats/{user}/wait"
+        async with load.http.get(url, params={**params, "timeout": REPLY_TIMEOUT}) as response:
+            answered = len(await response.json()) >= 2
+        return (time.monotonic() - started) * 1000 if answered else None
+
+    tasks = []
+    for _ in range(count):
+        tasks.append(asyncio.create_task(one(next(load.users))))
+        await asyncio.sleep(0.5)
+    both = await asyncio.gather(*tasks)
+    done = [ms for ms in both if ms is not None]
+    result = {
+        "pairs": count,
+        "not_both_answered": count - len(done),
+        "both_answered_p50_ms": round(percentile(done, 0.50)),
+        "both_answered_p95_ms": round(percentile(done, 0.95)),
+        **waits_since(top, before),
+    }
+    say(f"double messages: {result}")
+    return result
 
 
 async def run_faults(emulator: str, top: Topology, backing: Backing) -> dict[str, Any]:
@@ -685,6 +633,7 @@ def main() -> int:
         f"{platform.python_version()}",
         "load_average_at_start": os.getloadavg(),
         "seconds_per_rate": SECONDS,
+        "rasa_routing": os.environ.get("RASA_ROUTING") or DEFAULT_ROUTING,
         "replicas": {},
     }
     try:
@@ -698,7 +647,7 @@ def main() -> int:
                 if n == 0:
                     prepare(top, emulator)
                 results["replicas"][str(replicas)] = asyncio.run(run_rates(emulator, top))
-                if n == len(REPLICAS) - 1:
+                if FAULTS and n == len(REPLICAS) - 1:
                     results["faults_replicas"] = replicas
                     results["fault_rate"] = FAULT_RATE
                     results["faults"] = asyncio.run(run_faults(emulator, top, backing))

@@ -111,6 +111,7 @@ def test_bots_rasa_and_actions_scale_behind_the_balancer() -> None:
     assert retries and not any("non_idempotent" in line for line in retries)
     endpoints = yaml.safe_load((ROOT / "docker" / "endpoints.yml").read_text(encoding="utf-8"))
     assert endpoints["tracker_store"]["url"] == endpoints["lock_store"]["url"] == "${REDIS_HOST}"
+    assert endpoints["lock_store"]["type"] == "nlu.lock_store.AtomicRedisLockStore"
 
 
 def _source_text() -> str:

@@ -21,7 +21,7 @@ async def fake_rasa() -> AsyncIterator[tuple[list[dict], Callable[..., None], st
     script: list[tuple[str, object]] = []
 
     async def webhook(request: web.Request) -> web.StreamResponse:
-        received.append(await request.json())
+        received.append({**await request.json(), "header": request.headers.get("X-Sender")})
         kind, value = script.pop(0) if script else ("ok", [])
         if kind == "sleep":
             await asyncio.sleep(float(value))  # type: ignore[arg-type]
@@ -50,7 +50,9 @@ async def test_sends_the_pseudonym_text_and_language(fake_rasa) -> None:
     async with aiohttp.ClientSession() as session:
         replies = await RasaClient(session, url, 5).send("u123", "hello", "ckb")
     assert replies == [{"text": "hi"}]
-    assert received == [{"sender": "u123", "message": "hello", "metadata": {"language": "ckb"}}]
+    # The header a balancer routes by carries the pseudonym, as the body does.
+    body = {"sender": "u123", "message": "hello", "metadata": {"language": "ckb"}}
+    assert received == [{**body, "header": "u123"}]
 
 
 async def test_a_server_error_is_not_sent_again(fake_rasa) -> None:

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ from typing import Any
 import pytest
 
 from scripts.balancer import nginx_config
-from scripts.stack import ROOT, start, stop, wait_ready
-from scripts.topology import NEEDS, listening, missing
+from scripts.stack import start, stop, wait_ready
+from scripts.stack_settings import NEEDS, missing
+from scripts.topology import listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
 from tests.webhook_relay import WebhookRelay
 
@@ -81,6 +81,15 @@ def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
     assert "listen 127.0.0.1:5005;" in config and "listen 127.0.0.1:5055;" in config
     assert "access_log off;" in config and "/srv/var/nginx/nginx.pid" in config
     assert "non_idempotent" not in config  # a POST a replica received is never sent twice
+    assert "hash" not in config  # round robin unless RASA_ROUTING=sender
+
+
+def test_rasa_routing_by_sender_hashes_the_pseudonym_header_of_rasas_upstream_only() -> None:
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201, 7202]}
+    config = nginx_config(Path("/srv/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams, True)
+    hashed = [block.split("{", 1)[0] for block in config.split("upstream ")[1:] if "hash" in block]
+    assert hashed == ["mps_rasa "]
+    assert "hash $http_x_sender consistent;" in config
 
 
 def test_make_stack_names_every_missing_setting() -> None:
@@ -89,6 +98,9 @@ def test_make_stack_names_every_missing_setting() -> None:
     assert missing(complete) == []
     [line] = missing(complete | {"DATABASE_URL": "sqlite+aiosqlite:///var/mps.db"})
     assert line.startswith("DATABASE_URL: SQLite cannot be shared")
+    assert missing(complete | {"RASA_ROUTING": "sender"}) == []
+    [line] = missing(complete | {"RASA_ROUTING": "random"})
+    assert line == "RASA_ROUTING: one of round_robin, sender"
 
 
 @pytest.fixture(scope="module")
@@ -127,16 +139,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "TELEGRAM_CHAT_MAX_RATE": "0",
         "RATE_MESSAGES_PER_MINUTE": "100000",
     }
-    output = var / "topology.out"
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts/topology.py"), "--var-dir", str(var)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, output = start_topology(var, env)
     telegram = Telegram(emulator_url)
     try:
         _wait_for(output, "stack ready", process, seconds=600)
@@ -146,13 +149,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         assert relay.failed == [], relay.failed
     finally:
         telegram.client.close()
-        if process.poll() is None:  # a test failed before Ctrl-C: stop the replicas too
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_topology(process)  # a test failed before Ctrl-C: stop the replicas too
         stop(emulator)
 
 

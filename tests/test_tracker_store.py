@@ -86,7 +86,11 @@ def test_make_run_uses_redis_for_trackers_and_locks_only_when_given(tmp_path: Pa
         "record_exp": 1800,
         "key_prefix": "mps",
     }
-    assert stores["lock_store"] == {"type": "redis", **server, "key_prefix": "mps"}
+    assert stores["lock_store"] == {
+        "type": "nlu.lock_store.AtomicRedisLockStore",
+        **server,
+        "key_prefix": "mps",
+    }
     assert path.stat().st_mode & 0o077 == 0  # it holds the password
 
 
