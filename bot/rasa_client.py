@@ -38,6 +38,12 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, CONNECT_SECONDS))
         self._token = token
 
+    async def ping(self, seconds: float = CONNECT_SECONDS) -> bool:
+        """Whether Rasa's server answers `GET /` (no token, no turn taken)."""
+        timeout = aiohttp.ClientTimeout(total=seconds)
+        async with self._session.get(self._base + "/", timeout=timeout) as response:
+            return response.status == 200
+
     async def wipe(self, sender: str) -> bool:
         """Replace the sender's conversation with nothing (Rasa HTTP API); True if done.
 
