@@ -11,11 +11,14 @@ two differences:
   help gets the numbers even when another intent wins.
 - A failed turn is logged without the message text (Rasa's own channel logs
   the text), so no log line holds what a citizen wrote.
+
+Each turn is timed and a failed one counted (nlu/turn_metrics.py, on /metrics).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import action_results
+from nlu import action_results, turn_metrics
 from nlu.classifier import EMERGENCY_SCORE
 
 logger = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ class SafetyRestInput(RestInput):
         # Rasa builds its channels once at start: the place to swap in the action
         # answers' validator kept for the life of the server (nlu/action_results.py).
         action_results.install()
+        turn_metrics.declare(self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The health and webhook routes."""
@@ -76,28 +80,44 @@ class SafetyRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            sender_id = await self._extract_sender(request)
-            text = self._extract_message(request)
-            collector = CollectingOutputChannel()
+            started = time.monotonic()
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=self.get_metadata(request),
-                    )
-                )
-            except CancelledError:
-                logger.error("turn timed out")
-            except Exception as error:  # noqa: BLE001 - the reply must still be sent
-                logger.error("turn failed: %s", type(error).__name__)
-            messages = list(collector.messages)
-            line = await self._line(request, sender_id)
-            return response.json(line + messages)
+                return await self._turn(request, on_new_message)
+            except Exception:  # the emergency line's tracker read; Sanic answers 500
+                turn_metrics.TURN_ERRORS.labels(self.name(), "exception").inc()
+                raise
+            finally:
+                turn_metrics.TURN_SECONDS.labels(self.name()).observe(time.monotonic() - started)
 
         return webhook
+
+    async def _turn(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> HTTPResponse:
+        """Take the turn; its replies after the emergency line, if any. A failed turn
+        still answers (with what was collected), counted and logged without the text."""
+        sender_id = await self._extract_sender(request)
+        text = self._extract_message(request)
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=self.get_metadata(request),
+                )
+            )
+        except CancelledError:
+            turn_metrics.TURN_ERRORS.labels(self.name(), "timeout").inc()
+            logger.error("turn timed out")
+        except Exception as error:  # noqa: BLE001 - the reply must still be sent
+            turn_metrics.TURN_ERRORS.labels(self.name(), "exception").inc()
+            logger.error("turn failed: %s", type(error).__name__)
+        messages = list(collector.messages)
+        line = await self._line(request, sender_id)
+        return response.json(line + messages)
 
     async def _line(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
         """The emergency line as a reply, or nothing."""
