@@ -39,7 +39,8 @@ class Settings(StoreSettings):
     # Loopback unless a TLS proxy on a private network forwards to it (compose).
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    # Prometheus /metrics (0: off); each replica on one host needs its own port.
+    # /metrics, /healthz and /readyz (bot/probes.py; 0: off); each replica on one host
+    # needs its own port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
     # Redis for what every bot process shares (the /exit trail, exited chats, handled
