@@ -54,11 +54,12 @@ build:  ## compile data/faq, data/nlu and the utter_* of texts/ into build/
 
 # What the model is trained from; the model is rebuilt only when one of them is
 # newer (Rasa's own cache in .rasa/ is too small to keep a whole model). The
-# tracker stores, the REST channel and the evaluation tools are read at run
-# time, not trained.
+# tracker stores, the REST channel, the probes and metrics and the evaluation
+# tools are read at run time, not trained.
 TRAIN_INPUTS := config.yml data/emergency.yml data/report_routing.yml \
 	$(shell find data/nlu data/faq data/rules data/stations domain nlu texts -name '*.yml' -o -name '*.py' \
-	  | grep -v -e __pycache__ -e tracker_store -e lock_store -e channel.py -e crossval -e evaluate)
+	  | grep -v -e __pycache__ -e tracker_store -e lock_store -e channel.py -e answered.py \
+	      -e crossval -e evaluate -e probes.py -e turn_metrics.py)
 
 # --skip-validation: `make validate` (part of `make test`) runs Rasa's data checks;
 # inside `rasa train` they would parse all of build/data's YAML a second time, which

@@ -2,7 +2,8 @@
 
 rasa-sdk has no authentication of its own. Rasa sends the `token` of its
 `action_endpoint` (endpoints.yml) as the query parameter `token`; every request
-but `/health` must carry ACTION_SERVER_TOKEN there, or gets 401. Without the
+but the probes and `/metrics` (`/health`, `/healthz`, `/readyz`: actions/probes.py)
+must carry ACTION_SERVER_TOKEN there, or gets 401. Without the
 variable the server does not start. It listens on SANIC_HOST, loopback unless
 set (compose sets 0.0.0.0 on its private network). The arguments are
 rasa-sdk's (`--actions actions -p 5055`).
@@ -27,12 +28,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
+from actions import probes
 from actions.metrics import TimedExecutor, metrics_route
 
 logger = logging.getLogger(__name__)
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
-# /metrics holds counts by action name only, for a scraper that has no token.
-OPEN_PATHS = frozenset({"/health", "/metrics"})
+# Probes say ok or an error type; /metrics holds counts by action name only: for
+# probes and a scraper that have no token.
+OPEN_PATHS = frozenset({"/health", "/metrics", *probes.PATHS})
 MIN_TOKEN_CHARS = 16
 
 
@@ -56,6 +59,8 @@ def create_app(executor: ActionExecutor, token: str, **options: Any) -> Sanic:
     app = create_app_for_serve(executor, **options)
     app.register_middleware(token_check(token), "request")
     app.add_route(metrics_route, "/metrics", methods=["GET"])
+    app.add_route(probes.healthz, "/healthz", methods=["GET"])
+    app.add_route(probes.readyz, "/readyz", methods=["GET"])
     return app
 
 

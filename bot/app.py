@@ -36,11 +36,10 @@ from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
-from bot.health import health_file, heartbeat
 from bot.journal import Journal, open_journal
 from bot.limits import bot_limiter, rate_guard
-from bot.metrics import serve_metrics
 from bot.outbox import outbox_loop
+from bot.probes import serve_probes
 from bot.rasa_client import RasaClient
 from bot.reminders import reminder_loop
 from bot.retention import purge_loop
@@ -61,13 +60,14 @@ OUTBOX_KEY = "outbox"
 PURGE_KEY = "state_purge"
 PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
-HEARTBEAT_KEY = "heartbeat"
-METRICS_KEY = "metrics_server"
 JOURNAL_KEY = "journal"
 STOPPING_KEY = "stopping"
 # How long a stop waits for the outbox and reminders to finish the message they are
 # sending (Telegram's answer, then the note that it was sent); then they are cancelled.
 STOP_GRACE_SECONDS = 5.0
+PROBES_KEY = "probes_server"
+# The background jobs: a stopped one fails the liveness probe (bot/probes.py).
+JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY)
 # The command menu, each described in the three languages (texts/commands.yml).
 MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
 
@@ -140,15 +140,14 @@ def _post_init_for(
                 stopping,
             )
         )
-        application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(database, settings.clock, settings.retention())
         )
-        application.bot_data[METRICS_KEY] = serve_metrics(
-            settings.metrics_listen, settings.metrics_port
-        )
         await application.bot.set_my_commands(menu_commands(texts))
         me = await application.bot.get_me()
+        application.bot_data[PROBES_KEY] = await serve_probes(
+            application, JOB_KEYS, settings.metrics_listen, settings.metrics_port
+        )
         mode = "webhook" if settings.webhook_url else "long polling"
         logger.info("bot ready: @%s, %s, Rasa at %s", me.username, mode, settings.rasa_url)
 
@@ -170,16 +169,16 @@ async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> N
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the background jobs; close the HTTP session, the journal and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HEARTBEAT_KEY):
+    """Stop the probes and the jobs; close the HTTP session, the journal and the database."""
+    probes = application.bot_data.pop(PROBES_KEY, None)
+    if probes is not None:
+        await probes.cleanup()
+    for key in JOB_KEYS:
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    metrics = application.bot_data.pop(METRICS_KEY, None)
-    if metrics is not None:
-        metrics.shutdown()
     session = application.bot_data.pop(HTTP_SESSION_KEY, None)
     if session is not None:
         await session.close()

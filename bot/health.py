@@ -1,48 +1,50 @@
-"""The bot's health check: a heartbeat file the running bot touches every
-BEAT_SECONDS; `python -m bot.health` succeeds while it is fresh (compose's
-healthcheck). A stalled event loop or a dead bot stops the heartbeat."""
+"""`python -m bot.health [--ready]`: ask the running bot's probe on this host, for a
+health check that cannot make HTTP requests itself (compose's, in an image without
+curl). Exit 0 if `/healthz` (or `/readyz` with `--ready`) answers 200, else 1 with
+the bot's short reason. It reads METRICS_PORT and METRICS_LISTEN as the bot does."""
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import os
 import sys
-import time
-from pathlib import Path
+import urllib.error
+import urllib.request
 
-BEAT_SECONDS = 15.0
-STALE_SECONDS = 60.0
-DEFAULT_FILE = Path("/tmp/mps-bot-alive")
-
-
-def health_file() -> Path:
-    """Where the heartbeat is kept (HEALTH_FILE, else /tmp/mps-bot-alive)."""
-    return Path(os.environ.get("HEALTH_FILE") or DEFAULT_FILE)
+DEFAULT_PORT = 9100
+TIMEOUT_SECONDS = 5.0
+# Where to reach a probe that listens on every address.
+ANY_ADDRESS = {"", "0.0.0.0", "::"}
 
 
-async def heartbeat(path: Path, interval: float = BEAT_SECONDS) -> None:
-    """Touch `path` every `interval` seconds until cancelled."""
-    while True:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-        await asyncio.sleep(interval)
+def probe_url(ready: bool, environ: dict[str, str] | None = None) -> str | None:
+    """The bot's probe on this host, or None when METRICS_PORT is 0 (not served)."""
+    env = os.environ if environ is None else environ
+    port = int(env.get("METRICS_PORT") or DEFAULT_PORT)
+    if not port:
+        return None
+    host = env.get("METRICS_LISTEN", "127.0.0.1")
+    host = "127.0.0.1" if host in ANY_ADDRESS else host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/{'readyz' if ready else 'healthz'}"
 
 
-def fresh(path: Path, now: float | None = None) -> bool:
-    """Whether the heartbeat was touched within STALE_SECONDS."""
+def main(argv: list[str] | None = None) -> int:
+    """0 if the probe answers 200, else 1."""
+    cli = argparse.ArgumentParser(description="the running bot's liveness or readiness")
+    cli.add_argument("--ready", action="store_true", help="readiness instead of liveness")
+    url = probe_url(cli.parse_args(argv).ready)
+    if url is None:
+        print("bot: METRICS_PORT is 0, so the bot serves no probe", file=sys.stderr)
+        return 1
     try:
-        age = (time.time() if now is None else now) - path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    return age < STALE_SECONDS
-
-
-def main() -> int:
-    """0 if the bot's heartbeat is fresh, else 1."""
-    path = health_file()
-    if fresh(path):
-        return 0
-    print(f"bot: no heartbeat in {path} for {STALE_SECONDS:.0f} s", file=sys.stderr)
+        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+            return 0 if response.status == 200 else 1
+    except urllib.error.HTTPError as error:
+        reason = error.read(300).decode(errors="replace")
+        print(f"bot: {url} answered {error.code}: {reason}", file=sys.stderr)
+    except (urllib.error.URLError, OSError) as error:
+        print(f"bot: {url} did not answer ({type(error).__name__})", file=sys.stderr)
     return 1
 
 

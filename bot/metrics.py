@@ -1,14 +1,10 @@
 """The bot's Prometheus metrics (default registry); labels hold kinds only, never a
-user, a chat or a text."""
+user, a chat or a text. The outbox's gauges are read on scrape
+(bot/outbox_metrics.py); bot/probes.py serves them all on /metrics."""
 
 from __future__ import annotations
 
-import logging
-from wsgiref.simple_server import WSGIServer
-
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
-
-logger = logging.getLogger(__name__)
+from prometheus_client import Counter, Histogram
 
 # Seconds: a turn is usually answered in well under a second, and Rasa's timeout is 8 s.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -52,23 +48,3 @@ JOURNAL_UNWRITTEN = Counter(
     "mps_bot_journal_unwritten",
     "Updates handled without a journal entry because Redis could not be written",
 )
-OUTBOX_DEPTH = Gauge("mps_bot_outbox_depth", "Outbox rows not yet sent (dead letters aside)")
-OUTBOX_OVERDUE_SECONDS = Gauge(
-    "mps_bot_outbox_overdue_seconds",
-    "How long the longest-due row not yet sent has been due; 0 when none is due",
-)
-OUTBOX_DEAD = Gauge("mps_bot_outbox_dead", "Outbox rows given up on (dead letters)")
-
-
-def serve_metrics(host: str, port: int) -> WSGIServer | None:
-    """Serve /metrics on host:port in a thread (port 0: not at all). A port already
-    taken is logged, not fatal: the bot answers citizens without its metrics."""
-    if not port:
-        return None
-    try:
-        server, _thread = start_http_server(port, addr=host)
-    except OSError as error:
-        logger.warning("metrics not served on %s:%d: %s", host, port, type(error).__name__)
-        return None
-    logger.info("metrics on http://%s:%d/metrics", host, port)
-    return server

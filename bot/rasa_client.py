@@ -41,6 +41,12 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, CONNECT_SECONDS))
         self._token = token
 
+    async def ping(self, seconds: float = CONNECT_SECONDS) -> bool:
+        """Whether Rasa's server answers `GET /` (no token, no turn taken)."""
+        timeout = aiohttp.ClientTimeout(total=seconds)
+        async with self._session.get(self._base + "/", timeout=timeout) as response:
+            return response.status == 200
+
     async def wipe(self, sender: str) -> bool:
         """Replace the sender's conversation with nothing (Rasa HTTP API); True if done.
 
@@ -94,8 +100,9 @@ class RasaClient:
         """The post itself, with its one retry after a refused connection."""
         for attempt in (1, 2):
             try:
+                headers = {SENDER_HEADER: body["sender"]}
                 async with self._session.post(
-                    self._url, json=body, headers={SENDER_HEADER: sender}, timeout=self._timeout
+                    self._url, json=body, headers=headers, timeout=self._timeout
                 ) as response:
                     if response.status >= 500:
                         raise RasaUnavailable(f"Rasa answered HTTP {response.status}")

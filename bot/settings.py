@@ -42,7 +42,8 @@ class Settings(StoreSettings):
     # Webhook mode: a replica's journal entries are handed over this long after it
     # stopped renewing its lease (bot/journal.py).
     journal_lease_seconds: float = Field(default=15.0, gt=0)
-    # Prometheus /metrics (0: off); each replica on one host needs its own port.
+    # /metrics, /healthz and /readyz (bot/probes.py; 0: off); each replica on one host
+    # needs its own port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
     # Redis for what every bot process shares (the /exit trail, exited chats, handled

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -289,6 +290,10 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # When the change was committed: the age of the oldest undelivered row (/metrics).
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime, server_default=text("CURRENT_TIMESTAMP")
+    )
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Given up on after bounded retries (or nobody to deliver to): shown in /queue and

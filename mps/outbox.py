@@ -30,13 +30,28 @@ LEASE = dt.timedelta(minutes=2)
 
 
 class OutboxStats(NamedTuple):
-    """How the outbox stands: rows not yet sent, how long the longest-due one has waited
-    (rows keep no creation time; a row is due from its creation, then after each
-    backoff), dead letters."""
+    """How the outbox stands: rows waiting (not sent, not dead), how long the oldest of
+    them has waited since it was committed, how long the longest-due one has been due
+    (a row is due from its creation, then after each backoff; 0 while none is), and
+    dead letters."""
 
     waiting: int
+    oldest_seconds: float
     overdue_seconds: float
     dead: int
+
+
+def new_entry(
+    report_id: int, kind: str, clock: Clock, payload: dict[str, object] | None = None
+) -> OutboxMessage:
+    """An outbox row to add with the change it announces, due at once."""
+    return OutboxMessage(
+        report_id=report_id,
+        kind=kind,
+        payload=payload or {},
+        created_at=clock.now,
+        next_attempt_at=clock.now,
+    )
 
 
 def _due(clock: Clock) -> list[ColumnElement[bool]]:
@@ -191,17 +206,24 @@ async def retry_dead(session: AsyncSession, message_id: int, clock: Clock) -> bo
 
 
 async def outbox_stats(session: AsyncSession, clock: Clock) -> OutboxStats:
-    """Count the rows waiting (unsent, not dead), the longest wait of a due one, the dead."""
+    """Count the rows waiting and the dead; the age of the oldest waiting row and the
+    longest wait of a due one."""
     unsent = OutboxMessage.sent_at.is_(None)
-    waiting, oldest = (
+    waiting, created, due = (
         await session.execute(
-            select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
-                unsent, OutboxMessage.dead_at.is_(None)
-            )
+            select(
+                func.count(),
+                func.min(OutboxMessage.created_at),
+                func.min(OutboxMessage.next_attempt_at),
+            ).where(unsent, OutboxMessage.dead_at.is_(None))
         )
     ).one()
     dead = await session.scalar(
         select(func.count()).where(unsent, OutboxMessage.dead_at.is_not(None))
     )
-    age = (clock.now - oldest).total_seconds() if oldest is not None else 0.0
-    return OutboxStats(int(waiting), max(age, 0.0), int(dead or 0))  # not due yet: 0
+    return OutboxStats(int(waiting), _since(created, clock), _since(due, clock), int(dead or 0))
+
+
+def _since(moment: dt.datetime | None, clock: Clock) -> float:
+    """Seconds from `moment` to now; 0 for none, or one still to come."""
+    return max((clock.now - moment).total_seconds(), 0.0) if moment is not None else 0.0

@@ -11,7 +11,7 @@ from mps.clock import Clock
 from mps.contract import CITIZEN, staff_actor
 from mps.delivery import card_targets
 from mps.models import OutboxMessage, Report, ReportMessage, StaffMember
-from mps.outbox import dead_letters
+from mps.outbox import dead_letters, new_entry
 from mps.report_access import member_may_see
 from mps.report_errors import NoContact
 from mps.reports import may_see, record, staff_report
@@ -68,11 +68,7 @@ async def ask_citizen(
         raise NoContact(reference, report.status)
     text = question.strip()[:MAX_NOTE]
     record(session, report, clock, staff_actor(staff_user), "question", note=text)
-    session.add(
-        OutboxMessage(
-            report_id=report.id, kind="question", payload={"text": text}, next_attempt_at=clock.now
-        )
-    )
+    session.add(new_entry(report.id, "question", clock, {"text": text}))
     await session.flush()
     return report
 
@@ -81,11 +77,7 @@ async def answer_staff(session: AsyncSession, report: Report, answer: str, clock
     """Record the citizen's answer and queue it for the station, under the card."""
     text = answer.strip()[:MAX_NOTE]
     record(session, report, clock, CITIZEN, "answer", note=text)
-    session.add(
-        OutboxMessage(
-            report_id=report.id, kind="answer", payload={"text": text}, next_attempt_at=clock.now
-        )
-    )
+    session.add(new_entry(report.id, "answer", clock, {"text": text}))
     await session.flush()
 
 

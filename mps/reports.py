@@ -20,7 +20,8 @@ from mps.clock import Clock
 from mps.contract import CITIZEN, Reroute, StatusChange, staff_actor
 from mps.database import one_row
 from mps.delivery import card_targets
-from mps.models import OutboxMessage, Report, ReportEvent, StaffMember, Station
+from mps.models import Report, ReportEvent, StaffMember, Station
+from mps.outbox import new_entry
 from mps.references import reference_for
 from mps.report_access import member_may_see, owner_may_see
 from mps.report_errors import (
@@ -136,11 +137,7 @@ async def file_report(
     await session.flush()
     report.reference = reference_for(key, report.id)
     record(session, report, clock, CITIZEN, "status", (None, "new"))
-    session.add(
-        OutboxMessage(
-            report_id=report.id, kind="staff_card", payload={}, next_attempt_at=clock.now
-        )
-    )
+    session.add(new_entry(report.id, "staff_card", clock))
     await session.flush()
     return report
 
@@ -241,14 +238,7 @@ def _notify(
     """Queue an update for the citizen, if they agreed to updates."""
     if report.contact_consent:
         payload: dict[str, object] = {"what": what, "note": note}
-        session.add(
-            OutboxMessage(
-                report_id=report.id,
-                kind="citizen_update",
-                payload=payload,
-                next_attempt_at=clock.now,
-            )
-        )
+        session.add(new_entry(report.id, "citizen_update", clock, payload))
 
 
 async def change_status(
@@ -326,10 +316,6 @@ async def reroute(
     report.station_code = station_code
     report.updated_at = clock.now
     _notify(session, report, clock, Reroute(station_code).encode())
-    session.add(
-        OutboxMessage(
-            report_id=report.id, kind="staff_card", payload={}, next_attempt_at=clock.now
-        )
-    )
+    session.add(new_entry(report.id, "staff_card", clock))
     await session.flush()
     return report

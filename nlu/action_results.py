@@ -45,7 +45,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 def install() -> None:
     """Use the kept validator for every remote action (idempotent)."""
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign,unused-ignore]
 
 
 __all__ = ["ValidationError", "install"]

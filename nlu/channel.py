@@ -13,11 +13,14 @@ two differences:
   the text), so no log line holds what a citizen wrote.
 - A turn posted again (`"again": true`, with the `message_id` of the first post)
   is answered with the first answer if Rasa took it (nlu/answered.py).
+
+Each turn is timed and a failed one counted (nlu/turn_metrics.py, on /metrics).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,7 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlu import action_results, answered
+from nlu import action_results, answered, turn_metrics
 from nlu.classifier import EMERGENCY_SCORE
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ class SafetyRestInput(RestInput):
         # Rasa builds its channels once at start: the place to swap in the action
         # answers' validator kept for the life of the server (nlu/action_results.py).
         action_results.install()
+        turn_metrics.declare(self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The health and webhook routes."""
@@ -78,35 +82,51 @@ class SafetyRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            sender_id = await self._extract_sender(request)
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                self._extract_message(request),
-                collector,
-                sender_id,
-                input_channel=self.name(),
-                metadata=self.get_metadata(request),
-                message_id=request.json.get("message_id"),
-            )
-            agent = request.app.ctx.agent
-            first = None
+            started = time.monotonic()
             try:
-                if request.json.get("again") and agent is not None and agent.is_ready():
-                    first = await answered.answer_again(agent, message)
-                else:
-                    await on_new_message(message)
-            except CancelledError:
-                logger.error("turn timed out")
-            except Exception as error:  # noqa: BLE001 - the reply must still be sent
-                logger.error("turn failed: %s", type(error).__name__)
-            if first is not None:  # the bot asked again for a turn Rasa took: its replies
-                replies, parse = first
-                return response.json(await self._line(request, sender_id, parse) + replies)
-            messages = list(collector.messages)
-            line = await self._line(request, sender_id)
-            return response.json(line + messages)
+                return await self._turn(request, on_new_message)
+            except Exception:  # the emergency line's tracker read; Sanic answers 500
+                turn_metrics.TURN_ERRORS.labels(self.name(), "exception").inc()
+                raise
+            finally:
+                turn_metrics.TURN_SECONDS.labels(self.name()).observe(time.monotonic() - started)
 
         return webhook
+
+    async def _turn(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> HTTPResponse:
+        """Take the turn; its replies after the emergency line, if any. A failed turn
+        still answers (with what was collected), counted and logged without the text."""
+        sender_id = await self._extract_sender(request)
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            self._extract_message(request),
+            collector,
+            sender_id,
+            input_channel=self.name(),
+            metadata=self.get_metadata(request),
+            message_id=request.json.get("message_id"),
+        )
+        agent = request.app.ctx.agent
+        first = None
+        try:
+            if request.json.get("again") and agent is not None and agent.is_ready():
+                first = await answered.answer_again(agent, message)
+            else:
+                await on_new_message(message)
+        except CancelledError:
+            turn_metrics.TURN_ERRORS.labels(self.name(), "timeout").inc()
+            logger.error("turn timed out")
+        except Exception as error:  # noqa: BLE001 - the reply must still be sent
+            turn_metrics.TURN_ERRORS.labels(self.name(), "exception").inc()
+            logger.error("turn failed: %s", type(error).__name__)
+        if first is not None:  # the bot asked again for a turn Rasa took: its replies
+            replies, parse = first
+            return response.json(await self._line(request, sender_id, parse) + replies)
+        messages = list(collector.messages)
+        line = await self._line(request, sender_id)
+        return response.json(line + messages)
 
     async def _line(
         self, request: Request, sender_id: str, parse: dict[str, Any] | None = None

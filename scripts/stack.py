@@ -94,7 +94,8 @@ def rasa_service(
     action_token: str = "",
 ) -> Service:
     """The Rasa server, REST channel and HTTP API (behind `token`) on loopback only; it
-    calls the action server with `action_token` (endpoints.yml's action_endpoint)."""
+    calls the action server with `action_token` (endpoints.yml's action_endpoint).
+    Ready once /readyz says a model is loaded (nlu/probes.py)."""
     port = urlparse(rasa_url).port or 5005
     return Service(
         "rasa",
@@ -115,7 +116,7 @@ def rasa_service(
             "--credentials",
             str(ROOT / "credentials.yml"),
         ],
-        f"http://127.0.0.1:{port}/",
+        f"http://127.0.0.1:{port}/readyz",
         {
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
             "ACTION_SERVER_TOKEN": action_token,
@@ -125,7 +126,8 @@ def rasa_service(
 
 
 def actions_service(port: int, env: dict[str, str] | None = None, token: str = "") -> Service:
-    """The action server running actions/ on loopback, answering only calls with `token`."""
+    """The action server running actions/ on loopback, answering only calls with `token`;
+    ready once /readyz says its database answers."""
     return Service(
         "actions",
         [
@@ -137,14 +139,16 @@ def actions_service(port: int, env: dict[str, str] | None = None, token: str = "
             "-p",
             str(port),
         ],
-        f"http://127.0.0.1:{port}/health",
+        f"http://127.0.0.1:{port}/readyz",
         {"ACTION_SERVER_TOKEN": token, "SANIC_HOST": "127.0.0.1", **(env or {})},
     )
 
 
-def bot_service(env: dict[str, str] | None = None) -> Service:
-    """The Telegram bot (its own log line says when it is ready)."""
-    return Service("bot", [str(ROOT / ".venv/bin/python"), "-m", "bot"], None, env or {})
+def bot_service(env: dict[str, str] | None = None, probe_port: int | None = None) -> Service:
+    """The Telegram bot: ready once /readyz answers on `probe_port` (its METRICS_PORT),
+    or without one once its log says so."""
+    ready = f"http://127.0.0.1:{probe_port}/readyz" if probe_port else None
+    return Service("bot", [str(ROOT / ".venv/bin/python"), "-m", "bot"], ready, env or {})
 
 
 def web_service(port: int, env: dict[str, str] | None = None) -> Service:

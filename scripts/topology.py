@@ -117,9 +117,9 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
                 "RASA_TOKEN": token,
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
-                "HEALTH_FILE": str(var / "run" / f"bot-{i}.alive"),
                 "METRICS_PORT": str(metrics),
-            }
+            },
+            probe_port=metrics,
         )
         out.append(Replica(replace(service, name=f"bot-{i}"), "bot", port, metrics))
     upstreams = {
@@ -157,8 +157,9 @@ def write_state(path: Path, processes: list[Replica], public: dict[str, str]) ->
 
 
 def ready(replica: Replica) -> bool:
-    """nginx listens; Rasa and the actions answer their health URL; a bot has said
-    "ready" and listens."""
+    """nginx listens; every other replica answers 200 on /readyz (Rasa: a model loaded;
+    actions: the database; a bot: running, the database, Redis and Rasa), and a bot's
+    webhook listens."""
     if replica.role == "nginx":
         return listening(replica.port)
     return answers(replica.service) and (replica.role != "bot" or listening(replica.port))

@@ -555,9 +555,22 @@ def _http_post(url: str, body: dict[str, Any]) -> None:
     httpx.post(url, json=body, timeout=10).raise_for_status()
 
 
+def ready(process: dict[str, Any]) -> bool:
+    """nginx listens; any other replica answers 200 on its /readyz (a bot's on its
+    metrics port): up, and its database, Redis, Rasa or model there."""
+    if process["role"] == "nginx":
+        return listening(process["port"])
+    port = process["metrics_port"] or process["port"]
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_for_ready(top: Topology) -> None:
-    """Before the next fault: every replica is up again (the supervisor restarts them)."""
-    until(lambda: all(listening(p["port"]) for p in top.processes()), 300, "every replica")
+    """Before the next fault: every replica is ready again (the supervisor restarts the
+    killed ones; the restarted database or Redis is back)."""
+    until(lambda: all(ready(p) for p in top.processes()), 300, "every replica ready")
 
 
 def exactly_once(load: Load, backing: Backing, filings: Filings) -> dict[str, Any]:

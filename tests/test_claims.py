@@ -24,8 +24,9 @@ from mps.reminders import claim_reminders
 from mps.reports import file_report
 from mps.routing import StationIndex
 from tests.conftest import clock_at
+from tests.staffing import enrol
 from tests.test_bookings import new_event
-from tests.test_outbox import NOISE, FakeTelegram, Now, _enrol, services
+from tests.test_outbox import NOISE, FakeTelegram, Now, services
 from tests.test_reports import KEY, NOW, RULES
 
 REPORTS = 200
@@ -62,7 +63,7 @@ async def _until_idle(telegram: FakeTelegram, svc: Services, replica: str) -> in
 
 
 async def test_two_replicas_send_each_card_once(stocked: Database, index: StationIndex) -> None:
-    await _enrol(stocked, "BGD-KRD", 102, STAFF_CHAT)
+    await enrol(stocked, "BGD-KRD", 102, STAFF_CHAT)
     await _file_many(stocked, index)
     telegram, now = SlowTelegram(), Now()
     other = _twin(stocked)
@@ -101,7 +102,7 @@ async def test_two_claims_at_once_share_the_rows_without_overlap(
 
 async def _held_by_a(database: Database, index: StationIndex) -> int:
     """One report filed for a staffed station, its card leased to replica A; its row id."""
-    await _enrol(database, "BGD-KRD", 102, STAFF_CHAT)
+    await enrol(database, "BGD-KRD", 102, STAFF_CHAT)
     async with database.sessions.begin() as session:
         await file_report(session, NOISE, "p1", KEY, NOW, RULES, index)
     async with database.sessions.begin() as session:

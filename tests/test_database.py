@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import mps.database
+from mps.clock import Clock
 from mps.database import Database, alembic_config, open_database, upgrade
-from mps.models import Report
+from mps.models import OutboxMessage, Report, UtcDateTime
+from mps.outbox import new_entry
+from mps.reports import file_report
+from mps.routing import StationIndex
 from tests.db import BACKENDS, fresh_database
+from tests.test_outbox import NOISE
+from tests.test_reports import KEY, NOW, RULES
 
 MARKER = "marker-words-of-a-citizen"
 
@@ -127,3 +133,68 @@ async def test_the_claims_migration_goes_up_and_down(backend: str, tmp_path: Pat
             assert all(leases <= c for c in (await connection.run_sync(columns)).values())
     finally:
         await database.close()
+
+
+async def test_the_outbox_age_migration_backfills_old_rows(
+    stocked: Database, index: StationIndex
+) -> None:
+    from alembic import command
+    from sqlalchemy import column, insert, select, table, update
+    from sqlalchemy.engine import Connection
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            command.downgrade(alembic_config(connection), revision)
+
+        return run
+
+    filed = NOW.now
+    async with stocked.sessions.begin() as session:
+        report = await file_report(session, NOISE, "p1", KEY, NOW, RULES, index)
+        later = Clock(filed + dt.timedelta(minutes=10), NOW.zone)
+        session.add(new_entry(report.id, "citizen_update", later, {"what": "status:closed"}))
+    async with stocked.engine.begin() as connection:
+        await connection.run_sync(to("0006"))  # as the rows were before 0007
+        outbox = table(
+            "outbox", column("kind"), column("next_attempt_at", UtcDateTime()), column("id")
+        )
+        retried = filed + dt.timedelta(minutes=7)  # the card failed and waits its backoff
+        await connection.execute(
+            update(outbox).where(outbox.c.kind == "staff_card").values(next_attempt_at=retried)
+        )
+    await upgrade(stocked)
+    async with stocked.sessions() as session:
+        rows = await session.execute(select(OutboxMessage.kind, OutboxMessage.created_at))
+        found = dict(rows.all())
+    # The card is as old as its report; the update counts from its (only) attempt.
+    assert found == {"staff_card": filed, "citizen_update": later.now}
+    async with stocked.engine.begin() as connection:  # a row written without the code
+        await connection.execute(
+            insert(
+                table(
+                    "outbox",
+                    column("report_id"),
+                    column("kind"),
+                    column("payload"),
+                    column("attempts"),
+                    column("next_attempt_at", UtcDateTime()),
+                )
+            ),
+            [
+                {
+                    "report_id": report.id,
+                    "kind": "answer",
+                    "payload": "{}",
+                    "attempts": 0,
+                    "next_attempt_at": filed,
+                }
+            ],
+        )
+    async with stocked.sessions() as session:
+        made = await session.scalar(
+            select(OutboxMessage.created_at).where(OutboxMessage.kind == "answer")
+        )
+    assert made is not None and made > filed  # the database's now
+    async with stocked.engine.begin() as connection:
+        await connection.run_sync(to("0006"))
+    await upgrade(stocked)

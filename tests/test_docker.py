@@ -1,7 +1,8 @@
 """The deployment files keep the promises: Rasa's image never serves its API without
 a token, and compose requires the webhook secret, publishes only the TLS proxy,
-restarts every service, checks the bot's health, migrates once, first, and runs
-bot, Rasa and action replicas behind nginx, as `make stack` does."""
+restarts every service, checks the bot's liveness and the readiness of Rasa and
+the actions, migrates once, first, and runs bot, Rasa and action replicas behind
+nginx, as `make stack` does."""
 
 from __future__ import annotations
 
@@ -76,11 +77,18 @@ def test_only_the_tls_proxy_is_published() -> None:
     assert "server web:8080 resolve" in nginx and "location /open311/ {" in nginx
 
 
-def test_services_restart_the_bot_is_checked_and_migrations_run_once_first() -> None:
+def test_services_restart_are_probed_and_migrations_run_once_first() -> None:
     for name, service in SERVICES.items():
         expected = "no" if name == "migrate" else "unless-stopped"
         assert service["restart"] == expected, name
     assert SERVICES["bot"]["healthcheck"]["test"] == ["CMD", "python", "-m", "bot.health"]
+    # The bot's probes listen where the healthcheck (and Prometheus) can reach them.
+    assert SERVICES["bot"]["environment"]["METRICS_LISTEN"] == "0.0.0.0"
+    assert "9100" in SERVICES["bot"]["expose"]
+    # What the others wait for is readiness: a model loaded, the database answering.
+    for name, port in (("rasa", 5005), ("actions", 5055), ("balancer", 5005)):
+        test = " ".join(SERVICES[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/readyz" in test, name
     assert SERVICES["migrate"]["command"] == ["python", "-m", "bot.admin", "db", "upgrade"]
     for name in ("actions", "bot", "web"):
         assert SERVICES[name]["depends_on"]["migrate"] == {

@@ -1,4 +1,6 @@
-"""The bot's metrics move with what they count: a refused update, the outbox's rows."""
+"""The bot's metrics move with what they count: a refused update; the outbox's depth,
+oldest row and dead letters, read from the table when /metrics is, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,11 +14,17 @@ from telegram.ext import ApplicationHandlerStop
 
 from actions.metrics import TimedExecutor
 from bot.limits import bot_limiter, rate_guard
-from bot.outbox import refresh_gauges
+from bot.outbox_metrics import OUTBOX
+from bot.probes import BotProbes
 from bot.services import SERVICES_KEY
-from mps.database import Database
+from mps.clock import Clock
+from mps.database import Database, open_database
+from mps.outbox import mark_dead, mark_failed, mark_sent
+from mps.reports import file_report
 from mps.routing import StationIndex
-from tests.test_outbox import NOISE, Now, _file, services
+from tests.e2e.stack_fixture import free_port
+from tests.test_outbox import NOISE, Now, _row, services
+from tests.test_reports import KEY, RULES
 
 
 def _value(name: str, **labels: str) -> float:
@@ -59,17 +67,73 @@ async def test_a_refused_message_is_counted_by_limit_not_by_user(
     assert b"4242" not in generate_latest() and b"hello" not in generate_latest()
 
 
-async def test_the_outbox_gauges_follow_its_rows(stocked: Database, index: StationIndex) -> None:
+async def _file_at(database: Database, index: StationIndex, clock: Clock) -> Any:
+    async with database.sessions.begin() as session:
+        return await file_report(session, NOISE, "p1", KEY, clock, RULES, index)
+
+
+async def _gauges(database: Database, now: Now) -> dict[str, float | None]:
+    await OUTBOX.refresh(database, now())
+    names = ("depth", "oldest_seconds", "overdue_seconds", "dead")
+    return {n: REGISTRY.get_sample_value(f"mps_bot_outbox_{n}") for n in names}
+
+
+async def test_the_outbox_gauges_show_depth_oldest_age_and_dead_letters(
+    stocked: Database, index: StationIndex
+) -> None:
     now = Now()
-    svc = services(stocked, now)
-    await _file(stocked, index, NOISE)
-    await _file(stocked, index, NOISE)
+    first = await _file_at(stocked, index, now())
     now.later(3)
-    await refresh_gauges(svc)
-    assert _value("mps_bot_outbox_depth") == 2
-    assert _value("mps_bot_outbox_overdue_seconds") == pytest.approx(180.0)
-    assert _value("mps_bot_outbox_dead") == 0
-    assert b"mps_bot_outbox_depth 2.0" in generate_latest()
+    second = await _file_at(stocked, index, now())
+    async with stocked.sessions.begin() as session:  # the first card failed once just now
+        await mark_failed(session, await _row(stocked, first), now(), "NetworkError")
+    now.later(2)
+    # Committed 5 minutes ago, though due again only since 3 minutes less 2 s backoff.
+    assert await _gauges(stocked, now) == {
+        "depth": 2,
+        "oldest_seconds": 300,
+        "overdue_seconds": 120,  # the second card, due since it was filed
+        "dead": 0,
+    }
+    async with stocked.sessions.begin() as session:
+        await mark_dead(session, (await _row(stocked, second)).id, now(), "Forbidden")
+    assert await _gauges(stocked, now) == {
+        "depth": 1,
+        "oldest_seconds": 300,
+        "overdue_seconds": 118,
+        "dead": 1,
+    }
+    async with stocked.sessions.begin() as session:
+        await mark_sent(session, (await _row(stocked, first)).id, now())
+    assert await _gauges(stocked, now) == {
+        "depth": 0,
+        "oldest_seconds": 0,
+        "overdue_seconds": 0,
+        "dead": 1,
+    }
+
+
+async def test_a_scrape_reads_the_outbox_and_shows_none_when_it_cannot(
+    stocked: Database, index: StationIndex
+) -> None:
+    now = Now()
+    await _file_at(stocked, index, now())
+    now.later(1)
+    svc = services(stocked, now)
+    probes = BotProbes(SimpleNamespace(bot_data={SERVICES_KEY: svc}), ())  # type: ignore[arg-type]
+    body = (await probes.metrics(None)).body  # type: ignore[arg-type]
+    assert isinstance(body, bytes)
+    assert b"mps_bot_outbox_depth 1.0" in body and b"mps_bot_outbox_oldest_seconds 60.0" in body
+    down = open_database(f"postgresql+asyncpg://mps@127.0.0.1:{free_port()}/mps")
+    try:
+        svc = dataclasses.replace(svc, database=down)
+        probes = BotProbes(SimpleNamespace(bot_data={SERVICES_KEY: svc}), ())  # type: ignore[arg-type]
+        body = (await probes.metrics(None)).body  # type: ignore[arg-type]
+    finally:
+        await down.close()
+    assert isinstance(body, bytes)
+    assert b"mps_bot_outbox" not in body  # no number rather than an old one
+    assert b"mps_bot_reply_seconds_count" in body  # the rest is served
 
 
 async def test_an_action_that_raises_is_timed_and_counted_by_name() -> None:

@@ -183,10 +183,10 @@ async def test_bounded_retries_end_in_a_dead_letter(
 async def test_a_row_held_back_by_telegrams_budgets_waits_and_is_never_a_dead_letter(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
+    await enrol(stocked, "BGD-KRD", 101, -100)
     telegram, now = FakeTelegram(held_back={-100: MAX_ATTEMPTS + 2}), Now()
     svc = services(stocked, now)
-    report = await _file(stocked, index, NOISE)
+    report = await file(stocked, index, NOISE)
     assert await deliver_due(telegram, svc) == 0  # type: ignore[arg-type]
     row = await _row(stocked, report)
     assert row.attempts == 0 and row.next_attempt_at == now().now + dt.timedelta(seconds=30)

@@ -28,7 +28,8 @@ from mps.report_errors import (
 )
 from mps.reports import Draft, report_by_reference
 from mps.routing import StationIndex
-from tests.test_outbox import NOISE, TEXTS, Now, _enrol, _file, services
+from tests.staffing import enrol, file
+from tests.test_outbox import NOISE, TEXTS, Now, services
 
 ERRORS = [
     UnknownReport,
@@ -118,8 +119,8 @@ def _data(action: CardAction, report: Report, station: str | None = None) -> str
 async def test_staff_acknowledge_and_a_second_press_is_refused_with_the_status(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
-    report = await _file(stocked, index, NOISE)
+    await enrol(stocked, "BGD-KRD", 101, -100)
+    report = await file(stocked, index, NOISE)
     stand = await press(stocked, 101, -100, _data(CardAction.ACKNOWLEDGE, report), "group")
     assert stand.answers == [(f"{report.reference}: acknowledged by the station.", False)]
     assert await _status(stocked, report.reference or "") == "acknowledged"
@@ -132,8 +133,8 @@ async def test_staff_acknowledge_and_a_second_press_is_refused_with_the_status(
 async def test_refusals_for_strangers_forgeries_and_unreachable_citizens(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
-    report = await _file(stocked, index, NOISE)  # no consent to be contacted
+    await enrol(stocked, "BGD-KRD", 101, -100)
+    report = await file(stocked, index, NOISE)  # no consent to be contacted
     reference = report.reference or ""
     stranger = await press(stocked, 999, -100, _data(CardAction.IN_PROGRESS, report), "group")
     assert stranger.answers == [(TEXTS.get("not_station_staff", "en"), True)]
@@ -149,12 +150,12 @@ async def test_refusals_for_strangers_forgeries_and_unreachable_citizens(
 async def test_a_sensitive_report_is_worked_by_its_unit_in_private_only(
     stocked: Database, index: StationIndex
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
-    await _enrol(stocked, "BGD-KRD", 102, -100)  # the same officer, in the station's group
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
+    await enrol(stocked, "BGD-KRD", 102, -100)  # the same officer, in the station's group
     husband = Draft(
         category="other", description="my husband locks me in the house", place="Karrada"
     )
-    report = await _file(stocked, index, husband)
+    report = await file(stocked, index, husband)
     assert report.sensitive
     in_group = await press(stocked, 102, -100, _data(CardAction.CLOSE, report), "group")
     assert in_group.answers == [(TEXTS.get("not_station_staff", "en"), True)]
@@ -166,8 +167,8 @@ async def test_a_sensitive_report_is_worked_by_its_unit_in_private_only(
 async def test_route_offers_other_stations_and_route_to_moves_the_report(
     stocked: Database, index: StationIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _enrol(stocked, "BGD-KRD", 101, -100)
-    report = await _file(stocked, index, NOISE)
+    await enrol(stocked, "BGD-KRD", 101, -100)
+    report = await file(stocked, index, NOISE)
     offered = await press(stocked, 101, -100, _data(CardAction.ROUTE, report), "group")
     assert offered.sent == [(0, TEXTS.get("route_choose", "en", reference=report.reference))]
     refreshed: list[str] = []

@@ -1,6 +1,7 @@
 """`make stack` with two bots and two Rasa servers behind nginx: var/stack.json names
-every process, a conversation through the webhook balancer is answered, still after
-one bot is SIGKILLed, and Ctrl-C leaves no process behind."""
+every process, each replica answers its /readyz, a conversation through the webhook
+balancer is answered, still after one bot is SIGKILLed, and Ctrl-C leaves no process
+behind."""
 
 from __future__ import annotations
 
@@ -183,6 +184,10 @@ def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topol
     for process in processes:
         assert _alive(process["pid"]), process
         assert listening(process["port"]), process
+        if process["role"] != "nginx":  # each replica's own readiness, a bot's on metrics_port
+            port = process["metrics_port"] or process["port"]
+            ready = topology.telegram.client.get(f"http://127.0.0.1:{port}/readyz")
+            assert ready.status_code == 200, (process["name"], ready.text)
 
 
 def _bot_1(topology: Topology) -> dict[str, Any]:

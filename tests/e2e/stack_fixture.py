@@ -343,10 +343,18 @@ class Stack:
         service.process.wait(timeout=30)
 
     def metrics(self, name: str = "bot") -> str:
-        """The /metrics text of one bot replica ("bot", "bot2", …)."""
+        """The /metrics text of one process ("bot", "bot2", …, "rasa", "actions")."""
+        return self.get(name, "/metrics").raise_for_status().text
+
+    def get(self, name: str, path: str) -> httpx.Response:
+        """GET `path` of one process: a bot's METRICS_PORT, Rasa's or the actions' port."""
         service = next(s for s in self.services if s.name == name)
-        url = f"http://127.0.0.1:{service.env['METRICS_PORT']}/metrics"
-        return self.telegram.client.get(url).raise_for_status().text
+        if "METRICS_PORT" in service.env:
+            base = f"http://127.0.0.1:{service.env['METRICS_PORT']}"
+        else:
+            assert service.health_url is not None
+            base = service.health_url.rsplit("/", 1)[0]
+        return self.telegram.client.get(base + path)
 
     def admin(self, *args: str) -> str:
         """Run `python -m bot.admin …` against the stack's database; its output."""
@@ -510,7 +518,6 @@ def _webhook_replicas(bot: Service, count: int, log_dir: Path) -> tuple[list[Ser
             "WEBHOOK_SECRET": REPLICA_WEBHOOK_SECRET,
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
-            "HEALTH_FILE": str(log_dir / f"bot{i + 1}-alive"),
             "METRICS_PORT": str(free_port()),
         }
         name = "bot" if i == 0 else f"bot{i + 1}"

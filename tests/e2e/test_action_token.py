@@ -1,4 +1,4 @@
-"""The action server answers only Rasa: every call but /health needs the token, it
+"""The action server answers only Rasa: every call but the probes needs the token, it
 does not start without one, and in development it listens on loopback only."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scripts.stack import ROOT, actions_service, log_tail, start, stop, wait_ready
-from tests.e2e.stack_fixture import free_port
+from tests.e2e.stack_fixture import admin, free_port
 
 TOKEN = "action-token-for-this-test-0123"
 
@@ -22,6 +22,7 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     port = free_port()
     log_dir = tmp_path_factory.mktemp("actions")
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{log_dir}/mps.db"}
+    admin(env["DATABASE_URL"], "db", "upgrade")  # ready only with its tables there
     service = actions_service(port, env, TOKEN)
     start(service, log_dir)
     try:
@@ -39,7 +40,8 @@ def _call(url: str, token: str | None) -> httpx.Response:
 
 def test_calls_without_the_token_are_refused(action_server: tuple[str, int]) -> None:
     url, _ = action_server
-    assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+    for probe in ("/health", "/healthz", "/readyz"):  # probes need no token
+        assert httpx.get(f"{url}{probe}", timeout=10).status_code == 200, probe
     assert _call(url, None).status_code == 401
     assert _call(url, "wrong-token-wrong-token-00").status_code == 401
     assert httpx.get(f"{url}/actions", timeout=10).status_code == 401

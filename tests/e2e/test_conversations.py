@@ -11,7 +11,15 @@ import yaml
 from mps.catalogue import Catalogue
 from mps.faq import load_faq
 from mps.pseudonym import pseudonymise
-from tests.e2e.stack_fixture import RASA_TOKEN, SECRET, Stack, bot_log, buttons, new_user
+from tests.e2e.stack_fixture import (
+    RASA_TOKEN,
+    SECRET,
+    Stack,
+    bot_log,
+    buttons,
+    new_user,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = {t.topic: t for t in load_faq(ROOT / "data" / "faq")}
@@ -217,16 +225,42 @@ def test_rasa_down_gets_an_apology_and_danger_still_gets_the_numbers(
     assert reply["text"].startswith("📞 911 (٩١١)")
 
 
+def _samples(text: str) -> dict[str, float]:
+    """Prometheus' text format as {series: value}."""
+    return {
+        series: float(value)
+        for series, value in (
+            line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+        )
+    }
+
+
 def test_metrics_count_the_conversation_by_kind_only(stack: Stack) -> None:
     user = new_user()
     [reply] = stack.telegram.ask(user, "hello there")
     assert reply["text"] == TEXTS["utter_greet"]["en"]
-    text = stack.metrics()
-    samples = dict(
-        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
-    )
-    assert float(samples['mps_bot_updates_total{kind="message"}']) >= 1
-    assert float(samples['mps_bot_replies_total{kind="text"}']) >= 1
-    assert float(samples["mps_bot_reply_seconds_count"]) >= 1
-    assert float(samples['mps_bot_rasa_seconds_count{outcome="ok"}']) >= 1
+
+    def counted() -> str | None:  # the bot counts a reply once Telegram has answered it
+        text = stack.metrics()
+        return text if "mps_bot_reply_seconds_count 0.0" not in text else None
+
+    text = wait_until(counted, 30, "the reply counted")
+    samples = _samples(text)
+    assert samples['mps_bot_updates_total{kind="message"}'] >= 1
+    assert samples['mps_bot_replies_total{kind="text"}'] >= 1
+    assert samples['mps_bot_rasa_seconds_count{outcome="ok"}'] >= 1
+    assert samples["mps_bot_outbox_dead"] >= 0  # read from the table on this scrape
     assert str(user) not in text and "hello" not in text
+    rasa = stack.metrics("rasa")
+    assert _samples(rasa)['mps_rasa_turn_seconds_count{channel="rest"}'] >= 1
+    assert _samples(rasa)['mps_rasa_turn_errors_total{channel="rest",error="exception"}'] == 0
+    assert str(user) not in rasa and "hello" not in rasa
+    assert pseudonymise(SECRET.encode(), user) not in rasa
+
+
+@pytest.mark.parametrize("process", ["bot", "rasa", "actions"])
+def test_every_process_says_it_is_alive_and_ready(stack: Stack, process: str) -> None:
+    live, ready = stack.get(process, "/healthz"), stack.get(process, "/readyz")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert set(ready.json()["checks"].values()) == {"ok"}

@@ -43,7 +43,6 @@ def webhook_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
         "WEBHOOK_PORT": str(port),
     }
     log_dir = tmp_path_factory.mktemp("webhook")
-    env["HEALTH_FILE"] = str(log_dir / "bot-alive")
     with running_stack(log_dir, with_rasa=False, bot_env=env) as stack:
         wait_until(lambda: _listening(port), 60, f"the webhook listening on {port}")
         yield stack, f"http://127.0.0.1:{port}/telegram"
@@ -134,10 +133,19 @@ def test_polling_asks_for_the_handled_kinds_only(polling_stack: Stack) -> None:
     assert len(texts) == 2 and texts[0] == texts[1]  # two menus, no welcome
 
 
-def test_the_health_check_sees_the_running_bot(webhook_stack) -> None:
-    stack, _ = webhook_stack
+def test_the_health_check_sees_the_running_bot_and_its_missing_rasa(webhook_stack) -> None:
+    stack, _ = webhook_stack  # no Rasa behind this bot
+    bot = next(s for s in stack.services if s.name == "bot")
     check = [str(ROOT / ".venv/bin/python"), "-m", "bot.health"]
-    env = {**os.environ, "HEALTH_FILE": str(stack.log_dir / "bot-alive")}
+    env = {**os.environ, "METRICS_PORT": bot.env["METRICS_PORT"], "METRICS_LISTEN": "0.0.0.0"}
     assert subprocess.run(check, cwd=ROOT, env=env, check=False).returncode == 0
-    env["HEALTH_FILE"] = str(stack.log_dir / "no-such-bot")
+    not_ready = subprocess.run(
+        [*check, "--ready"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert not_ready.returncode == 1 and "503" in not_ready.stderr
+    readiness = stack.get("bot", "/readyz")
+    assert readiness.status_code == 503
+    checks = readiness.json()["checks"]
+    assert checks["database"] == checks["running"] == "ok" and checks["rasa"] != "ok"
+    env["METRICS_PORT"] = str(free_port())  # nothing there: no bot
     assert subprocess.run(check, cwd=ROOT, env=env, check=False).returncode == 1

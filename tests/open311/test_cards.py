@@ -12,7 +12,8 @@ from bot.outbox import deliver_due
 from mps.models import OutboxMessage, Report
 from mps.reports import Draft
 from tests.open311.conftest import NOISE, SETTINGS, Api
-from tests.test_outbox import FakeTelegram, Now, _enrol, services
+from tests.staffing import enrol
+from tests.test_outbox import FakeTelegram, Now, services
 
 PARTNER_NOTE = "Handed in by a partner system (Open311)"
 
@@ -28,7 +29,7 @@ async def _outbox(api: Api, report: Report) -> list[tuple[str, dict[str, object]
 async def test_a_request_lands_like_a_telegram_report_and_its_card_goes_out(
     api: Api, action_store: Store
 ) -> None:
-    await _enrol(api.database, "BGD-KRD", 101, -100)
+    await enrol(api.database, "BGD-KRD", 101, -100)
     action_store.settings = SETTINGS  # the web's reference key, whatever .env holds
     partner = await api.report(await api.file())
     telegram = await file_draft(action_store, Draft("noise", NOISE, point=(44.428, 33.302)), "p1")

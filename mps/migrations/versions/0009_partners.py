@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-# 0007 and 0008 come from other branches; re-chained when they are merged.
-down_revision = "0006"
+# 0008 (the hand-off) is re-chained between 0007 and this one when it is merged.
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
