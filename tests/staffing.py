@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mps.clock import Clock
 from mps.database import Database
 from mps.models import Report
 from mps.reports import Draft, file_report
@@ -19,10 +20,12 @@ async def enrol(database: Database, station: str, user: int, chat: int, *units: 
         assert (await join(session, code, chat, user, NOW.now))[0] is JoinResult.JOINED
 
 
-async def file(database: Database, index: StationIndex, draft: Draft, owner: str = "p1") -> Report:
-    """File `draft` as `owner` at NOW, routed by the demo stations."""
+async def file(
+    database: Database, index: StationIndex, draft: Draft, owner: str = "p1", clock: Clock = NOW
+) -> Report:
+    """File `draft` as `owner` at `clock`'s time (NOW), routed by the demo stations."""
     async with database.sessions.begin() as session:
-        return await file_report(session, draft, owner, KEY, NOW, RULES, index)
+        return await file_report(session, draft, owner, KEY, clock, RULES, index)
 
 
 def callback_draft(station: str = "BGD-KRD", window: str = "09:00–12:00") -> Draft:

@@ -19,11 +19,11 @@ from mps.clock import Clock
 from mps.database import Database, alembic_config, open_database, upgrade
 from mps.models import OutboxMessage, Report, UtcDateTime
 from mps.outbox import new_entry
-from mps.reports import file_report
 from mps.routing import StationIndex
 from tests.db import BACKENDS, fresh_database
+from tests.staffing import file
 from tests.test_outbox import NOISE
-from tests.test_reports import KEY, NOW, RULES
+from tests.test_reports import NOW
 
 MARKER = "marker-words-of-a-citizen"
 
@@ -149,9 +149,9 @@ async def test_the_outbox_age_migration_backfills_old_rows(
         return run
 
     filed = NOW.now
+    report = await file(stocked, index, NOISE)
+    later = Clock(filed + dt.timedelta(minutes=10), NOW.zone)
     async with stocked.sessions.begin() as session:
-        report = await file_report(session, NOISE, "p1", KEY, NOW, RULES, index)
-        later = Clock(filed + dt.timedelta(minutes=10), NOW.zone)
         session.add(new_entry(report.id, "citizen_update", later, {"what": "status:closed"}))
     async with stocked.engine.begin() as connection:
         await connection.run_sync(to("0006"))  # as the rows were before 0007

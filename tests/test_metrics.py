@@ -17,14 +17,12 @@ from bot.limits import bot_limiter, rate_guard
 from bot.outbox_metrics import OUTBOX
 from bot.probes import BotProbes
 from bot.services import SERVICES_KEY
-from mps.clock import Clock
 from mps.database import Database, open_database
 from mps.outbox import mark_dead, mark_failed, mark_sent
-from mps.reports import file_report
 from mps.routing import StationIndex
 from tests.e2e.stack_fixture import free_port
+from tests.staffing import file
 from tests.test_outbox import NOISE, Now, _row, services
-from tests.test_reports import KEY, RULES
 
 
 def _value(name: str, **labels: str) -> float:
@@ -67,11 +65,6 @@ async def test_a_refused_message_is_counted_by_limit_not_by_user(
     assert b"4242" not in generate_latest() and b"hello" not in generate_latest()
 
 
-async def _file_at(database: Database, index: StationIndex, clock: Clock) -> Any:
-    async with database.sessions.begin() as session:
-        return await file_report(session, NOISE, "p1", KEY, clock, RULES, index)
-
-
 async def _gauges(database: Database, now: Now) -> dict[str, float | None]:
     await OUTBOX.refresh(database, now())
     names = ("depth", "oldest_seconds", "overdue_seconds", "dead")
@@ -82,9 +75,9 @@ async def test_the_outbox_gauges_show_depth_oldest_age_and_dead_letters(
     stocked: Database, index: StationIndex
 ) -> None:
     now = Now()
-    first = await _file_at(stocked, index, now())
+    first = await file(stocked, index, NOISE, clock=now())
     now.later(3)
-    second = await _file_at(stocked, index, now())
+    second = await file(stocked, index, NOISE, clock=now())
     async with stocked.sessions.begin() as session:  # the first card failed once just now
         await mark_failed(session, await _row(stocked, first), now(), "NetworkError")
     now.later(2)
@@ -117,7 +110,7 @@ async def test_a_scrape_reads_the_outbox_and_shows_none_when_it_cannot(
     stocked: Database, index: StationIndex
 ) -> None:
     now = Now()
-    await _file_at(stocked, index, now())
+    await file(stocked, index, NOISE, clock=now())
     now.later(1)
     svc = services(stocked, now)
     probes = BotProbes(SimpleNamespace(bot_data={SERVICES_KEY: svc}), ())  # type: ignore[arg-type]
