@@ -23,8 +23,9 @@ import redis
 
 from bot.journal import PREFIX
 from mps.catalogue import Catalogue
+from mps.pseudonym import pseudonymise
 from scripts.stack import Service, log_tail, start, stop, wait_ready
-from tests.e2e.stack_fixture import Stack, free_port, running_stack, wait_until
+from tests.e2e.stack_fixture import SECRET, Stack, free_port, running_stack, wait_until
 
 A, B = 0, 1
 LATE = "late answer"  # the stand-in's one reply
@@ -62,6 +63,15 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]
     log_dir = tmp_path_factory.mktemp("again")
     with running_stack(log_dir, redis_url=redis_url, bot_replicas=2, bot_env=env) as stack:
         yield stack, redis_url
+
+
+def _forget(redis_url: str, user: int) -> None:
+    """Delete her Rasa conversation (other tests count the trackers left in Redis)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete(f"mpse2e:tracker:{pseudonymise(SECRET.encode(), user)}")
+    finally:
+        client.close()
 
 
 def _user() -> int:
@@ -112,11 +122,8 @@ def test_what_a_killed_replica_accepted_is_answered_once(held: tuple[Stack, str,
     assert _turns(rasa) == 8  # B's three turns were asked again, by A; nothing else
 
 
-def test_a_turn_rasa_took_before_the_replica_died_is_not_taken_twice(
-    real: tuple[Stack, str],
-) -> None:
-    stack, redis_url = real
-    user = _user()
+def _started_report_survives_the_kill(stack: Stack, redis_url: str, user: int) -> None:
+    """B dies holding its reply to her first message; A answers it from Rasa."""
     # B's reply meets a 429 asking for 30 s: B waits, Rasa has taken the turn. (The
     # pause holds every replica: A's reply, too, goes out only once it is over.)
     stack.telegram.fault("sendMessage", 429, user, retry_after=30)
@@ -135,3 +142,14 @@ def test_a_turn_rasa_took_before_the_replica_died_is_not_taken_twice(
     _say(stack, user, "Cars park on the pavement and block the school gate.", A)
     reply = stack.telegram.replies(user, asked["message_id"], quiet=0.3)[-1]
     assert reply["text"].endswith(TEXTS.get("report_ask_when", "en"))  # the form goes on
+
+
+def test_a_turn_rasa_took_before_the_replica_died_is_not_taken_twice(
+    real: tuple[Stack, str],
+) -> None:
+    stack, redis_url = real
+    user = _user()
+    try:
+        _started_report_survives_the_kill(stack, redis_url, user)
+    finally:
+        _forget(redis_url, user)
