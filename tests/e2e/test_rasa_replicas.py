@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from scripts.stack import (
     ROOT,
@@ -74,7 +75,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
     action_port = free_port()
     store_env = {"DATABASE_URL": database_url, "TIMEZONE": "Asia/Baghdad"}
-    endpoints = endpoints_file(redis_url, log_dir, key_prefix="mpse2e")
+    # Keys of this module's own (alphanumeric: Rasa's lock store wants it), removed at
+    # the end: tests/e2e/test_discreet.py waits for every "mpse2e" tracker to expire.
+    prefix = "mpsreplicas" + secrets.token_hex(4)
+    endpoints = endpoints_file(redis_url, log_dir, record_exp=300, key_prefix=prefix)
     services: list[Service] = [actions_service(action_port, store_env, ACTION_TOKEN)]
     for name in ("rasa-a", "rasa-b"):
         url = f"http://127.0.0.1:{free_port()}"
@@ -92,6 +96,13 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     finally:
         for service in reversed(services):
             stop(service)
+        store = redis.Redis.from_url(redis_url)
+        try:
+            keys = list(store.scan_iter(f"{prefix}*"))
+            if keys:
+                store.delete(*keys)
+        finally:
+            store.close()
 
 
 def _turns(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
