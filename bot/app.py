@@ -26,6 +26,8 @@ from telegram.request import HTTPXRequest
 from bot import (
     citizen_reports,
     conversation,
+    handoff,
+    handoff_staff,
     quick_exit,
     report_staff,
     staff,
@@ -37,6 +39,7 @@ from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.handoff_cards import handoff_loop
 from bot.health import health_file, heartbeat
 from bot.limits import bot_limiter, rate_guard
 from bot.metrics import serve_metrics
@@ -49,6 +52,7 @@ from bot.settings import Settings
 from bot.tracking_bot import TrackingBot
 from bot.update_types import only_allowed
 from mps.catalogue import Catalogue
+from mps.contract import END_CALLBACK
 from mps.database import Database, open_database
 from mps.emergency import KeywordNet, load_emergency
 
@@ -61,8 +65,9 @@ PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 HEARTBEAT_KEY = "heartbeat"
 METRICS_KEY = "metrics_server"
+HANDOFF_KEY = "handoff"
 # The command menu, each described in the three languages (texts/commands.yml).
-MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
+MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "end", "exit")
 
 
 def menu_commands(texts: Catalogue) -> list[BotCommand]:
@@ -129,6 +134,13 @@ def _post_init_for(
                 settings.outbox_interval_seconds,
             )
         )
+        application.bot_data[HANDOFF_KEY] = asyncio.create_task(
+            handoff_loop(
+                application.bot,
+                application.bot_data[SERVICES_KEY],
+                settings.outbox_interval_seconds,
+            )
+        )
         application.bot_data[HEARTBEAT_KEY] = asyncio.create_task(heartbeat(health_file()))
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(database, settings.clock, settings.retention())
@@ -146,7 +158,7 @@ def _post_init_for(
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop the reminder and outbox jobs; close the HTTP session and the database."""
-    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HEARTBEAT_KEY):
+    for key in (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HEARTBEAT_KEY, HANDOFF_KEY):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()
@@ -208,6 +220,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
     application.add_handler(CommandHandler("status", citizen_reports.on_status, filters=private))
     application.add_handler(CommandHandler("exit", quick_exit.on_exit, filters=private))
+    application.add_handler(CommandHandler("end", handoff.on_end, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
@@ -220,6 +233,12 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     )
     application.add_handler(
         CallbackQueryHandler(quick_exit.on_exit_button, pattern=f"^{EXIT_CALLBACK}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handoff_staff.on_handoff_button, pattern=handoff_staff.PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(handoff.on_end_button, pattern=f"^{END_CALLBACK}$")
     )
     # Staff chats: strangers added, a group upgraded, the bot removed or added back.
     application.add_handler(
@@ -247,5 +266,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         )
     )
     application.add_handler(MessageHandler(~private & filters.TEXT, conversation.on_group_message))
+    # A staff photo in reply to a hand-off's thread, in a group.
+    application.add_handler(
+        MessageHandler(~private & filters.PHOTO & filters.REPLY, handoff.on_staff_media)
+    )
     application.add_error_handler(on_error)
     return application

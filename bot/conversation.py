@@ -12,7 +12,7 @@ from telegram.constants import ChatAction
 from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
-from bot import callbacks, report_staff, safety_net
+from bot import callbacks, handoff, report_staff, safety_net
 from bot.chat_state import blocked
 from bot.errors import retry_seconds
 from bot.metrics import REPLIES_OUT, REPLY_SECONDS, TELEGRAM_429
@@ -24,7 +24,7 @@ from bot.services import services, user_language
 from bot.tickets import send_ticket
 from bot.user_text import clean_text, plain_text
 from mps.catalogue import Catalogue
-from mps.contract import intent_payload
+from mps.contract import HandoffStart, intent_payload
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
@@ -55,7 +55,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoi
     deadline = time.monotonic() + REPLY_PATIENCE
     while True:
         try:
-            if item.kind in ("ticket", "report", "callback", "language_menu"):
+            if item.kind in ("ticket", "report", "callback", "language_menu", "handoff"):
                 await _carry_out(update, context, item)
             else:
                 await _post(chat, item)
@@ -98,6 +98,8 @@ async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: O
         await callbacks.watch(context.bot, svc, item.text, chat.id)
     elif item.kind == "language_menu":
         await on_language(update, context)
+    elif item.kind == "handoff" and isinstance(item.directive, HandoffStart):
+        await handoff.start(update, context, item.directive)
 
 
 TYPING_AFTER = 1.0  # seconds: most turns are answered before anyone would see "typing…"
@@ -161,6 +163,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if message.reply_to_message is not None and await report_staff.on_reply(update, context):
+        return
+    if await handoff.route_message(update, context):  # a hand-off's thread, either side
         return
     text = plain_text(clean_text(message.text or ""))
     language = svc.users.observe(user.id, text, user.language_code)
@@ -278,6 +282,8 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.location is not None
+    if await handoff.route_message(update, context):
+        return
     language = user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
     payload = intent_payload("share_location", location=position)
@@ -288,6 +294,8 @@ async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Stickers, voice, photos, files…: say politely that only text works."""
     message = update.effective_message
     assert message is not None
+    if await handoff.route_message(update, context):
+        return
     svc = services(context)
     await message.reply_text(svc.catalogue.get("unsupported_media", user_language(svc, update)))
 
@@ -305,6 +313,8 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.effective_message
     if message is not None and message.reply_to_message is not None:
         if await report_staff.on_reply(update, context):
+            return
+        if await handoff.route_message(update, context):
             return
     if message is None or not (message.text or "").startswith("/"):
         return

@@ -61,8 +61,11 @@ class HandoffPress:
         except ValueError:
             return None
         wanted = 2 if action is HandoffAction.ROUTE_TO else 1
-        if len(rest) != wanted or not all(rest) or not rest[0].isascii():
+        if len(rest) != wanted or not all(rest):
             return None
-        if not rest[0].isdigit() or int(rest[0]) <= 0:
+        number = rest[0]
+        if not (number.isascii() and number.isdigit()) or str(int(number)) != number:
+            return None  # only the digits encode() writes: "12", never "012" or "١٢"
+        if int(number) <= 0:
             return None
-        return cls(action, int(rest[0]), rest[1] if wanted == 2 else None)
+        return cls(action, int(number), rest[1] if wanted == 2 else None)
