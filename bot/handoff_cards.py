@@ -201,24 +201,24 @@ async def work_on(bot: Bot, svc: Services, handoff_id: int, replica: str = REPLI
     handoff = view.handoff
     if handoff.cards_due and is_open(handoff):
         if await _send_cards(bot, svc, view):
-            await _done(svc, handoff_id, cards_due=False)
+            await _done(svc, handoff, cards_due=False)
         view = await read_view(svc, handoff_id) or view
     elif handoff.cards_due:
-        await _done(svc, handoff_id, cards_due=False)
+        await _done(svc, handoff, cards_due=False)
     if handoff.redraw_due and not (handoff.sensitive and not is_open(handoff)):
         await _redraw(bot, svc, view)
         if not is_open(handoff) and not handoff.sensitive:
             await _tell_thread(bot, svc, view)
-        await _done(svc, handoff_id, redraw_due=False)
+        await _done(svc, handoff, redraw_due=False)
     if handoff.farewell_due and handoff.chat_id is not None:
         await _farewell(bot, svc, view)
     if handoff.sensitive and not is_open(handoff):
         await wipe_discreet(bot, svc, handoff_id)
 
 
-async def _done(svc: Services, handoff_id: int, **flags: bool) -> None:
+async def _done(svc: Services, handoff: Handoff, **flags: bool) -> None:
     async with svc.database.sessions.begin() as session:
-        await work_done(session, handoff_id, **flags)
+        await work_done(session, handoff, **flags)
 
 
 async def _send_cards(bot: Bot, svc: Services, view: View) -> bool:

@@ -387,11 +387,17 @@ async def claim_work(
     return await claim(session, Handoff, _work_due(), [Handoff.id], clock, replica, LEASE, limit)
 
 
-async def work_done(session: AsyncSession, handoff_id: int, **flags: bool) -> None:
-    """Clear the flags of work done (`cards_due=False`, …)."""
+async def work_done(session: AsyncSession, done: Handoff, **flags: bool) -> None:
+    """Clear the flags of work done (`cards_due=False`, …) from the state `done` was read
+    in: if it was taken, passed on or closed meanwhile, the flag stays, and the work is
+    done again for the new state."""
     await session.execute(
         update(Handoff)
-        .where(Handoff.id == handoff_id)
+        .where(
+            Handoff.id == done.id,
+            Handoff.status == done.status,
+            Handoff.station_code == done.station_code,
+        )
         .values(**flags)
         .execution_options(synchronize_session=False)
     )

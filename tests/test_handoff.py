@@ -30,6 +30,7 @@ from mps.handoff import (
     reroute,
     take,
     thread,
+    work_done,
 )
 from mps.handoff_figures import handoff_figures
 from mps.models import Handoff, HandoffMessage, HandoffTally, Station
@@ -260,3 +261,16 @@ async def test_work_is_leased_to_one_replica(stocked: Database) -> None:
         assert await claim_work(session, IN_HOURS, "replica-b") == []
         await session.execute(update(Handoff).values(claimed_until=None))
         assert await claim_work(session, IN_HOURS, "replica-b") == [handoff.id]
+
+
+async def test_work_done_on_a_state_that_changed_meanwhile_stays_due(stocked: Database) -> None:
+    await _enrol(stocked, "BGD-KRD", 7001, KRD_GROUP)
+    handoff = await _open(stocked)  # read while waiting: its cards are due
+    async with stocked.sessions.begin() as session:
+        await take(session, handoff.id, 7001, KRD_GROUP, IN_HOURS, in_group=True)
+        await work_done(session, handoff, cards_due=False, redraw_due=False)
+        row = await session.get(Handoff, handoff.id, populate_existing=True)
+        assert row is not None and row.redraw_due  # the take is still to be drawn
+        await work_done(session, row, redraw_due=False)
+        await session.refresh(row)
+        assert not row.redraw_due

@@ -52,8 +52,9 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert "Erbil" in unit and "Women officers are on duty." in unit
     assert "📞 119" in lines and "📞 911" in lines and "to be verified" in lines
     assert tips.startswith("A few tips:")
-    # A neutral offer of a call-back, and Exit.
+    # Neutral offers of an officer to write to and of a call-back, and Exit.
     assert [b["text"] for b in buttons(contacts)] == [
+        "Write to an officer",
         "A call at a time that suits you",
         TEXTS["exit"]["en"],
     ]
