@@ -112,6 +112,20 @@ def open_at_karrada(stack: Stack, user: int) -> tuple[int, dict[str, Any]]:
     return number, card_in(stack, KRD_GROUP, number)
 
 
+def in_thread(stack: Stack, chat: int, message: dict[str, Any]) -> dict[str, Any]:
+    """A relayed message, once the bot has noted it as the thread's (a reply to it is
+    routed from then on: the note follows Telegram's answer by milliseconds)."""
+    stack.telegram.wait_until(
+        lambda: stack.sql(
+            "SELECT 1 FROM handoff_messages WHERE chat_id = ? AND message_id = ?",
+            chat,
+            message["message_id"],
+        ),
+        what="the relayed message noted in its thread",
+    )
+    return message
+
+
 def take(stack: Stack, staff: int, card: dict[str, Any], number: int) -> None:
     query = press(stack, staff, KRD_GROUP, card, "Take")
     assert stack.telegram.callback_answer(query)["text"] == text("handoff_took", number=number)
@@ -207,7 +221,11 @@ def test_messages_go_both_ways_with_a_photo_and_a_location(stack: Stack) -> None
     take(stack, KRD_STAFF, card, number)
     # The citizen writes, sends a photo and a location: one thread under the card.
     stack.telegram.say(user, "A car blocks my gate every night.")
-    said = stack.telegram.wait_for(KRD_GROUP, lambda m: "blocks my gate" in m["text"])
+    said = in_thread(
+        stack,
+        KRD_GROUP,
+        stack.telegram.wait_for(KRD_GROUP, lambda m: "blocks my gate" in m["text"]),
+    )
     assert said["text"] == text(
         "handoff_from_citizen", number=number, text="A car blocks my gate every night."
     )
@@ -317,6 +335,7 @@ def test_a_discreet_handoff_reaches_unit_staff_only_and_exit_wipes_it(stack: Sta
     assert stack.telegram.callback_answer(query)["text"] == text("handoff_took", number=number)
     stack.telegram.say(user, f"I need to talk about home {MARKERS[0]}")
     relayed = stack.telegram.wait_for(FCPU_OFFICER, lambda m: MARKERS[0] in m["text"])
+    in_thread(stack, FCPU_OFFICER, relayed)
     stack.telegram.say(
         FCPU_OFFICER, f"We are here for you {MARKERS[1]}", reply_to=relayed["message_id"]
     )
@@ -389,6 +408,7 @@ def test_a_message_sent_while_the_bot_restarts_is_not_lost(stack: Stack) -> None
     wait_for_log(bot, "bot ready", occurrences=started + 1)
     relayed = stack.telegram.wait_for(KRD_GROUP, lambda m: "during your restart" in m["text"])
     assert relayed["reply_to"] == card["message_id"]
+    in_thread(stack, KRD_GROUP, relayed)
     # The thread still routes the owner's reply after the restart.
     stack.telegram.say(
         KRD_STAFF, "Yes, we are here.", chat=KRD_GROUP, reply_to=relayed["message_id"]
