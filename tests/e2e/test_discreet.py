@@ -286,22 +286,7 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     # Past the tracker store's expiry.
     wait_until(lambda: tracker_keys(url) == [], TRACKER_SECONDS + 60, "the trackers expired")
 
-    async def dump_database() -> str:
-        engine = create_async_engine(stack.database_url)
-        rows = []
-        async with engine.connect() as connection:
-            tables = (
-                await connection.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                )
-            ).scalars()
-            for table in list(tables):
-                result = await connection.execute(text(f'SELECT * FROM "{table}"'))
-                rows += [repr(tuple(row)) for row in result]
-        await engine.dispose()
-        return "\n".join(rows)
-
-    database = asyncio.run(dump_database())
+    database = asyncio.run(_dump_database(stack.database_url))
     assert "BGD-KRD" in database  # the dump really holds the data
     assert tracker_keys(url) == []  # expired
     after_expiry = redis_dump(url)
@@ -319,6 +304,8 @@ ERBIL_OFFICER = 9811  # Family and Child Protection, at Erbil's unit, in her pri
 
 
 async def _dump_database(url: str) -> str:
+    """Every row of every table of the PostgreSQL database, as text, each after its
+    table's name."""
     engine = create_async_engine(url)
     rows = []
     async with engine.connect() as connection:

@@ -13,17 +13,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from mps.catalogue import Catalogue
 from mps.formatting import day_text, time_text
 from mps.handoff_hours import hours_text, periods
-from mps.pseudonym import pseudonymise
 from scripts.stack import start, stop
 from tests.e2e.stack_fixture import (
-    RASA_TOKEN,
-    SECRET,
     Stack,
     bot_log,
     buttons,
@@ -31,6 +27,7 @@ from tests.e2e.stack_fixture import (
     running_stack,
     wait_for_log,
 )
+from tests.e2e.test_discreet import rasa_tracker
 
 TEXTS = Catalogue.load_dir()
 BAGHDAD = ZoneInfo("Asia/Baghdad")
@@ -362,7 +359,7 @@ def test_a_discreet_handoff_reaches_unit_staff_only_and_exit_wipes_it(stack: Sta
     database = b"".join(p.read_bytes() for p in _database_files(stack))
     for marker in MARKERS:
         assert marker.encode() not in database
-        assert marker not in _rasa_tracker(stack, user)
+        assert marker not in rasa_tracker(stack, user)
         for service in stack.services:
             assert service.log_path is not None
             assert marker not in service.log_path.read_text(errors="replace"), service.name
@@ -424,14 +421,3 @@ def _bot(stack: Stack) -> Any:
 def _database_files(stack: Stack) -> list[Path]:
     path = Path(stack.database_url.split("///", 1)[1])
     return [p for p in (path, Path(f"{path}-wal")) if p.exists()]
-
-
-def _rasa_tracker(stack: Stack, user: int) -> str:
-    sender = pseudonymise(SECRET.encode(), user)
-    response = httpx.get(
-        f"{stack.rasa_url}/conversations/{sender}/tracker",
-        params={"token": RASA_TOKEN},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.text
