@@ -4,7 +4,8 @@ The intent classifier marks a message `nlu_fallback` when its best reading is
 weak or the two best are close, and keeps the ranking. When both of the two
 best readings are things the assistant can start (a report, a station, an FAQ
 topic...), one short question with two buttons beats a guess; otherwise the
-main topics are offered, as before.
+main topics are offered, as before. The second fallback in a row offers a person
+(the hand-off) instead.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ STARTABLE = {
 }
 # Readings at least this likely are worth a button.
 MIN_CONFIDENCE = 0.12
+# This many fallbacks in a row, and the assistant offers a person.
+OFFER_PERSON_AFTER = 2
 
 
 def _names_category(parse: dict[str, Any]) -> bool:
@@ -68,6 +71,21 @@ def readings(parse: dict[str, Any]) -> list[tuple[str, str]]:
     return chosen[:1] if chosen[0] == chosen[-1] else chosen
 
 
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages, in a row, the assistant could not read."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
 class ActionClarify(Action):
     """Asks "did you mean A or B?" with two buttons, or offers the main topics."""
 
@@ -80,6 +98,9 @@ class ActionClarify(Action):
     ) -> list[dict[str, Any]]:
         """One question with the two readings as buttons, else the fallback."""
         language = language_of(tracker)
+        if fallbacks_in_a_row(tracker) >= OFFER_PERSON_AFTER:
+            say(dispatcher, "handoff_offer", language)
+            return []
         chosen = readings(tracker.latest_message)
         if not chosen:
             say(dispatcher, "fallback", language)

@@ -16,7 +16,7 @@ from actions.places import place_title
 from actions.store import Store, get_store
 from actions.texts import LABELS, label, language_of, say, station_card
 from actions.tracker import parse_location
-from mps.contract import EXIT_PAYLOAD, intent_payload
+from mps.contract import DISCREET_MODE, EXIT_PAYLOAD, HANDOFF_MODE_ENTITY, intent_payload
 from mps.emergency import emergency_text, load_emergency
 from mps.formatting import digits
 from mps.hotlines import hotlines_for, load_hotlines
@@ -39,6 +39,16 @@ def callback_button(station_code: str, language: str) -> dict[str, str]:
     return {
         "title": label("callback_offer", language),
         "payload": intent_payload("request_callback", station=station_code),
+    }
+
+
+def officer_button(station_code: str, language: str) -> dict[str, str]:
+    """The neutral button under the contacts that opens a discreet hand-off to the
+    unit's officers (actions/handoff.py)."""
+    entities = {"station": station_code, HANDOFF_MODE_ENTITY: DISCREET_MODE}
+    return {
+        "title": label("discreet_write_officer", language),
+        "payload": intent_payload("human_handoff", **entities),
     }
 
 
@@ -214,7 +224,11 @@ class ActionDiscreetContacts(Action):
         if any(not h.verified for h in hotlines_for(HOTLINES, region)):
             lines.append(label("to_verify", language))
         say(dispatcher, "discreet_lines", language, lines="\n".join(lines))
-        buttons = [callback_button(unit.code, language)] if unit is not None else []
+        buttons = (
+            [officer_button(unit.code, language), callback_button(unit.code, language)]
+            if unit is not None
+            else []
+        )
         say(dispatcher, "discreet_tips", language, [*buttons, exit_button(language)])
         return reset
 

@@ -132,10 +132,31 @@ CALLBACK = FormIntents(
     interruptions=_names("emergency"),
 )
 
+HANDOFF = FormIntents(
+    answers=_names("human_handoff inform affirm deny share_location nlu_fallback"),
+    # Not understood: said so, and asked again ("Not sure" is always there).
+    insisting=_names("human_handoff inform affirm share_location nlu_fallback"),
+    steps={
+        # Where: any message that may name a place ("deny" is "Not sure").
+        "handoff_station": _names(
+            "human_handoff inform affirm deny share_location nlu_fallback find_station "
+            "out_of_scope"
+        ),
+        "handoff_share": _names("affirm deny"),
+    },
+    goes_on=_names("faq choose_topic help greet thank out_of_scope"),
+    ends=_names(
+        "emergency discreet_help goodbye find_station book_visit my_bookings cancel_booking "
+        "confirm_cancel move_booking report_incident report_status request_callback "
+        "change_language"
+    ),
+)
+
 # Each form by its name in the domain.
 FORMS = {
     "booking_form": BOOKING,
     "report_form": REPORT,
     "discreet_form": DISCREET,
     "callback_form": CALLBACK,
+    "handoff_form": HANDOFF,
 }

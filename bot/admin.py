@@ -12,6 +12,9 @@ events add --station CODE --date YYYY-MM-DD --start HH:MM --end HH:MM --capacity
 events list [--station CODE]    upcoming Open House events with seats left
 purge                           remove personal data past its retention period now
                                 (the bot does it daily; RETENTION_* settings)
+handoffs figures [--station CODE] [--days N]
+                                hand-offs to staff: how many, and the median times to
+                                take and to close (discreet ones: monthly counts only)
 
 Listing and revoking access (staff list|remove, chats list|unbind, invites
 list|revoke), dead letters (outbox dead|retry) and the audit (audit list):
@@ -32,6 +35,7 @@ from bot import admin_access, admin_partners
 from bot.retention import purge_once
 from mps.bookings import BookingError, add_event, seats_left, upcoming_events
 from mps.database import Database, open_database, upgrade
+from mps.handoff_figures import HandoffFigures, handoff_figures
 from mps.registry import check_registry
 from mps.settings import StoreSettings
 from mps.staff import INVITE_LIFETIME, invite
@@ -85,7 +89,33 @@ def parser() -> argparse.ArgumentParser:
     lst = events.add_parser("list", help="upcoming events with seats left")
     lst.add_argument("--station")
     groups.add_parser("purge", help="remove personal data past its retention period")
+    handoffs = groups.add_parser("handoffs", help="talk to a person").add_subparsers(
+        dest="command", required=True
+    )
+    figures = handoffs.add_parser("figures", help="counts and times to take and to close")
+    figures.add_argument("--station")
+    figures.add_argument("--days", type=int, default=30)
     return cli
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def figures_text(f: HandoffFigures) -> str:
+    """The figures as lines for the console."""
+    return "\n".join(
+        (
+            f"opened {f.opened}, taken {f.taken}, closed {f.closed} "
+            f"({f.timed_out} after 30 minutes without a message)",
+            f"median time to take {_minutes(f.median_take_seconds)}, "
+            f"to close {_minutes(f.median_close_seconds)}",
+            f"discreet (monthly counts): opened {f.discreet_opened}, taken {f.discreet_taken}, "
+            f"ended {f.discreet_ended}; mean time to take "
+            f"{_minutes(f.discreet_mean_take_seconds)}, to end "
+            f"{_minutes(f.discreet_mean_end_seconds)}",
+        )
+    )
 
 
 def _time(text: str) -> dt.time:
@@ -119,6 +149,12 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
         )
         return 0
     key = (args.group, args.command)
+    if key == ("handoffs", "figures"):
+        station = args.station.upper() if args.station else None
+        since = clock.now - dt.timedelta(days=args.days)
+        async with database.sessions() as session:
+            print(figures_text(await handoff_figures(session, since, station)))
+        return 0
     for commands in (admin_access, admin_partners):
         done = await commands.dispatch(args, database, clock)
         if done is not None:

@@ -25,6 +25,8 @@ from telegram.request import HTTPXRequest
 from bot import (
     citizen_reports,
     conversation,
+    handoff,
+    handoff_staff,
     quick_exit,
     report_staff,
     staff,
@@ -36,6 +38,7 @@ from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
 from bot.errors import on_error
+from bot.handoff_cards import handoff_loop
 from bot.journal import Journal, open_journal
 from bot.limits import bot_limiter, rate_guard
 from bot.outbox import outbox_loop
@@ -50,6 +53,7 @@ from bot.tracking_bot import TrackingBot
 from bot.update_types import only_allowed
 from bot.webhook import FinishingProcessor
 from mps.catalogue import Catalogue
+from mps.contract import END_CALLBACK
 from mps.database import Database, open_database
 from mps.emergency import KeywordNet, load_emergency
 
@@ -61,15 +65,16 @@ PURGE_KEY = "state_purge"
 PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 JOURNAL_KEY = "journal"
+HANDOFF_KEY = "handoff"
 STOPPING_KEY = "stopping"
 # How long a stop waits for the outbox and reminders to finish the message they are
 # sending (Telegram's answer, then the note that it was sent); then they are cancelled.
 STOP_GRACE_SECONDS = 5.0
 PROBES_KEY = "probes_server"
 # The background jobs: a stopped one fails the liveness probe (bot/probes.py).
-JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY)
+JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HANDOFF_KEY)
 # The command menu, each described in the three languages (texts/commands.yml).
-MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "exit")
+MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "end", "exit")
 
 
 def menu_commands(texts: Catalogue) -> list[BotCommand]:
@@ -138,6 +143,13 @@ def _post_init_for(
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
                 stopping,
+            )
+        )
+        application.bot_data[HANDOFF_KEY] = asyncio.create_task(
+            handoff_loop(
+                application.bot,
+                application.bot_data[SERVICES_KEY],
+                settings.outbox_interval_seconds,
             )
         )
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
@@ -249,6 +261,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("tips", conversation.on_tips, filters=private))
     application.add_handler(CommandHandler("status", citizen_reports.on_status, filters=private))
     application.add_handler(CommandHandler("exit", quick_exit.on_exit, filters=private))
+    application.add_handler(CommandHandler("end", handoff.on_end, filters=private))
     # Staff commands work in any chat (a station's group, or a private chat).
     application.add_handler(CommandHandler("join", staff.on_join))
     application.add_handler(CommandHandler("attendees", staff.on_attendees))
@@ -261,6 +274,12 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     )
     application.add_handler(
         CallbackQueryHandler(quick_exit.on_exit_button, pattern=f"^{EXIT_CALLBACK}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handoff_staff.on_handoff_button, pattern=handoff_staff.PATTERN)
+    )
+    application.add_handler(
+        CallbackQueryHandler(handoff.on_end_button, pattern=f"^{END_CALLBACK}$")
     )
     # Staff chats: strangers added, a group upgraded, the bot removed or added back.
     application.add_handler(
@@ -288,5 +307,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         )
     )
     application.add_handler(MessageHandler(~private & filters.TEXT, conversation.on_group_message))
+    # A staff photo in reply to a hand-off's thread, in a group.
+    application.add_handler(
+        MessageHandler(~private & filters.PHOTO & filters.REPLY, handoff.on_staff_media)
+    )
     application.add_error_handler(on_error)
     return application

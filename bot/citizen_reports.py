@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot import handoff
 from bot.conversation import ask_rasa
 from bot.payloads import to_rasa
 from bot.services import services, user_language
@@ -18,6 +19,8 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.photo
+    if await handoff.route_message(update, context):  # a hand-off's thread, either side
+        return
     language = user_language(svc, update)
     file_id = message.photo[-1].file_id
     if not is_file_id(file_id):  # never from Telegram; nothing else may pose as one

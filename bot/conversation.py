@@ -11,7 +11,7 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import report_staff, safety_net
+from bot import handoff, report_staff, safety_net
 from bot.chat_state import blocked
 from bot.metrics import REPLY_SECONDS
 from bot.payloads import to_rasa
@@ -76,6 +76,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if message.reply_to_message is not None and await report_staff.on_reply(update, context):
+        return
+    if await handoff.route_message(update, context):  # a hand-off's thread, either side
         return
     text = plain_text(clean_text(message.text or ""))
     language = svc.users.observe(user.id, text, user.language_code)
@@ -189,6 +191,8 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.location is not None
+    if await handoff.route_message(update, context):
+        return
     language = user_language(svc, update)
     position = f"{message.location.latitude:.5f},{message.location.longitude:.5f}"
     payload = intent_payload("share_location", location=position)
@@ -199,6 +203,8 @@ async def on_other_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Stickers, voice, photos, files…: say politely that only text works."""
     message = update.effective_message
     assert message is not None
+    if await handoff.route_message(update, context):
+        return
     svc = services(context)
     await message.reply_text(svc.catalogue.get("unsupported_media", user_language(svc, update)))
 
@@ -216,6 +222,8 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.effective_message
     if message is not None and message.reply_to_message is not None:
         if await report_staff.on_reply(update, context):
+            return
+        if await handoff.route_message(update, context):
             return
     if message is None or not (message.text or "").startswith("/"):
         return

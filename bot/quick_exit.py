@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import handoff
 from bot.chat_state import noted
 from bot.payloads import to_rasa
 from bot.rasa_client import RasaUnavailable
@@ -59,6 +60,10 @@ async def exit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
         with contextlib.suppress(TelegramError):
             await context.bot.delete_messages(chat.id, ids[start : start + 100])
+    try:  # her hand-off ends; a discreet one leaves nothing
+        await handoff.leave(update, context)
+    except Exception as error:
+        logger.warning("exit: hand-off not ended: %s", type(error).__name__)
     await wipe_conversation(svc, user.id)
     try:
         async with svc.database.sessions.begin() as session:

@@ -21,6 +21,7 @@ from mps.contract import (
     CallbackFiled,
     Directive,
     Document,
+    HandoffStart,
     LanguageMenu,
     Pin,
     ReportLink,
@@ -29,7 +30,15 @@ from mps.contract import (
 
 TELEGRAM_TEXT_LIMIT = 4096
 Kind = Literal[
-    "text", "photo", "document", "location", "ticket", "report", "callback", "language_menu"
+    "text",
+    "photo",
+    "document",
+    "location",
+    "ticket",
+    "report",
+    "callback",
+    "language_menu",
+    "handoff",
 ]
 
 
@@ -42,6 +51,8 @@ class Outgoing:
     media: str = ""
     filename: str | None = None
     keyboard: InlineKeyboardMarkup | None = None
+    # The instruction itself, for the sender to carry out (a hand-off to open).
+    directive: Directive | None = None
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
@@ -138,4 +149,6 @@ def _render_directive(directive: Directive) -> Outgoing:
             return Outgoing("document", text=caption, media=url, filename=filename)
         case LanguageMenu():
             return Outgoing("language_menu")
+        case HandoffStart():
+            return Outgoing("handoff", directive=directive)
     raise TypeError(f"no message for {type(directive).__name__}")

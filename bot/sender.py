@@ -14,17 +14,18 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot import callbacks
+from bot import callbacks, handoff
 from bot.metrics import REPLIES_OUT
 from bot.render import Outgoing
 from bot.send_limits import TYPING, sending_as
 from bot.services import services, user_language
 from bot.tickets import send_ticket
 from mps.catalogue import Catalogue
+from mps.contract import HandoffStart
 from mps.language import LANGUAGES
 from mps.reports import link_chat
 
-DIRECTIVES = ("ticket", "report", "callback", "language_menu")
+DIRECTIVES = ("ticket", "report", "callback", "language_menu", "handoff")
 TYPING_AFTER = 1.0  # seconds: most turns are answered before anyone would see "typing…"
 
 
@@ -54,7 +55,7 @@ async def _post(chat: Chat, item: Outgoing) -> None:
 
 async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Outgoing) -> None:
     """A directive from the actions: a booking's ticket, a report's updates to this
-    chat, a call-back to watch, the language menu."""
+    chat, a call-back to watch, the language menu, a hand-off to open."""
     svc = services(context)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
@@ -68,6 +69,8 @@ async def _carry_out(update: Update, context: ContextTypes.DEFAULT_TYPE, item: O
         await callbacks.watch(context.bot, svc, item.text, chat.id)
     elif item.kind == "language_menu":
         await send_language_menu(update, context)
+    elif item.kind == "handoff" and isinstance(item.directive, HandoffStart):
+        await handoff.start(update, context, item.directive)
 
 
 def language_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.models import ChatFailure, Report, StaffChat, StaffMember
-from mps.report_access import member_may_see
+from mps.models import ChatFailure, StaffChat, StaffMember
+from mps.report_access import Guarded, member_may_see
 from mps.stations import TRIAGE
+
+
+class Routed(Guarded, Protocol):
+    """What the delivery reads: a report, or a hand-off (mps.handoff), alike."""
+
+    @property
+    def station_code(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class Targets:
         return self.station == TRIAGE
 
 
-async def _chats_of(session: AsyncSession, report: Report, station: str) -> list[int]:
+async def _chats_of(session: AsyncSession, report: Routed, station: str) -> list[int]:
     if report.sensitive:
         members = await session.scalars(
             select(StaffMember).where(StaffMember.station_code == station)
@@ -45,8 +53,9 @@ async def _chats_of(session: AsyncSession, report: Report, station: str) -> list
     return sorted(chats.all())
 
 
-async def card_targets(session: AsyncSession, report: Report) -> Targets:
-    """Where the report's card goes now (no chats: nobody can receive it yet)."""
+async def card_targets(session: AsyncSession, report: Routed) -> Targets:
+    """Where the report's (or hand-off's) card goes now (no chats: nobody can receive it
+    yet)."""
     assert report.station_code is not None
     failed = set((await session.scalars(select(ChatFailure.chat_id))).all())
     tiers = [report.station_code] + ([TRIAGE] if report.station_code != TRIAGE else [])

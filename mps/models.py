@@ -77,6 +77,9 @@ class Station(Base):
     jurisdiction: Mapped[dict[str, object]] = mapped_column(JSON)
     areas: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     demo: Mapped[bool] = mapped_column(default=False)
+    # When staff answer hand-offs: [{"days": ["sun", …], "start": "08:00", "end": "14:00"}],
+    # wall-clock times in the stations' zone (mps.handoff_hours).
+    staffed_hours: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
 
     def display_name(self, language: str) -> str:
         """The station's name in `language` (English where it has none)."""
@@ -357,3 +360,77 @@ class SeenUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Handoff(Base):
+    """A citizen's conversation with a station's staff, relayed by the bot.
+
+    While it is open it holds the citizen's chat (to relay staff replies); closing
+    it empties the chat and the question, and keeps the times for the station's
+    figures. A discreet one (`sensitive`, for unit staff only) is deleted when it
+    ends: only an unlinked count is kept (HandoffTally). Message texts are relayed,
+    never stored.
+    """
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The queue it is in: a station, or "TRIAGE".
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    unit: Mapped[str] = mapped_column(String(32), default="")  # "fcpu" when sensitive
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|taken|closed
+    # The citizen's private chat, only while open (unique: one open hand-off a chat).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, unique=True)
+    # The question the assistant could not answer, passed on with consent (never for a
+    # sensitive one); emptied at close.
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who took it (a Telegram user id: shown to nobody, cards say "staff #N") and where.
+    owner_user: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    owner_chat: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The last message either way: 30 minutes after it, the hand-off times out.
+    last_message_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # The cards still to send (a new hand-off, a re-route) and to redraw.
+    cards_due: Mapped[bool] = mapped_column(default=True)
+    redraw_due: Mapped[bool] = mapped_column(default=False)
+    # The closing words still to send to the citizen and staff (after a timeout).
+    farewell_due: Mapped[bool] = mapped_column(default=False)
+    # Leased to one bot replica while it sends (mps.claims).
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index("ix_handoffs_open", "status", "last_message_at"),)
+
+
+class HandoffMessage(Base):
+    """A message in a staff chat that belongs to a hand-off (its card, a relayed
+    message, a staff reply): routes staff replies. Ids only, never text."""
+
+    __tablename__ = "handoff_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # card, relay, reply
+
+
+class HandoffTally(Base):
+    """Discreet hand-offs of a station in a month, counted without any link to one:
+    how many opened, were taken and ended, and the seconds to take and to end, summed."""
+
+    __tablename__ = "handoff_tallies"
+
+    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    take_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    end_seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
@@ -22,6 +29,8 @@ from mps.text import normalize
 
 UNITS = ("fcpu", "juvenile", "community_policing", "women_officers")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as date.weekday() counts
+CLOCK_PATTERN = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
 
 
 class Governorate(BaseModel):
@@ -43,6 +52,36 @@ class Area(BaseModel):
     aliases: list[str] = Field(default_factory=list)
 
 
+class StaffedPeriod(BaseModel):
+    """When a station's staff answer hand-offs: some weekdays, from `start` to `end`
+    (wall clock in the stations' time zone; `end` may be "24:00")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not CLOCK_PATTERN.match(value):
+            raise ValueError('must be a time of day as "HH:MM" (00:00 to 24:00)')
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StaffedPeriod:
+        if self.end <= self.start:
+            raise ValueError("end must come after start (split a night into two periods)")
+        return self
+
+
+# Sunday to Thursday, 08:00-14:00: the hours of a station that lists none.
+DEFAULT_STAFFED_HOURS = (
+    StaffedPeriod(days=["sun", "mon", "tue", "wed", "thu"], start="08:00", end="14:00"),
+)
+
+
 class StationRecord(BaseModel):
     """One station of the registry."""
 
@@ -58,6 +97,8 @@ class StationRecord(BaseModel):
     location: tuple[float, float]
     jurisdiction: dict[str, Any]
     areas: list[Area] = Field(min_length=1)
+    # When staff answer hand-offs; none listed: DEFAULT_STAFFED_HOURS.
+    staffed_hours: list[StaffedPeriod] = Field(default_factory=lambda: [*DEFAULT_STAFFED_HOURS])
 
     @field_validator("code")
     @classmethod

@@ -8,12 +8,24 @@ the delivery of cards ask here; so will the staff console.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from mps.models import Report, StaffMember
 
 
-def member_may_see(member: StaffMember, report: Report, in_group: bool = False) -> bool:
-    """Whether a member of a station that holds the report may see it, in a group chat
-    (`in_group`) or in private (their own chat, a console)."""
+class Guarded(Protocol):
+    """What the rule reads: a report, or a hand-off (mps.handoff), alike."""
+
+    @property
+    def sensitive(self) -> bool: ...
+
+    @property
+    def unit(self) -> str: ...
+
+
+def member_may_see(member: StaffMember, report: Guarded, in_group: bool = False) -> bool:
+    """Whether a member of a station that holds the report (or hand-off) may see it, in a
+    group chat (`in_group`) or in private (their own chat, a console)."""
     if not report.sensitive:
         return True
     return not in_group and report.unit in (member.units or [])

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mps.clock import Clock
 from mps.contract import CITIZEN, Reroute, StatusChange, staff_actor
 from mps.database import one_row
-from mps.delivery import card_targets
+from mps.delivery import Routed, card_targets
 from mps.models import Report, ReportEvent, StaffMember, Station
 from mps.outbox import new_entry
 from mps.references import reference_for
@@ -193,7 +193,7 @@ async def history(session: AsyncSession, report_id: int) -> list[ReportEvent]:
 
 
 async def _sees_at(
-    session: AsyncSession, report: Report, user: int, station: str, in_group: bool
+    session: AsyncSession, report: Routed, user: int, station: str, in_group: bool
 ) -> bool:
     """Whether the user is staff of `station` who may see the report (mps.report_access)."""
     if user in FAKE_USER_IDS:
@@ -203,11 +203,11 @@ async def _sees_at(
 
 
 async def may_see(
-    session: AsyncSession, report: Report, staff_user: int, in_group: bool = False
+    session: AsyncSession, report: Routed, staff_user: int, in_group: bool = False
 ) -> bool:
-    """Staff of the report's station, and the triage queue's staff when the card falls
-    back to them; for a sensitive report only those of its unit, and never in a group
-    chat (`in_group`)."""
+    """Staff of the report's (or hand-off's) station, and the triage queue's staff when
+    the card falls back to them; for a sensitive one only those of its unit, and never
+    in a group chat (`in_group`)."""
     if report.station_code is None:
         return False
     if await _sees_at(session, report, staff_user, report.station_code, in_group):

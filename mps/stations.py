@@ -32,6 +32,7 @@ async def import_registry(session: AsyncSession, registry: Registry) -> tuple[in
             "jurisdiction": record.jurisdiction,
             "areas": [area.model_dump() for area in record.areas],
             "demo": registry.demo,
+            "staffed_hours": [period.model_dump() for period in record.staffed_hours],
         }
         if record.code in existing:
             station = await session.get(Station, record.code)

@@ -481,21 +481,33 @@ class Emulator:
         return web.json_response({**self.webhook, "allowed_updates": self.allowed_updates})
 
     async def c_media(self, request: web.Request) -> web.Response:
-        """A user sends a sticker, voice note, photo or document."""
+        """A user sends a sticker, voice note, photo or document (in `chat_id`, else the
+        private chat; with a `caption`; as a reply to `reply_to`)."""
         user_id = int(request.match_info["user_id"])
         body = await request.json()
         kind = body["kind"]
+        chat_id = int(body.get("chat_id", user_id))
+        reply_to = body.get("reply_to")
         position = f"{body.get('latitude', 33.3)},{body.get('longitude', 44.4)}"
         message = ChatMessage(
             next(self.message_ids),
-            user_id,
+            chat_id,
             "user",
             kind,
+            text=str(body.get("caption") or ""),
             media=position if kind == "location" else "",
+            reply_to=reply_to,
         )
         await self._store(message)
         payload = self._message_json(message)
         payload["from"] = self._user(user_id)
+        if body.get("caption"):
+            payload["caption"] = str(body["caption"])
+        if reply_to is not None:
+            original = self.find(chat_id, int(reply_to))
+            if original is None:
+                return _error(404, "no such message to reply to")
+            payload["reply_to_message"] = self._message_json(original)
         file_id = str(body.get("file_id") or f"{kind}1")
         file = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
         media: dict[str, dict[str, Any]] = {

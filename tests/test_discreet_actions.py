@@ -72,8 +72,13 @@ async def test_contacts_name_the_nearest_unit_lines_and_tips(store: None) -> Non
     assert unit["text"].endswith("\nWomen officers are on duty.")
     assert "📞 119" in lines["text"] and "📞 911" in lines["text"]
     assert tips["text"] == label("discreet_tips", "en")
-    # The safe call-back is offered for that unit's station, and Exit is always there.
+    # An officer of that unit to write to (a discreet hand-off), the safe call-back
+    # for that unit's station, and Exit always there.
     assert tips["buttons"] == [
+        {
+            "title": "Write to an officer",
+            "payload": '/human_handoff{"station": "EBL-CTR", "handoff_mode": "discreet"}',
+        },
         {
             "title": "A call at a time that suits you",
             "payload": '/request_callback{"station": "EBL-CTR"}',

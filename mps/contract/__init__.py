@@ -6,7 +6,9 @@
   link, a map pin…);
 - staff card buttons, `r:<verb>:<reference>[:<station>]` (Telegram callback data);
 - outbox changes, `status:<old>:<new>` and `reroute:<station>` (database rows);
-- actors of report events, `staff:<id>` or `citizen` (database rows).
+- actors of report events, `staff:<id>` or `citizen` (database rows);
+- the hand-off: card buttons `h:<verb>:<id>[:<station>]`, the End button, the
+  discreet mode of a hand-off payload, and the directive that opens one.
 
 The bot, the actions, nlu/build.py and the tests import it; nothing here knows
 Telegram or Rasa. Each group is a module of this package; its names are re-exported
@@ -33,10 +35,19 @@ from mps.contract.directives import (
     CallbackFiled,
     Directive,
     Document,
+    HandoffStart,
     LanguageMenu,
     Pin,
     ReportLink,
     Ticket,
+)
+from mps.contract.handoff import (
+    DISCREET_MODE,
+    END_CALLBACK,
+    HANDOFF_MODE_ENTITY,
+    HANDOFF_PREFIX,
+    HandoffAction,
+    HandoffPress,
 )
 from mps.contract.payloads import (
     EXIT_PAYLOAD,
@@ -56,9 +67,16 @@ __all__ = [
     "CallbackFiled",
     "CardAction",
     "CardPress",
+    "DISCREET_MODE",
     "Directive",
     "Document",
+    "END_CALLBACK",
     "EXIT_PAYLOAD",
+    "HANDOFF_MODE_ENTITY",
+    "HANDOFF_PREFIX",
+    "HandoffAction",
+    "HandoffPress",
+    "HandoffStart",
     "IntentPayload",
     "LanguageMenu",
     "Pin",

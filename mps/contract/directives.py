@@ -1,6 +1,6 @@
 """Directives: the bot's instructions in Rasa custom messages.
 
-A ticket, a report link, a language menu, a map pin, a document.
+A ticket, a report link, a language menu, a map pin, a document, a hand-off to open.
 """
 
 from __future__ import annotations
@@ -154,6 +154,32 @@ class Document(Directive):
         return cls(url, _text_field(body, "caption") or "", _text_field(body, "filename"))
 
 
+@dataclass(frozen=True)
+class HandoffStart(Directive):
+    """Open a hand-off of this chat to a station's staff (`{"handoff": {"station": …,
+    "discreet": …, "question": …}}`): `question` is the last one the assistant could not
+    answer, only when the citizen agreed to pass it on (never for a discreet one)."""
+
+    station: str
+    discreet: bool = False
+    question: str | None = None
+    key: ClassVar[str] = "handoff"
+
+    def body(self) -> Any:
+        """The station, whether it is discreet, and the question (or null)."""
+        return {"station": self.station, "discreet": self.discreet, "question": self.question}
+
+    @classmethod
+    def from_body(cls, body: Any) -> HandoffStart | None:
+        """A hand-off needs its station; a discreet one never carries a question."""
+        station = _text_field(body, "station")
+        if not station:
+            return None
+        discreet = body.get("discreet") is True
+        question = None if discreet else _text_field(body, "question")
+        return cls(station, discreet, question or None)
+
+
 DIRECTIVES: tuple[type[Directive], ...] = (
     LanguageMenu,
     Ticket,
@@ -161,4 +187,5 @@ DIRECTIVES: tuple[type[Directive], ...] = (
     CallbackFiled,
     Pin,
     Document,
+    HandoffStart,
 )

@@ -52,8 +52,9 @@ def discreet_conversation(stack: Stack, user: int, opening: str) -> None:
     assert "Erbil" in unit and "Women officers are on duty." in unit
     assert "📞 119" in lines and "📞 911" in lines and "to be verified" in lines
     assert tips.startswith("A few tips:")
-    # A neutral offer of a call-back, and Exit.
+    # Neutral offers of an officer to write to and of a call-back, and Exit.
     assert [b["text"] for b in buttons(contacts)] == [
+        "Write to an officer",
         "A call at a time that suits you",
         TEXTS["exit"]["en"],
     ]
@@ -285,22 +286,7 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     # Past the tracker store's expiry.
     wait_until(lambda: tracker_keys(url) == [], TRACKER_SECONDS + 60, "the trackers expired")
 
-    async def dump_database() -> str:
-        engine = create_async_engine(stack.database_url)
-        rows = []
-        async with engine.connect() as connection:
-            tables = (
-                await connection.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                )
-            ).scalars()
-            for table in list(tables):
-                result = await connection.execute(text(f'SELECT * FROM "{table}"'))
-                rows += [repr(tuple(row)) for row in result]
-        await engine.dispose()
-        return "\n".join(rows)
-
-    database = asyncio.run(dump_database())
+    database = asyncio.run(_dump_database(stack.database_url))
     assert "BGD-KRD" in database  # the dump really holds the data
     assert tracker_keys(url) == []  # expired
     after_expiry = redis_dump(url)
@@ -311,3 +297,68 @@ def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
         assert marker not in after_expiry
         for name, log in logs.items():
             assert marker not in log, name
+
+
+HANDOFF_MARKERS = ("vextrolium", "gribbleshank")
+ERBIL_OFFICER = 9811  # Family and Child Protection, at Erbil's unit, in her private chat
+
+
+async def _dump_database(url: str) -> str:
+    """Every row of every table of the PostgreSQL database, as text, each after its
+    table's name."""
+    engine = create_async_engine(url)
+    rows = []
+    async with engine.connect() as connection:
+        tables = (
+            await connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+        ).scalars()
+        for table in list(tables):
+            result = await connection.execute(text(f'SELECT * FROM "{table}"'))
+            rows += [f"{table} {tuple(row)!r}" for row in result]
+    await engine.dispose()
+    return "\n".join(rows)
+
+
+def test_a_discreet_handoff_leaves_nothing_right_after_exit(private_stack: Stack) -> None:
+    stack = private_stack
+    url = os.environ["TEST_REDIS_URL"]
+    stack.enrol(ERBIL_OFFICER, ERBIL_OFFICER, "EBL-CTR", "fcpu")
+    user = new_user()
+    discreet_conversation(stack, user, "my husband hits me and i am not safe at home")
+    contacts = stack.telegram.bot_messages(user)[-1]
+    [opened] = stack.telegram.press_for_reply(user, contacts, "Write to an officer")
+    assert "Family and Child Protection" in opened["text"]
+    card = stack.telegram.wait_for(ERBIL_OFFICER, lambda m: "Talk to a person" in m["text"])
+    stack.telegram.callback_answer(stack.telegram.press_by_title(ERBIL_OFFICER, card, "Take"))
+    stack.telegram.say(user, f"he took my phone {HANDOFF_MARKERS[0]}")
+    relayed = stack.telegram.wait_for(ERBIL_OFFICER, lambda m: HANDOFF_MARKERS[0] in m["text"])
+    # The officer replies once the bot has noted her message in the thread.
+    stack.telegram.wait_until(
+        lambda: (
+            f"handoff_messages ({ERBIL_OFFICER}, {relayed['message_id']}"
+            in asyncio.run(_dump_database(stack.database_url))
+        )
+    )
+    stack.telegram.say(
+        ERBIL_OFFICER, f"call us when safe {HANDOFF_MARKERS[1]}", reply_to=relayed["message_id"]
+    )
+    stack.telegram.wait_for(user, lambda m: HANDOFF_MARKERS[1] in m["text"])
+    exits = bot_log(stack).count("exit: ")
+    stack.telegram.say(user, "/exit")
+    stack.telegram.all_deleted(user)
+    wait_for_log(bot_service(stack), "exit: ", occurrences=exits + 1)
+    # Right after /exit, not after any expiry: no row of it, no word of it anywhere.
+    database = asyncio.run(_dump_database(stack.database_url))
+    assert "handoffs (" not in database and "handoff_messages (" not in database
+    assert "handoff_tallies ('EBL-CTR'" in database  # only the month's count
+    right_after = redis_dump(url)
+    logs = {s.name: s.log_path.read_text(errors="replace") for s in stack.services if s.log_path}
+    for marker in HANDOFF_MARKERS:
+        assert marker not in database and marker not in right_after
+        for name, log in logs.items():
+            assert marker not in log, name
+    # Her side is gone from her phone, theirs from the officer's chat.
+    officer = stack.telegram.transcript(ERBIL_OFFICER)
+    assert all(m["deleted"] for m in officer if any(w in m["text"] for w in HANDOFF_MARKERS))

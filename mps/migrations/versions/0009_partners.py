@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-# 0008 (the hand-off) is re-chained between 0007 and this one when it is merged.
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
