@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from nlu import action_results
 from nlu.classifier import EMERGENCY_SCORE
+from nlu.tracker_store import take_saved
 
 logger = logging.getLogger(__name__)
 
@@ -79,32 +80,36 @@ class SafetyRestInput(RestInput):
             sender_id = await self._extract_sender(request)
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                text,
+                collector,
+                sender_id,
+                input_channel=self.name(),
+                metadata=self.get_metadata(request),
+            )
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=self.get_metadata(request),
-                    )
-                )
+                await on_new_message(message)
             except CancelledError:
                 logger.error("turn timed out")
             except Exception as error:  # noqa: BLE001 - the reply must still be sent
                 logger.error("turn failed: %s", type(error).__name__)
             messages = list(collector.messages)
-            line = await self._line(request, sender_id)
+            line = await self._line(request, sender_id, message.message_id)
             return response.json(line + messages)
 
         return webhook
 
-    async def _line(self, request: Request, sender_id: str) -> list[dict[str, Any]]:
-        """The emergency line as a reply, or nothing."""
+    async def _line(
+        self, request: Request, sender_id: str, message_id: str
+    ) -> list[dict[str, Any]]:
+        """The emergency line as a reply, or nothing. The turn's tracker as the tracker
+        store saved it, else read back from the store."""
         agent = request.app.ctx.agent
         if agent is None or agent.tracker_store is None:
             return []
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        tracker = take_saved(sender_id, message_id) or await agent.tracker_store.retrieve(
+            sender_id
+        )
         if tracker is None or tracker.latest_message is None:
             return []
         if not needs_line(tracker.latest_message.parse_data, self.emergency_line):
