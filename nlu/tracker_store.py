@@ -33,6 +33,8 @@ from typing import Any
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from nlu import event_types
+
 # The tracker saved last by the running task (one Sanic request, or its connection).
 _SAVED: ContextVar[DialogueStateTracker | None] = ContextVar("mps_saved_tracker", default=None)
 
@@ -70,6 +72,10 @@ def _continued(stored: str | bytes, events: list[dict[str, Any]]) -> list[dict[s
 class WipingRedisTrackerStore(RedisTrackerStore):
     """Redis tracker store where an empty tracker deletes the conversation's key."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        event_types.install()  # events read back are found by name in a table
+        super().__init__(*args, **kwargs)
+
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         """Save the tracker after the stored events it does not hold (Rasa's merge only
         when it does not continue them); without events, delete the conversation."""
@@ -97,6 +103,10 @@ class WipingRedisTrackerStore(RedisTrackerStore):
 
 class WipingInMemoryTrackerStore(InMemoryTrackerStore):
     """In-memory tracker store where an empty tracker removes the conversation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        event_types.install()  # events read back are found by name in a table
+        super().__init__(*args, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save the tracker; without events, forget the conversation."""

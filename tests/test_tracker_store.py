@@ -223,3 +223,52 @@ def test_the_redis_store_saves_what_rasas_own_saves_and_keeps_the_turn() -> None
     assert out["saved"] == [["hello 0"], [None], [None], ["and again", None], []]
     assert out["texts"] == ["hello 0", "hello 1", "again", "and again", "elsewhere"]
     assert out["after_wipe"] is None
+
+
+EVENT_TYPES = """
+import json
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.utils.common import all_subclasses
+from nlu.tracker_store import WipingInMemoryTrackerStore
+
+rasas = Event.resolve_by_type
+names = sorted({c.type_name for c in all_subclasses(Event)})
+expected = {n: rasas(n).__name__ for n in names}
+WipingInMemoryTrackerStore(Domain.empty())  # installs the table
+out = {"swapped": Event.resolve_by_type is not rasas,
+       "same": [{n: Event.resolve_by_type(n).__name__ for n in names} == expected
+                for _ in range(2)],
+       "default": Event.resolve_by_type("no_such_event", UserUttered).__name__,
+       "topic": Event.resolve_by_type("topic")}
+try:
+    Event.resolve_by_type("no_such_event")
+except ValueError:
+    out["unknown"] = "ValueError"
+print(json.dumps(out))
+"""
+
+
+def test_events_are_read_back_as_the_same_classes_with_the_table() -> None:
+    """The tracker stores' table of event classes answers as Rasa's own lookup does,
+    for every event type, an unknown one and the old `topic` alike."""
+    if not RASA_PYTHON.exists():
+        pytest.skip("the Rasa env (.venv-rasa) is not installed")
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", EVENT_TYPES],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {
+        "swapped": True,
+        "same": [True, True],
+        "default": "UserUttered",
+        "topic": None,
+        "unknown": "ValueError",
+    }
