@@ -3,14 +3,7 @@ the probabilities and the readings of sklearn's own: Rasa asks for one message a
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-import pytest
-
-from scripts.stack import ROOT
-
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.rasa_env import in_rasa
 
 SCRIPT = """
 import json, pickle
@@ -49,19 +42,7 @@ print(json.dumps({
 
 
 def test_one_message_gets_the_probabilities_of_a_batch() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa env is missing (`make setup` builds it)")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = in_rasa(SCRIPT)
     # Float32 features summed in another order: equal to about a millionth.
     assert out["max_diff"] < 1e-5
     assert out["same_top"] is True

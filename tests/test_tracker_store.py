@@ -3,19 +3,17 @@ word, in memory and in Redis, as loaded from the endpoints files `make run` uses
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import subprocess
 from pathlib import Path
 
 import pytest
 import redis
 import yaml
 
-from scripts.stack import ROOT, endpoints_file
+from scripts.stack import endpoints_file
+from tests.rasa_env import in_rasa
 
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 MARKER = "zorblaxine"
 
 # Saves a conversation holding the marker, then wipes it the way Rasa's
@@ -51,26 +49,15 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 
 
 def wipe_in_rasa(endpoints: Path) -> dict[str, object]:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa env (.venv-rasa) is not installed")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT, str(endpoints), MARKER],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
+    return in_rasa(
+        SCRIPT,
+        str(endpoints),
+        MARKER,
         env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "RASA_TELEMETRY_ENABLED": "false",
             "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
             "ACTION_SERVER_TOKEN": "unused-in-this-test",
         },
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_make_run_uses_redis_for_trackers_and_locks_only_when_given(tmp_path: Path) -> None:
@@ -204,20 +191,7 @@ def test_the_redis_store_saves_what_rasas_own_saves_and_keeps_the_turn() -> None
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         pytest.skip("TEST_REDIS_URL is not set (`.ci/run` sets it)")
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa env (.venv-rasa) is not installed")
-    prefix = "savetest" + secrets.token_hex(4)
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SAME_AS_RASA, url, prefix],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = in_rasa(SAME_AS_RASA, url, "savetest" + secrets.token_hex(4))
     # The same value as Rasa's after every turn; Rasa's merge made only at the last.
     assert out["same"] == [True, 0, True, 0, True, 0, True, 0, True, 1]
     assert out["saved"] == [["hello 0"], [None], [None], ["and again", None], []]
@@ -252,20 +226,7 @@ print(json.dumps(out))
 def test_events_are_read_back_as_the_same_classes_with_the_table() -> None:
     """The tracker stores' table of event classes answers as Rasa's own lookup does,
     for every event type, an unknown one and the old `topic` alike."""
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa env (.venv-rasa) is not installed")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", EVENT_TYPES],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out == {
+    assert in_rasa(EVENT_TYPES) == {
         "swapped": True,
         "same": [True, True],
         "default": "UserUttered",
