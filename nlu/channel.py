@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 
 from nlu import action_results, answered, turn_metrics
 from nlu.classifier import EMERGENCY_SCORE
+from nlu.tracker_store import take_saved
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +126,24 @@ class SafetyRestInput(RestInput):
             replies, parse = first
             return response.json(await self._line(request, sender_id, parse) + replies)
         messages = list(collector.messages)
-        line = await self._line(request, sender_id)
+        line = await self._line(request, sender_id, message_id=message.message_id)
         return response.json(line + messages)
 
     async def _line(
-        self, request: Request, sender_id: str, parse: dict[str, Any] | None = None
+        self,
+        request: Request,
+        sender_id: str,
+        parse: dict[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """The emergency line as a reply, or nothing; for the latest message, or the one
-        whose `parse` is given."""
+        whose `parse` is given. The turn's tracker as the tracker store saved it in this
+        request (`message_id`), else read back from the store."""
         agent = request.app.ctx.agent
         if agent is None or agent.tracker_store is None:
             return []
-        tracker = await agent.tracker_store.retrieve(sender_id)
+        saved = take_saved(sender_id, message_id) if message_id is not None else None
+        tracker = saved or await agent.tracker_store.retrieve(sender_id)
         if tracker is None or (parse is None and tracker.latest_message is None):
             return []
         if parse is None:

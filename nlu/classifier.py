@@ -134,6 +134,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not todo:
             return messages
         labels = self._model.labels
+        if len(todo) == 1:  # what Rasa sends: one message a turn
+            self._annotate(todo[0], labels, self._model.predict_one(todo[0].get(TEXT)))
+            return messages
         for message, row in zip(
             todo, self._model.predict_proba([m.get(TEXT) for m in todo]), strict=False
         ):

@@ -9,6 +9,9 @@ one model predicts intents and FAQ topics together.
 Two estimators are available: `logreg` (multinomial logistic regression,
 probabilities directly) and `svm` (a linear SVM whose decision values are
 turned into probabilities with a softmax; `temperature` sets how peaked).
+
+Rasa asks for one message at a time: `predict_one` computes the svm's
+probabilities for one text without sklearn's sparse matrices (OneTextScorer).
 """
 
 from __future__ import annotations
@@ -106,6 +109,19 @@ class LinearIntentModel:
         """The classes, in the column order of `predict_proba`."""
         return [str(label) for label in self.classifier.classes_]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the one-text scorer (rebuilt when first needed)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_scorer"}
+
+    def predict_one(self, text: str) -> np.ndarray:
+        """`predict_proba([text])[0]`; for the svm without sparse matrices (OneTextScorer)."""
+        if self.config.estimator != "svm":
+            return np.asarray(self.predict_proba([text])[0])
+        scorer: OneTextScorer | None = self.__dict__.get("_scorer")
+        if scorer is None:
+            scorer = self.__dict__["_scorer"] = OneTextScorer(self)
+        return scorer.proba(text)
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """One row of class probabilities per text."""
         features = self._features(texts)
@@ -116,6 +132,59 @@ class LinearIntentModel:
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
+
+
+class OneTextScorer:
+    """The svm's probabilities for one text, from the n-grams the text has.
+
+    The same features as the vectorisers' (each n-gram's 1 + log(count), times
+    its idf, each vectoriser's part L2-normalised), the same linear scores and
+    softmax. sklearn and scipy build and check several sparse matrices on every
+    call, nine tenths of the classifier's time in Rasa under load (README,
+    Speed): about 4 ms a message against 0.4 ms here. The probabilities agree
+    with `predict_proba` to about 1e-6 (float32 features, summed in another
+    order).
+    """
+
+    def __init__(self, model: LinearIntentModel) -> None:
+        self.parts = []
+        offset = 0
+        for vectorizer in (model.chars, model.words):
+            idf = np.asarray(vectorizer._tfidf._idf_diag.diagonal(), dtype=np.float32)
+            vocabulary: dict[str, int] = vectorizer.vocabulary_
+            self.parts.append((vectorizer.build_analyzer(), vocabulary, idf, offset))
+            offset += len(vocabulary)
+        self.coef = np.asarray(model.classifier.coef_, dtype=np.float64)
+        self.intercept = np.asarray(model.classifier.intercept_, dtype=np.float64)
+        self.temperature = model.config.temperature
+
+    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and TF-IDF values of the text's known n-grams."""
+        columns, values = [], []
+        for analyze, vocabulary, idf, offset in self.parts:
+            counts: dict[int, int] = {}
+            for gram in analyze(text):
+                column = vocabulary.get(gram)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if not counts:
+                continue
+            index = np.array(sorted(counts), dtype=np.intp)
+            tf = np.array([counts[c] for c in index], dtype=np.float32)
+            x = (np.log(tf) + np.float32(1)) * idf[index]
+            norm = np.sqrt(np.dot(x.astype(np.float64), x.astype(np.float64)))
+            columns.append(index + offset)
+            values.append(x / norm if norm else x)
+        if not columns:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        return np.concatenate(columns), np.concatenate(values).astype(np.float64)
+
+    def proba(self, text: str) -> np.ndarray:
+        """One row of class probabilities, as `predict_proba([text])[0]`."""
+        columns, values = self._features(text)
+        scores = (self.coef[:, columns] @ values + self.intercept) / self.temperature
+        exp = np.exp(scores - scores.max())
+        return np.asarray(exp / exp.sum())
 
 
 def base_intent(label: str) -> str:

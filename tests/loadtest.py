@@ -54,6 +54,7 @@ from scripts.backing import free_port, until
 from scripts.stack import ROOT, start, stop, wait_ready
 from scripts.stack_settings import DEFAULT_ROUTING
 from scripts.topology import listening, start_topology, stop_topology
+from tests.cpu_use import per_message_ms, tree_seconds
 from tests.e2e.stack_fixture import emulator_service
 from tests.webhook_relay import WebhookRelay
 
@@ -234,6 +235,8 @@ class Load:
     waiters: dict[tuple[int, int], asyncio.Future[None]] = field(default_factory=dict)
     cursor: int = 0
     users: Iterator[int] = field(default_factory=lambda: itertools.count(1_000_001))
+    # CPU seconds so far of each process of the run, by name (tests/cpu_use.py).
+    cpu: Callable[[], dict[str, float]] | None = None
 
     async def poll(self) -> None:
         """Collect first replies from the emulator, and wake the users waiting on them."""
@@ -358,6 +361,7 @@ async def drive(
 ) -> dict[str, Any]:
     """New conversations at `rate` messages per second for `seconds`; the figures."""
     phase = time.monotonic()
+    cpu_before = load.cpu() if load.cpu is not None else None
     per_chat = 4.5  # messages in a conversation, on average
     count = max(1, int(rate * seconds / per_chat))
     tasks: list[asyncio.Task[None]] = []
@@ -390,7 +394,21 @@ async def drive(
     end = max(time.monotonic(), phase + seconds)
     await asyncio.gather(injected, *tasks)
     await settle(load, phase)
-    return figures(load, phase, end)
+    result = figures(load, phase, end)
+    if load.cpu is not None and cpu_before is not None:
+        result["cpu_ms_per_msg"] = per_message_ms(cpu_before, load.cpu(), result["messages"])
+        result["phase_s"] = round(time.monotonic() - phase, 1)  # arrivals and draining
+    return result
+
+
+async def idle_cpu(load: Load, seconds: float = 10.0) -> dict[str, float]:
+    """CPU milliseconds per second of each process with no load at all (its fixed cost,
+    part of each phase's cpu_ms_per_msg: phase_s of it, shared by the messages)."""
+    if load.cpu is None:
+        return {}
+    before = load.cpu()
+    await asyncio.sleep(seconds)
+    return per_message_ms(before, load.cpu(), round(seconds))
 
 
 async def settle(load: Load, phase: float) -> None:
@@ -452,12 +470,34 @@ async def search(load: Load, results: dict[float, dict[str, Any]]) -> float:
     return good
 
 
-async def run_rates(emulator: str, top: Topology) -> dict[str, Any]:
+def cpu_meter(
+    top: Topology, backing: Backing, emulator: subprocess.Popen[bytes]
+) -> Callable[[], dict[str, float]]:
+    """CPU seconds so far of every process of the run: each replica (with its workers),
+    nginx, the emulator, Redis, PostgreSQL, and this driver (with the relay's threads)."""
+
+    def read() -> dict[str, float]:
+        trees = {p["name"]: p["pid"] for p in top.processes() if p["pid"]}
+        trees["emulator"] = emulator.pid
+        if backing.redis is not None:
+            trees["redis"] = backing.redis.pid
+        postmaster = backing.folder / "pg" / "postmaster.pid"
+        trees["postgres"] = int(postmaster.read_text().split()[0])
+        alone = {"driver": os.getpid(), "topology": top.process.pid}
+        return tree_seconds(trees, alone)
+
+    return read
+
+
+async def run_rates(
+    emulator: str, top: Topology, cpu: Callable[[], dict[str, float]] | None = None
+) -> dict[str, Any]:
     """Rates 15, 30, 60, then the search, on one topology."""
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=400)) as http:
-        load = Load(emulator, http)
+        load = Load(emulator, http, cpu=cpu)
         poller = asyncio.create_task(load.poll())
         await drive(load, 2, 10)  # warm-up: every replica has loaded and answered
+        idle = await idle_cpu(load)
         results: dict[float, dict[str, Any]] = {}
         for rate in RATES:
             say(f"rate {rate}/s for {SECONDS:.0f} s")
@@ -474,6 +514,7 @@ async def run_rates(emulator: str, top: Topology) -> dict[str, Any]:
         "max_rps": best,
         "rss_mb": round(rss),
         "double_messages": pairs,
+        "idle_cpu_ms_per_s": idle,
     }
 
 
@@ -659,7 +700,9 @@ def main() -> int:
             with topology(backing, emulator, replicas, var / f"stack-{replicas}") as top:
                 if n == 0:
                     prepare(top, emulator)
-                results["replicas"][str(replicas)] = asyncio.run(run_rates(emulator, top))
+                assert emulator_svc.process is not None
+                meter = cpu_meter(top, backing, emulator_svc.process)
+                results["replicas"][str(replicas)] = asyncio.run(run_rates(emulator, top, meter))
                 if FAULTS and n == len(REPLICAS) - 1:
                     results["faults_replicas"] = replicas
                     results["fault_rate"] = FAULT_RATE

@@ -28,6 +28,10 @@ class WebhookRelay:
         self.failed: list[dict[str, Any]] = []  # updates never accepted
         self.pending = 0  # updates taken from the emulator and not yet accepted
         self.lock = threading.Lock()
+        # One client per delivering thread, kept: a new httpx.Client per update built an
+        # SSL context each time, most of the load test's own CPU (README, Load test).
+        self.local = threading.local()
+        self.clients: list[httpx.Client] = []
 
     def __enter__(self) -> WebhookRelay:
         self.thread.start()
@@ -37,6 +41,8 @@ class WebhookRelay:
         self.stopping.set()
         self.thread.join(timeout=10)
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for client in self.clients:
+            client.close()
 
     def _poll(self) -> None:
         offset = 0
@@ -67,15 +73,24 @@ class WebhookRelay:
             with self.lock:
                 self.pending -= 1
 
+    def _client(self) -> httpx.Client:
+        """This thread's client (its keep-alive connection to the webhook)."""
+        client: httpx.Client | None = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = httpx.Client(timeout=30)
+            with self.lock:
+                self.clients.append(client)
+        return client
+
     def _post(self, update: dict[str, Any]) -> None:
         deadline = time.monotonic() + GIVE_UP_SECONDS
-        with httpx.Client(timeout=30) as client:
-            while time.monotonic() < deadline and not self.stopping.is_set():
-                try:
-                    response = client.post(self.webhook_url, json=update, headers=self.headers)
-                    if response.status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(RETRY_SECONDS)
+        client = self._client()
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            try:
+                response = client.post(self.webhook_url, json=update, headers=self.headers)
+                if response.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(RETRY_SECONDS)
         self.failed.append(update)
