@@ -94,5 +94,6 @@ def downgrade() -> None:
     op.drop_index("ix_handoffs_open", table_name="handoffs")
     op.drop_index("ix_handoffs_station_code", table_name="handoffs")
     op.drop_table("handoffs")
-    with op.batch_alter_table("stations", schema=None) as batch_op:
-        batch_op.drop_column("staffed_hours")
+    # Not a batch: on SQLite that copies the table, which the reports' foreign keys
+    # to it refuse; SQLite (3.35+) and PostgreSQL both drop a column in place.
+    op.execute("ALTER TABLE stations DROP COLUMN staffed_hours")
