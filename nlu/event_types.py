@@ -3,9 +3,9 @@
 Rasa 3.6's `Event.resolve_by_type` lists every subclass of `Event` (recursively,
 checking each for abstract methods) for every event it reads back, so a
 tracker of n events walks the class tree n times on each retrieve: about 4 %
-of Rasa's CPU under load (README, Speed). Here a name found once is kept;
-a name not yet found (or unknown) goes to Rasa's own lookup, which answers or
-raises as before. Installed by the tracker stores (nlu/tracker_store.py).
+of Rasa's CPU under load (README, Where the CPU goes). Here a name found once
+is kept; a name not yet found (or unknown) goes to Rasa's own lookup, which
+answers or raises as before. Installed by the tracker stores (nlu/tracker_store.py).
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ class OneTextScorer:
     its idf, each vectoriser's part L2-normalised), the same linear scores and
     softmax. sklearn and scipy build and check several sparse matrices on every
     call, nine tenths of the classifier's time in Rasa under load (README,
-    Speed): about 4 ms a message against 0.4 ms here. The probabilities agree
+    Where the CPU goes): about 4 ms a message against 0.4 ms here. The probabilities agree
     with `predict_proba` to about 1e-6 (float32 features, summed in another
     order).
     """

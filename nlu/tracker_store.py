@@ -15,7 +15,8 @@ events are compared as JSON: when the new tracker's events continue them (they
 start somewhere in the stored list and agree with everything after), the result
 of the merge is known without the rebuild: the stored events before that point,
 then the new tracker's. Otherwise Rasa's merge is made as before. Profiling the
-stack under load (README, Speed) found the rebuild a tenth of Rasa's CPU.
+stack under load (README, Where the CPU goes) found the rebuild a tenth of
+Rasa's CPU.
 
 Each store also keeps the tracker it saved last in this task, for the REST
 channel to read the turn's parse back (`take_saved`) instead of fetching and

@@ -62,7 +62,12 @@ def tree_seconds(trees: Mapping[str, int], alone: Mapping[str, int]) -> dict[str
 def per_message_ms(
     before: Mapping[str, float], after: Mapping[str, float], messages: int
 ) -> dict[str, float]:
-    """CPU milliseconds per message of each tree between two readings, and the total."""
-    spent = {name: after[name] - before.get(name, after[name]) for name in after}
+    """CPU milliseconds per message of each tree between two readings, and the total.
+    A process started in between counts whole; one restarted in between (less CPU
+    than before) counts its new life."""
+    spent = {}
+    for name, now in after.items():
+        start = before.get(name, 0.0)
+        spent[name] = now - start if now >= start else now
     spent["total"] = sum(spent.values())
     return {name: round(seconds * 1000 / max(1, messages), 1) for name, seconds in spent.items()}

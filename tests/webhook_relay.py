@@ -29,7 +29,7 @@ class WebhookRelay:
         self.pending = 0  # updates taken from the emulator and not yet accepted
         self.lock = threading.Lock()
         # One client per delivering thread, kept: a new httpx.Client per update built an
-        # SSL context each time, most of the load test's own CPU (README, Load test).
+        # SSL context each time, most of the load test's own CPU (README, Where the CPU goes).
         self.local = threading.local()
         self.clients: list[httpx.Client] = []
 
