@@ -28,6 +28,8 @@ from bot.outbox_metrics import OUTBOX
 from bot.services import SERVICES_KEY, Services
 from mps.probes import Check, alive, readiness
 
+# Set by bot/webhook.py while its server accepts updates (webhook mode).
+WEBHOOK_SERVING_KEY = "webhook_serving"
 logger = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -79,7 +81,10 @@ class BotProbes:
 
     async def _running(self) -> bool:
         updater = self.application.updater
-        return self.application.running and (updater is None or updater.running)
+        # Polling runs PTB's updater; webhook mode runs our own server (bot/webhook.py),
+        # which marks the application while it accepts updates.
+        serving = bool(self.application.bot_data.get(WEBHOOK_SERVING_KEY))
+        return self.application.running and (updater is None or updater.running or serving)
 
     async def metrics(self, _request: web.Request) -> web.Response:
         """Every series of the default registry, the outbox's read now."""

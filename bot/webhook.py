@@ -30,6 +30,7 @@ from telegram.ext import Application, SimpleUpdateProcessor
 
 from bot.journal import Journal, keep
 from bot.metrics import JOURNAL_UNWRITTEN
+from bot.probes import WEBHOOK_SERVING_KEY
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -122,6 +123,7 @@ async def serve(
         await application.start()
         await runner.setup()
         await web.TCPSite(runner, listen, port).start()
+        application.bot_data[WEBHOOK_SERVING_KEY] = True
         await application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=allowed_updates
         )
@@ -129,6 +131,7 @@ async def serve(
             keeper = asyncio.create_task(keep(journal, lambda d: _feed(application, d)))
         await stop.wait()
     finally:
+        application.bot_data.pop(WEBHOOK_SERVING_KEY, None)
         await runner.cleanup()  # no more accepted; requests under way finish
         if journal is not None:
             journal.taking = False  # the lease is still renewed while the queue drains

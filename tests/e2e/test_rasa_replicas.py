@@ -80,8 +80,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     prefix = "mpsreplicas" + secrets.token_hex(4)
     endpoints = endpoints_file(redis_url, log_dir, record_exp=300, key_prefix=prefix)
     services: list[Service] = [actions_service(action_port, store_env, ACTION_TOKEN)]
+    urls = []
     for name in ("rasa-a", "rasa-b"):
         url = f"http://127.0.0.1:{free_port()}"
+        urls.append(url)
         rasa = rasa_service(url, action_port, MODEL, RASA_TOKEN, endpoints, None, ACTION_TOKEN)
         services.append(Service(name, rasa.command, rasa.health_url, rasa.env))
     try:
@@ -90,7 +92,6 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         for service in services:
             if not wait_ready(service, timeout=300):
                 raise RuntimeError(f"{service.name} did not start:\n{log_tail(service)}")
-        urls = [s.health_url.rstrip("/") for s in services[1:] if s.health_url]
         with httpx.Client(timeout=60) as client:
             yield Pair(urls, client)
     finally:

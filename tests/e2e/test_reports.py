@@ -74,16 +74,18 @@ def file_report(
     consent, send); the reference the bot gives. `place` and `when` answer their
     questions if the first message did not."""
     reply = stack.telegram.turn(user, first)
-    assert reply["text"] == label("report_ask_description")
+    assert reply["text"].endswith(label("report_ask_description"))
     reply = stack.telegram.turn(user, description)
     if place is not None:
-        assert reply["text"] == label("report_ask_place")
+        assert reply["text"].endswith(label("report_ask_place"))
         reply = stack.telegram.turn(user, place)
     if reply["text"].endswith(label("report_ask_when")):
         reply = stack.telegram.turn(user, when)
-    assert reply["text"] == label("report_ask_photo")
+    # A description can draw the emergency line before the question (nlu/channel.py):
+    # a safety net with a few percent of other messages, not this test's subject.
+    assert reply["text"].endswith(label("report_ask_photo"))
     reply = stack.telegram.press_for_reply(user, reply, label("report_no_photo"))[-1]
-    assert reply["text"] == label("report_ask_consent")
+    assert reply["text"].endswith(label("report_ask_consent"))
     choice = label("report_consent_yes") if consent else label("report_consent_no")
     summary = stack.telegram.press_for_reply(user, reply, choice)[-1]
     assert summary["text"].startswith("Please check your report:")
@@ -104,14 +106,14 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     citizen = new_user()
     reply = stack.telegram.turn(citizen, "someone stole my bike in Karrada yesterday")
     # Category, place and day came from the first message; what happened is asked.
-    assert reply["text"] == label("report_ask_description")
+    assert reply["text"].endswith(label("report_ask_description"))
     reply = stack.telegram.turn(
         citizen, "A blue bike locked outside the bakery; the lock was cut."
     )
-    assert reply["text"] == label("report_ask_photo")
+    assert reply["text"].endswith(label("report_ask_photo"))
     sent = stack.telegram.send_media(citizen, "photo", file_id="photo-bike-1")
     [reply] = stack.telegram.replies(citizen, sent)
-    assert reply["text"] == label("report_ask_consent")
+    assert reply["text"].endswith(label("report_ask_consent"))
     summary = stack.telegram.press_for_reply(citizen, reply, label("report_consent_yes"))[-1]
     yesterday = dt.datetime.now(BAGHDAD).date() - dt.timedelta(days=1)
     for part in (
@@ -323,11 +325,11 @@ def test_emergency_mid_form_gives_the_numbers_and_files_nothing(stack: Stack, st
     citizen = new_user()
     before = stack.sql("SELECT count(*) FROM reports")[0][0]
     question = stack.telegram.turn(citizen, "i want to report a problem")
-    assert question["text"] == label("report_ask_category")
+    assert question["text"].endswith(label("report_ask_category"))
     reply = stack.telegram.press_for_reply(
         citizen, question, TEXTS.choice("category", "noise", "en")
     )[-1]
-    assert reply["text"] == label("report_ask_description")
+    assert reply["text"].endswith(label("report_ask_description"))
     numbers = stack.telegram.turn(citizen, "he is attacking my neighbour with a knife right now")
     assert "911" in numbers["text"]
     assert stack.sql("SELECT count(*) FROM reports")[0][0] == before

@@ -42,14 +42,14 @@ def noise(stack: Stack, place: str) -> tuple[int, str]:
     """A citizen (who agrees to updates) reports noise at `place`; they and the reference."""
     citizen = new_user()
     reply = stack.telegram.turn(citizen, "i want to report noise")
-    assert reply["text"] == label("report_ask_description")
+    assert reply["text"].endswith(label("report_ask_description"))
     reply = stack.telegram.turn(citizen, "Loud generator running all night next to our house.")
     for _ in range(3):  # where and when, in the order the form asks
-        if reply["text"] == label("report_ask_place"):
+        if reply["text"].endswith(label("report_ask_place")):
             reply = stack.telegram.turn(citizen, place)
         elif reply["text"].endswith(label("report_ask_when")):
             reply = stack.telegram.turn(citizen, "yesterday")
-    assert reply["text"] == label("report_ask_photo")
+    assert reply["text"].endswith(label("report_ask_photo"))
     reply = stack.telegram.press_for_reply(citizen, reply, label("report_no_photo"))[-1]
     summary = stack.telegram.press_for_reply(citizen, reply, label("report_consent_yes"))[-1]
     filed = stack.telegram.press_for_reply(citizen, summary, label("report_send"))[-1]
@@ -171,15 +171,15 @@ def test_blackmail_reaches_only_the_unit_officer_and_is_linked_to_nobody(stack: 
     stack.enrol(fcpu, fcpu, "BGD-NBG", "fcpu")
     citizen = new_user()
     question = stack.telegram.turn(citizen, "i want to report a problem")
-    assert question["text"] == label("report_ask_category")
+    assert question["text"].endswith(label("report_ask_category"))
     reply = stack.telegram.press_for_reply(
         citizen, question, TEXTS.choice("category", "online_harassment", "en")
     )[-1]
-    assert reply["text"] == label("report_ask_description")
+    assert reply["text"].endswith(label("report_ask_description"))
     reply = stack.telegram.turn(
         citizen, "Someone threatens to share my private photos unless I pay."
     )
-    assert reply["text"] == label("report_ask_place")
+    assert reply["text"].endswith(label("report_ask_place"))
     reply = stack.telegram.turn(citizen, "Zayona")
     if reply["text"].endswith(label("report_ask_when")):
         reply = stack.telegram.turn(citizen, "yesterday")
