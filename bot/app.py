@@ -32,6 +32,7 @@ from bot import (
     staff,
     staff_queue,
     staff_watch,
+    survey_answers,
 )
 from bot.buttons import EXIT_CALLBACK
 from bot.chat_state import ChatState
@@ -49,6 +50,7 @@ from bot.retention import purge_loop
 from bot.send_limits import send_limiter
 from bot.services import SERVICES_KEY, Services, open_shared_state
 from bot.settings import Settings
+from bot.surveys import survey_loop
 from bot.tracking_bot import TrackingBot
 from bot.update_types import only_allowed
 from bot.webhook import FinishingProcessor
@@ -66,13 +68,14 @@ PURGE_INTERVAL_SECONDS = 600.0
 RETENTION_KEY = "retention"
 JOURNAL_KEY = "journal"
 HANDOFF_KEY = "handoff"
+SURVEYS_KEY = "surveys"
 STOPPING_KEY = "stopping"
-# How long a stop waits for the outbox and reminders to finish the message they are
-# sending (Telegram's answer, then the note that it was sent); then they are cancelled.
+# How long a stop waits for the outbox, reminders and surveys to finish the message they
+# are sending (Telegram's answer, then the note that it was sent); then they are cancelled.
 STOP_GRACE_SECONDS = 5.0
 PROBES_KEY = "probes_server"
 # The background jobs: a stopped one fails the liveness probe (bot/probes.py).
-JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HANDOFF_KEY)
+JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HANDOFF_KEY, SURVEYS_KEY)
 # The command menu, each described in the three languages (texts/commands.yml).
 MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "end", "exit")
 
@@ -152,6 +155,14 @@ def _post_init_for(
                 settings.outbox_interval_seconds,
             )
         )
+        application.bot_data[SURVEYS_KEY] = asyncio.create_task(
+            survey_loop(
+                application.bot,
+                application.bot_data[SERVICES_KEY],
+                settings.reminder_interval_seconds,
+                stopping,
+            )
+        )
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
             purge_loop(database, settings.clock, settings.retention())
         )
@@ -167,14 +178,17 @@ def _post_init_for(
 
 
 async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Let the outbox and reminders finish the message they are sending (for up to
-    STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it was
-    sent, a card or reminder would go out again after the restart."""
+    """Let the outbox, reminders and surveys finish the message they are sending (for
+    up to STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it
+    was sent, a card or reminder would go out again after the restart (and a survey
+    marked asked would be lost)."""
     stopping = application.bot_data.get(STOPPING_KEY)
     if stopping is not None:
         stopping.set()
     jobs = [
-        application.bot_data[k] for k in (OUTBOX_KEY, REMINDERS_KEY) if k in application.bot_data
+        application.bot_data[k]
+        for k in (OUTBOX_KEY, REMINDERS_KEY, SURVEYS_KEY)
+        if k in application.bot_data
     ]
     if jobs:
         await asyncio.wait(jobs, timeout=STOP_GRACE_SECONDS)
@@ -280,6 +294,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     )
     application.add_handler(
         CallbackQueryHandler(handoff.on_end_button, pattern=f"^{END_CALLBACK}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(survey_answers.on_survey_button, pattern=survey_answers.PATTERN)
     )
     # Staff chats: strangers added, a group upgraded, the bot removed or added back.
     application.add_handler(

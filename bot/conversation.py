@@ -11,7 +11,7 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import handoff, report_staff, safety_net
+from bot import handoff, report_staff, safety_net, survey_answers
 from bot.chat_state import blocked
 from bot.metrics import REPLY_SECONDS
 from bot.payloads import to_rasa
@@ -30,6 +30,17 @@ MAX_INPUT_CHARS = 2000
 
 
 async def ask_rasa(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
+) -> None:
+    """Send a button payload (or text) to Rasa and deliver its replies; a survey
+    waiting for her comment no longer does (she turned to something else)."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":
+        await survey_answers.leave_comment(services(context), chat.id)
+    await _turn(update, context, text, language)
+
+
+async def _turn(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, language: str
 ) -> None:
     """Send text (or a button payload) to Rasa and deliver its replies."""
@@ -71,7 +82,7 @@ async def ask_rasa(
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Free text: detect the language, check the length, ask Rasa."""
+    """Free text: detect the language, check the length; a survey's comment, or to Rasa."""
     svc = services(context)
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -87,7 +98,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not any(ch.isalnum() for ch in text):
         await message.reply_text(svc.catalogue.get("empty_text", language))
         return
-    await ask_rasa(update, context, text, language)
+    if await survey_answers.take_as_comment(update, context, text):  # never to Rasa
+        return
+    await _turn(update, context, text, language)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -64,6 +64,7 @@ REPLY = Sender("reply", 300.0)
 # Jobs that keep their own queue in the database and come back in a later round.
 OUTBOX = Sender("outbox", 1.0)
 REMINDER = Sender("reminder", 1.0)
+SURVEY = Sender("survey", 1.0)
 # "typing…" is worth sending only at once: it never takes a slot a reply waits for.
 TYPING = Sender("typing", 0.0)
 SENDER: ContextVar[Sender] = ContextVar("telegram_sender", default=REPLY)

@@ -173,6 +173,17 @@ TRACES: dict[str, None] = {
 }
 
 
+async def give_up(session: AsyncSession, survey_id: int) -> None:
+    """The survey could not be asked and never will be (she blocked the bot, her chat
+    is gone or was wiped): it ends, not counted as sent."""
+    await session.execute(
+        update(Survey)
+        .where(Survey.id == survey_id, Survey.status == "asked", Survey.rating.is_(None))
+        .values(status="expired", asked_on=None, **TRACES)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def end(session: AsyncSession, clock: Clock, *where: ColumnElement[bool]) -> int:
     """End the open surveys `where` says: answered if she gave a rating, else expired;
     her chat, the token, the message, the outbox link and the times go. How many."""

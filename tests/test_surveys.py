@@ -191,19 +191,21 @@ async def test_a_visit_without_a_known_chat_is_not_surveyed(stocked: Database) -
     assert await _surveys(stocked) == []
 
 
+def due_visit(chat: int, language: str = "en", clock: Clock = NOW) -> Survey:
+    """A visit's survey for `chat`, due at `clock`'s time."""
+    return Survey(
+        kind="visit",
+        station_code="BGD-KRD",
+        language=language,
+        status="waiting",
+        chat_id=chat,
+        due_at=clock.now,
+    )
+
+
 async def _due_visits(database: Database, count: int) -> None:
     async with database.sessions.begin() as session:
-        session.add_all(
-            Survey(
-                kind="visit",
-                station_code="BGD-KRD",
-                language="en",
-                status="waiting",
-                chat_id=9000 + n,
-                due_at=NOW.now,
-            )
-            for n in range(count)
-        )
+        session.add_all(due_visit(9000 + n) for n in range(count))
 
 
 async def test_two_replicas_asking_at_once_ask_each_survey_exactly_once(

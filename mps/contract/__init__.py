@@ -8,7 +8,8 @@
 - outbox changes, `status:<old>:<new>` and `reroute:<station>` (database rows);
 - actors of report events, `staff:<id>` or `citizen` (database rows);
 - the hand-off: card buttons `h:<verb>:<id>[:<station>]`, the End button, the
-  discreet mode of a hand-off payload, and the directive that opens one.
+  discreet mode of a hand-off payload, and the directive that opens one;
+- survey buttons, `sv:<token>:<answer>` (Telegram callback data).
 
 The bot, the actions, nlu/build.py and the tests import it; nothing here knows
 Telegram or Rasa. Each group is a module of this package; its names are re-exported
@@ -58,6 +59,7 @@ from mps.contract.payloads import (
     topic_intent,
     topic_payload,
 )
+from mps.contract.surveys import RATINGS, SURVEY_PREFIX, SurveyAnswer, SurveyPress
 
 __all__ = [
     "CALLBACK_DATA_LIMIT",
@@ -80,9 +82,13 @@ __all__ = [
     "IntentPayload",
     "LanguageMenu",
     "Pin",
+    "RATINGS",
     "ReportLink",
     "Reroute",
+    "SURVEY_PREFIX",
     "StatusChange",
+    "SurveyAnswer",
+    "SurveyPress",
     "Ticket",
     "decode_change",
     "intent_payload",
