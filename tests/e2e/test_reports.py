@@ -216,6 +216,10 @@ def test_citizen_files_staff_work_it_and_the_citizen_sees_each_step(
     )
     closed = stack.telegram.wait_for(citizen, lambda m: "Bike found and returned" in m["text"])
     assert "closed" in closed["text"]
+    # Then, once, her satisfaction survey (answered in tests/e2e/test_surveys.py).
+    survey_text = TEXTS.get("survey_ask_report", "en", station="Karrada Police Station")
+    survey = stack.telegram.wait_for(citizen, lambda m: m["text"] == survey_text)
+    assert survey["message_id"] > closed["message_id"]
     assert status_of(stack, reference) == "closed"
     final = stack.telegram.wait_for(
         KRD_GROUP, lambda m: m["message_id"] == card["message_id"] and "closed" in m["text"]
