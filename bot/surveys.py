@@ -16,7 +16,7 @@ import contextlib
 import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.errors import retry_seconds
 from bot.send_limits import SURVEY, sending_as
@@ -110,7 +110,7 @@ async def _ask(bot: Bot, svc: Services, survey: Survey, replica: str) -> bool:
         else:
             await _later(svc, survey, RETRY_SECONDS)
         return False
-    except (NetworkError, TelegramError) as error:
+    except TelegramError as error:  # a refused connection, a server error: not sent
         logger.warning("surveys: survey %s not sent (%s)", survey.id, type(error).__name__)
         await _later(svc, survey, RETRY_SECONDS)
         return False

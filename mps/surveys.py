@@ -46,6 +46,8 @@ LEASE = dt.timedelta(minutes=2)
 # Below this many answers the scorecards show no figure.
 MIN_ANSWERS = 5
 OPEN = ("waiting", "asked", "comment")
+# The holder of a lease that only keeps a survey back for a while (ask_later).
+HELD_BACK = "held back"
 
 
 def _waiting(kind: str, station: str, language: str, chat_id: int, due: dt.datetime) -> Survey:
@@ -126,7 +128,7 @@ async def mark_asked(
             Survey.claimed_by == replica,
             Survey.claimed_until >= clock.now,
         )
-        .values(status="asked", token=token, asked_on=clock.today, due_at=None)
+        .values(status="asked", token=token, asked_on=clock.today)
         .execution_options(synchronize_session=False)
     )
     return token if one_row(done) else None
@@ -144,7 +146,8 @@ async def asked_in(session: AsyncSession, survey_id: int, message_id: int) -> No
 
 async def ask_later(session: AsyncSession, survey_id: int, clock: Clock, seconds: float) -> None:
     """The survey surely did not go out (Telegram refused or held it back): waiting
-    again, due in `seconds`."""
+    again, held by no replica for `seconds` (its due time stays, so WAIT still ends
+    the retries)."""
     await session.execute(
         update(Survey)
         .where(Survey.id == survey_id, Survey.status == "asked", Survey.rating.is_(None))
@@ -152,9 +155,8 @@ async def ask_later(session: AsyncSession, survey_id: int, clock: Clock, seconds
             status="waiting",
             token=None,
             asked_on=None,
-            due_at=clock.now + dt.timedelta(seconds=seconds),
-            claimed_until=None,
-            claimed_by=None,
+            claimed_until=clock.now + dt.timedelta(seconds=seconds),
+            claimed_by=HELD_BACK,
         )
         .execution_options(synchronize_session=False)
     )

@@ -257,6 +257,25 @@ async def test_a_replica_whose_lease_ran_out_cannot_ask(stocked: Database) -> No
     assert await _claim(stocked, _at(stalled, seconds=31), "replica-b") == [survey_id]
 
 
+async def test_a_survey_telegram_keeps_refusing_is_given_up_after_wait(
+    stocked: Database,
+) -> None:
+    await _due_visits(stocked, 1)
+    clock = NOW
+    while clock.now < NOW.now + WAIT:
+        [survey_id] = await _claim(stocked, clock)
+        async with stocked.sessions.begin() as session:
+            assert await mark_asked(session, survey_id, clock, "replica-a")
+            await ask_later(session, survey_id, clock, 3600)
+        assert await _claim(stocked, _at(clock, minutes=59)) == []
+        clock = _at(clock, hours=12)
+    async with stocked.sessions.begin() as session:
+        assert await expire(session, clock) == 1
+    assert await _claim(stocked, clock) == []
+    [survey] = await _surveys(stocked)
+    assert (survey.status, survey.asked_on, survey.chat_id) == ("expired", None, None)
+
+
 async def test_surveys_end_in_time_keeping_nothing_that_leads_to_her(
     stocked: Database,
 ) -> None:
