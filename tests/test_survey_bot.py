@@ -27,15 +27,17 @@ from bot.surveys import send_due
 from mps.contract import SurveyAnswer, SurveyPress
 from mps.database import Database
 from mps.emergency import KeywordNet, load_emergency
+from mps.handoff import open_handoff
 from mps.models import Survey
 from mps.surveys import satisfaction
 from tests.conftest import ROOT
+from tests.staffing import enrol
 from tests.test_claims import _twin
 from tests.test_outbox import TEXTS, Now, services
 from tests.test_reports import NOW
 from tests.test_surveys import due_visit
 
-CHAT, STRANGER = 7001, 7002
+CHAT, STRANGER, STAFF_GROUP = 7001, 7002, -100
 DAY = dt.timedelta(days=1)
 COMMENT = "The officer at the desk was patient and kind."
 
@@ -220,7 +222,14 @@ async def _say(svc: Services, telegram: Telegram, text: str) -> Chat:
 
     update = SimpleNamespace(
         update_id=1,
-        effective_message=SimpleNamespace(text=text, reply_to_message=None, reply_text=reply_text),
+        effective_message=SimpleNamespace(
+            text=text,
+            caption=None,
+            photo=None,
+            location=None,
+            reply_to_message=None,
+            reply_text=reply_text,
+        ),
         effective_user=SimpleNamespace(id=CHAT, language_code="en"),
         effective_chat=chat,
     )
@@ -329,3 +338,22 @@ async def test_danger_or_another_turn_with_rasa_is_no_comment(stocked: Database)
     assert rasa.texts[-1] == "Saturday"
     [survey] = await _rows(stocked)
     assert (survey.status, survey.comment, survey.rating) == ("answered", None, 5)
+
+
+async def test_in_a_handoff_her_messages_go_to_the_staff_not_to_the_survey(
+    stocked: Database,
+) -> None:
+    rasa, telegram = Rasa(), Telegram()
+    svc = _services(stocked, Now(), rasa)
+    token = await _asked(stocked, svc, telegram)
+    await _press(svc, _data(token, SurveyAnswer.RATE_4))
+    await _press(svc, _data(token, SurveyAnswer.RESPECTED))  # her comment is awaited
+    await enrol(stocked, "BGD-KRD", 101, STAFF_GROUP)
+    async with stocked.sessions.begin() as session:  # and she is writing to the station
+        await open_handoff(session, CHAT, "BGD-KRD", "en", NOW)
+    await _say(svc, telegram, "Is anyone there? I need to ask about my case.")
+    relayed = [text for chat, text, _ in telegram.sent if chat == STAFF_GROUP]
+    assert relayed and "Is anyone there?" in relayed[-1]
+    assert rasa.texts == []
+    [survey] = await _rows(stocked)
+    assert survey.comment is None
