@@ -90,14 +90,16 @@ def after_visit(session: AsyncSession, booking: Booking, clock: Clock) -> bool:
 def _due(clock: Clock) -> list[ColumnElement[bool]]:
     """Waiting surveys whose time has come: after a report, its update was sent; and
     her chat is in no hand-off (asked once she is back with the assistant)."""
-    update_sent = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_not(None))
+    update_sent = exists().where(
+        OutboxMessage.id == Survey.after_outbox_id, OutboxMessage.sent_at.is_not(None)
+    )
     in_handoff = exists().where(Handoff.chat_id == Survey.chat_id, Handoff.status != "closed")
     return [
         Survey.status == "waiting",
         Survey.chat_id.is_not(None),
         Survey.due_at <= clock.now,
         Survey.due_at > clock.now - WAIT,
-        or_(Survey.after_outbox_id.is_(None), Survey.after_outbox_id.in_(update_sent)),
+        or_(Survey.after_outbox_id.is_(None), update_sent),
         ~in_handoff,
     ]
 
