@@ -13,12 +13,18 @@ two differences:
   the text), so no log line holds what a citizen wrote.
 - A turn posted again (`"again": true`, with the `message_id` of the first post)
   is answered with the first answer if Rasa took it (nlu/answered.py).
+- A turn, once started, runs to its end even if the bot goes away: Sanic cancels a
+  request's handler when its connection drops (a bot replica killed mid-turn), and a
+  turn cancelled after its action ran (a report filed) but before the tracker was
+  saved would be taken, and the action run, a second time when the bot's journal
+  posts it again. Shielded, it finishes and is saved, so the repost finds it.
 
 Each turn is timed and a failed one counted (nlu/turn_metrics.py, on /metrics).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from asyncio import CancelledError
@@ -50,6 +56,32 @@ def needs_line(parse: dict[str, Any], threshold: float) -> bool:
     if (parse.get("intent") or {}).get("name") == "emergency":
         return False
     return float(parse.get(EMERGENCY_SCORE) or 0.0) >= threshold
+
+
+# Turns whose request went away, still running to their end (a reference keeps the
+# task from being collected before it finishes).
+_UNATTENDED: set[asyncio.Task[Any]] = set()
+
+
+async def to_the_end(turn: Awaitable[Any]) -> Any:
+    """Await `turn`; if the waiter is cancelled (the client went away, or Sanic's
+    response timeout), the turn still runs to its end in the background."""
+    task = asyncio.ensure_future(turn)
+    try:
+        return await asyncio.shield(task)
+    except CancelledError:
+        if not task.done():
+            _UNATTENDED.add(task)
+            task.add_done_callback(_finished)
+        raise
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    """Forget an unattended turn; log its failure by type only (never the text)."""
+    _UNATTENDED.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        turn_metrics.TURN_ERRORS.labels(SafetyRestInput.name(), "exception").inc()
+        logger.error("unattended turn failed: %s", type(task.exception()).__name__)
 
 
 class SafetyRestInput(RestInput):
@@ -113,12 +145,12 @@ class SafetyRestInput(RestInput):
         first = None
         try:
             if request.json.get("again") and agent is not None and agent.is_ready():
-                first = await answered.answer_again(agent, message)
+                first = await to_the_end(answered.answer_again(agent, message))
             else:
-                await on_new_message(message)
-        except CancelledError:
+                await to_the_end(on_new_message(message))
+        except CancelledError:  # the bot went away, or Sanic's response timeout
             turn_metrics.TURN_ERRORS.labels(self.name(), "timeout").inc()
-            logger.error("turn timed out")
+            logger.error("turn's request went away; the turn runs to its end")
         except Exception as error:  # noqa: BLE001 - the reply must still be sent
             turn_metrics.TURN_ERRORS.labels(self.name(), "exception").inc()
             logger.error("turn failed: %s", type(error).__name__)
