@@ -67,7 +67,7 @@ RETENTION_KEY = "retention"
 JOURNAL_KEY = "journal"
 HANDOFF_KEY = "handoff"
 STOPPING_KEY = "stopping"
-# How long a stop waits for the outbox and reminders to finish the message they are
+# How long a stop waits for the outbox, reminders and hand-offs to finish the message they are
 # sending (Telegram's answer, then the note that it was sent); then they are cancelled.
 STOP_GRACE_SECONDS = 5.0
 PROBES_KEY = "probes_server"
@@ -150,6 +150,7 @@ def _post_init_for(
                 application.bot,
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
+                stopping,
             )
         )
         application.bot_data[RETENTION_KEY] = asyncio.create_task(
@@ -167,14 +168,16 @@ def _post_init_for(
 
 
 async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Let the outbox and reminders finish the message they are sending (for up to
-    STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it was
-    sent, a card or reminder would go out again after the restart."""
+    """Let the outbox, reminders and hand-offs finish the message they are sending (for
+    up to STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it was
+    sent, a card, reminder or relayed message would go out again after the restart."""
     stopping = application.bot_data.get(STOPPING_KEY)
     if stopping is not None:
         stopping.set()
     jobs = [
-        application.bot_data[k] for k in (OUTBOX_KEY, REMINDERS_KEY) if k in application.bot_data
+        application.bot_data[k]
+        for k in (OUTBOX_KEY, REMINDERS_KEY, HANDOFF_KEY)
+        if k in application.bot_data
     ]
     if jobs:
         await asyncio.wait(jobs, timeout=STOP_GRACE_SECONDS)
