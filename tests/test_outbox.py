@@ -313,6 +313,19 @@ class AnsweringLate(FakeTelegram):
         return sent
 
 
+async def _stop_before_telegram_answers(
+    telegram: AnsweringLate, application: SimpleNamespace, stopping: asyncio.Event
+) -> None:
+    """A restart begins while Telegram holds a message's answer; then the answer comes."""
+    await telegram.taken.wait()
+    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]
+    while not stopping.is_set():
+        await asyncio.sleep(0)
+    telegram.answer.set()  # Telegram's OK comes after the stop began
+    await stop
+    await post_shutdown(application)  # type: ignore[arg-type]
+
+
 async def test_a_stop_lets_the_card_under_way_be_noted_sent(
     stocked: Database, index: StationIndex
 ) -> None:
@@ -322,13 +335,7 @@ async def test_a_stop_lets_the_card_under_way_be_noted_sent(
     stopping = asyncio.Event()
     loop = asyncio.create_task(outbox_loop(telegram, svc, 0.1, stopping))  # type: ignore[arg-type]
     application = SimpleNamespace(bot_data={OUTBOX_KEY: loop, STOPPING_KEY: stopping})
-    await telegram.taken.wait()
-    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]  # a restart
-    while not stopping.is_set():
-        await asyncio.sleep(0)
-    telegram.answer.set()  # Telegram's OK comes after the stop began
-    await stop
-    await post_shutdown(application)  # type: ignore[arg-type]
+    await _stop_before_telegram_answers(telegram, application, stopping)
     # Noted as sent: the bot that starts next does not send the card again.
     assert (await _row(stocked, report)).sent_at is not None
     assert len(telegram.to(-101)) == 1
@@ -344,13 +351,7 @@ async def test_a_stop_lets_the_hand_off_card_under_way_be_noted_sent(stocked: Da
     stopping = asyncio.Event()
     loop = asyncio.create_task(handoff_loop(telegram, svc, 0.1, stopping))  # type: ignore[arg-type]
     application = SimpleNamespace(bot_data={HANDOFF_KEY: loop, STOPPING_KEY: stopping})
-    await telegram.taken.wait()
-    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]  # a restart
-    while not stopping.is_set():
-        await asyncio.sleep(0)
-    telegram.answer.set()  # Telegram's OK comes after the stop began
-    await stop
-    await post_shutdown(application)  # type: ignore[arg-type]
+    await _stop_before_telegram_answers(telegram, application, stopping)
     # Noted: the bot that starts next does not send the card to the group again.
     async with stocked.sessions() as session:
         noted = await session.scalars(
