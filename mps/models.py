@@ -434,3 +434,16 @@ class HandoffTally(Base):
     ended: Mapped[int] = mapped_column(Integer, default=0)
     take_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     end_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuestionCount(Base):
+    """How many times a day the assistant answered an FAQ topic (`kind` "faq", `key` the
+    topic) or could not read a message (`kind` "unanswered", `key` the language). Counts
+    only: no text, no sender, no time finer than the day (mps.question_counts)."""
+
+    __tablename__ = "question_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # in the stations' zone
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
