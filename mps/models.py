@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -492,3 +493,46 @@ class QuestionCount(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Survey(Base):
+    """A satisfaction survey (mps.surveys): asked once after a closed report (with
+    consent) or the day after a checked-in Open House visit, then her answer.
+
+    While it waits and while she answers, it holds her chat (to send, and to match
+    her answer), a random token (its buttons' callback data), the message it was
+    asked in and, after a report, the outbox row of the "closed" update it follows.
+    Answered or expired, all of that is emptied: what stays is the kind, station,
+    language, the days it was asked and answered, and the answer, none of which
+    leads to her. Comments are emptied after the retention period (mps.retention).
+    """
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # report|visit
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # waiting (not asked yet), asked, comment (her next message is the comment),
+    # answered, expired (never asked, or asked and never rated)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    token: Mapped[str | None] = mapped_column(String(24), nullable=True, unique=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # After a report: asked only once this update (the report is closed) was sent.
+    after_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    asked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    comment_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    respected: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Leased to one bot replica while it asks (mps.claims).
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        Index("ix_surveys_due", "status", "due_at"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_1_to_5"),
+    )
