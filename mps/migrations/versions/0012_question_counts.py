@@ -2,7 +2,7 @@
 for the scorecards
 
 Revision ID: 0012
-Revises: 0009 (the lead re-chains it at merge)
+Revises: 0011 (chained after the console and the surveys)
 Create Date: 2026-11-28 14:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
