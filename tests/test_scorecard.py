@@ -151,22 +151,33 @@ async def add_visits(session: AsyncSession) -> None:
         (3, 5, False, True),
     ]
     for n, (index, party, cancelled, checked_in) in enumerate(bookings):
-        event = events[index]
-        if not cancelled:
-            event.seats_taken += party
-        session.add(
-            Booking(
-                code=f"CODE{n}",
-                event_id=event.id,
-                owner="pseudonym",
-                party_size=party,
-                status="cancelled" if cancelled else "active",
-                created_at=NOW.now - dt.timedelta(days=10),
-                remind_at=NOW.now,
-                checked_in_at=NOW.now if checked_in else None,
-                chat_id=424242,
-            )
+        add_booking(session, events[index], f"CODE{n}", party, cancelled, checked_in)
+
+
+def add_booking(
+    session: AsyncSession,
+    event: Event,
+    code: str,
+    party: int,
+    cancelled: bool = False,
+    checked_in: bool = False,
+) -> None:
+    """A booking of `event` (its seats taken unless cancelled), checked in or not."""
+    if not cancelled:
+        event.seats_taken += party
+    session.add(
+        Booking(
+            code=code,
+            event_id=event.id,
+            owner="pseudonym",
+            party_size=party,
+            status="cancelled" if cancelled else "active",
+            created_at=NOW.now - dt.timedelta(days=10),
+            remind_at=NOW.now,
+            checked_in_at=NOW.now if checked_in else None,
+            chat_id=424242,
         )
+    )
 
 
 async def add_surveys(session: AsyncSession) -> None:
