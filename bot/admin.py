@@ -145,7 +145,8 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
         purged = await purge_once(database, clock, settings.retention())
         print(
             f"purged: {purged.callbacks} call-back numbers, {purged.reports} reports' details, "
-            f"{purged.notes} notes, {purged.outbox} outbox texts, {purged.bookings} bookings"
+            f"{purged.notes} notes, {purged.outbox} outbox texts, {purged.bookings} bookings, "
+            f"{purged.comments} survey comments"
         )
         return 0
     key = (args.group, args.command)

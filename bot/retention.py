@@ -20,12 +20,13 @@ async def purge_once(database: Database, clock: Clock, retention: Retention) -> 
         purged = await purge(session, clock, retention)
     logger.info(
         "retention purge: %d call-back numbers, %d reports, %d notes, %d outbox texts, "
-        "%d bookings",
+        "%d bookings, %d survey comments",
         purged.callbacks,
         purged.reports,
         purged.notes,
         purged.outbox,
         purged.bookings,
+        purged.comments,
     )
     return purged
 

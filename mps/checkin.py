@@ -1,4 +1,5 @@
-"""At the door: the station's next event with its visitors, and checking a visitor in."""
+"""At the door: the station's next event with its visitors, and checking a visitor in
+(which schedules her survey for the next day, mps.surveys)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mps.bookings import ends_at, find_booking
 from mps.clock import Clock
 from mps.database import one_row
 from mps.models import Booking, Event
+from mps.surveys import after_visit
 
 
 class CheckIn(Enum):
@@ -70,4 +72,5 @@ async def check_in(
     if not one_row(done):
         return CheckIn.ALREADY, booking
     booking.checked_in_at = clock.now
+    after_visit(session, booking, clock)  # her survey, the next day
     return CheckIn.OK, booking

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -145,7 +146,10 @@ class StaffInvite(Base):
     __tablename__ = "staff_invites"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"))
+    # None for a headquarters analyst's code (role "hq"), which binds no chat.
+    station_code: Mapped[str | None] = mapped_column(ForeignKey("stations.code"), nullable=True)
+    # "station": staff of the station; "hq": a headquarters analyst (statistics only).
+    role: Mapped[str] = mapped_column(String(16), default="station", server_default="station")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -188,6 +192,48 @@ class StaffNumber(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class HqAnalyst(Base):
+    """A headquarters analyst: sees every station's statistics in the staff console,
+    and no personal data (no report, no queue)."""
+
+    __tablename__ = "hq_analysts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ConsoleSeat:
+    """Whom a console link or session is for: the user, their role ("station" or "hq"),
+    their station (None for hq) and the language of the pages."""
+
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))  # station | hq
+    station_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ConsoleLink(ConsoleSeat, Base):
+    """A one-time link into the staff console, sent by the bot on `/console`. Only a
+    SHA-256 of its token is kept; it works once, until `expires_at`."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ConsoleSession(ConsoleSeat, Base):
+    """A signed-in browser of the staff console. Only a SHA-256 of the cookie's token
+    is kept; the session ends after `mps.console_login.IDLE` without a request."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StaffAudit(Base):
@@ -434,3 +480,59 @@ class HandoffTally(Base):
     ended: Mapped[int] = mapped_column(Integer, default=0)
     take_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     end_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuestionCount(Base):
+    """How many times a day the assistant answered an FAQ topic (`kind` "faq", `key` the
+    topic) or could not read a message (`kind` "unanswered", `key` the language). Counts
+    only: no text, no sender, no time finer than the day (mps.question_counts)."""
+
+    __tablename__ = "question_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # in the stations' zone
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Survey(Base):
+    """A satisfaction survey (mps.surveys): asked once after a closed report (with
+    consent) or the day after a checked-in Open House visit, then her answer.
+
+    While it waits and while she answers, it holds her chat (to send, and to match
+    her answer), a random token (its buttons' callback data), the message it was
+    asked in and, after a report, the outbox row of the "closed" update it follows.
+    Answered or expired, all of that is emptied: what stays is the kind, station,
+    language, the days it was asked and answered, and the answer, none of which
+    leads to her. Comments are emptied after the retention period (mps.retention).
+    """
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # report|visit
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # waiting (not asked yet), asked, comment (her next message is the comment),
+    # answered, expired (never asked, or asked and never rated)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    token: Mapped[str | None] = mapped_column(String(24), nullable=True, unique=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # After a report: asked only once this update (the report is closed) was sent.
+    after_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    asked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    comment_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    respected: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Leased to one bot replica while it asks (mps.claims).
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        Index("ix_surveys_due", "status", "due_at"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_1_to_5"),
+    )

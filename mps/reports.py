@@ -20,7 +20,7 @@ from mps.clock import Clock
 from mps.contract import CITIZEN, Reroute, StatusChange, staff_actor
 from mps.database import one_row
 from mps.delivery import Routed, card_targets
-from mps.models import Report, ReportEvent, StaffMember, Station
+from mps.models import OutboxMessage, Report, ReportEvent, StaffMember, Station
 from mps.outbox import new_entry
 from mps.references import reference_for
 from mps.report_access import member_may_see, owner_may_see
@@ -35,6 +35,7 @@ from mps.report_rules import CATEGORIES, UnitRules, check_transition
 from mps.routing import StationIndex
 from mps.staff import FAKE_USER_IDS
 from mps.stations import TRIAGE
+from mps.surveys import after_closure
 
 
 def sealed_owner() -> str:
@@ -234,11 +235,14 @@ async def staff_report(
 
 def _notify(
     session: AsyncSession, report: Report, clock: Clock, what: str, note: str | None = None
-) -> None:
-    """Queue an update for the citizen, if they agreed to updates."""
-    if report.contact_consent:
-        payload: dict[str, object] = {"what": what, "note": note}
-        session.add(new_entry(report.id, "citizen_update", clock, payload))
+) -> OutboxMessage | None:
+    """Queue an update for the citizen, if they agreed to updates; its outbox row."""
+    if not report.contact_consent:
+        return None
+    payload: dict[str, object] = {"what": what, "note": note}
+    entry = new_entry(report.id, "citizen_update", clock, payload)
+    session.add(entry)
+    return entry
 
 
 async def change_status(
@@ -269,8 +273,11 @@ async def change_status(
     report.status = new_status
     if new_status == "closed":
         report.contact_phone = report.contact_window = None
-    _notify(session, report, clock, StatusChange(old, new_status).encode(), note)
+    told = _notify(session, report, clock, StatusChange(old, new_status).encode(), note)
     await session.flush()
+    if new_status == "closed" and told is not None:  # her survey follows that update
+        after_closure(session, report, told.id, clock)
+        await session.flush()
     return report
 
 

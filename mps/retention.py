@@ -10,7 +10,9 @@ dates and its history of status changes (who, when, from, to). Purged:
   its events (questions, answers, closing notes);
 * an outbox message's text once it has been sent (and any left for a report
   purged as above);
-* a booking, `booking_days` after the day of its event.
+* a booking, `booking_days` after the day of its event;
+* a satisfaction survey's comment, `report_days` after the day it was answered
+  (its rating and yes/no stay, for the scorecards).
 
 `purge` is idempotent; the caller owns the transaction.
 """
@@ -24,7 +26,7 @@ from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.clock import Clock
-from mps.models import Booking, Event, OutboxMessage, Report, ReportEvent
+from mps.models import Booking, Event, OutboxMessage, Report, ReportEvent, Survey
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Purged:
     notes: int
     outbox: int
     bookings: int
+    comments: int
 
 
 def _changed(result: object) -> int:
@@ -112,10 +115,20 @@ async def purge(session: AsyncSession, clock: Clock, retention: Retention) -> Pu
         .where(Booking.event_id.in_(past_events))
         .execution_options(synchronize_session=False)
     )
+    comments = await session.execute(
+        update(Survey)
+        .where(
+            Survey.comment.is_not(None),
+            Survey.answered_on < clock.today - dt.timedelta(days=retention.report_days),
+        )
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
     return Purged(
         callbacks=_changed(closed_callbacks),
         reports=_changed(reports),
         notes=_changed(notes),
         outbox=_changed(outbox),
         bookings=_changed(bookings),
+        comments=_changed(comments),
     )

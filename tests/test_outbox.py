@@ -20,7 +20,6 @@ from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
 from bot.handoff_cards import handoff_loop
 from bot.outbox import deliver_due, outbox_loop
-from bot.report_cards import card_text, who_did
 from bot.send_limits import HeldBack
 from bot.services import Services
 from bot.users import UserMemory
@@ -30,6 +29,7 @@ from mps.database import Database
 from mps.handoff import open_handoff
 from mps.models import HandoffMessage, OutboxMessage, Report, StaffAudit
 from mps.outbox import MAX_ATTEMPTS, dead_letters
+from mps.report_card import card_text, who_did
 from mps.reports import Draft, change_status
 from mps.routing import StationIndex
 from mps.staff_admin import chats

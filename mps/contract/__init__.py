@@ -8,7 +8,9 @@
 - outbox changes, `status:<old>:<new>` and `reroute:<station>` (database rows);
 - actors of report events, `staff:<id>` or `citizen` (database rows);
 - the hand-off: card buttons `h:<verb>:<id>[:<station>]`, the End button, the
-  discreet mode of a hand-off payload, and the directive that opens one.
+  discreet mode of a hand-off payload, and the directive that opens one;
+- what a turn was (an FAQ topic answered, a message not understood), in a header of
+  Rasa's REST channel to the bot.
 
 The bot, the actions, nlu/build.py and the tests import it; nothing here knows
 Telegram or Rasa. Each group is a module of this package; its names are re-exported
@@ -58,6 +60,7 @@ from mps.contract.payloads import (
     topic_intent,
     topic_payload,
 )
+from mps.contract.turns import TURN_HEADER, TurnNote
 
 __all__ = [
     "CALLBACK_DATA_LIMIT",
@@ -83,7 +86,9 @@ __all__ = [
     "ReportLink",
     "Reroute",
     "StatusChange",
+    "TURN_HEADER",
     "Ticket",
+    "TurnNote",
     "decode_change",
     "intent_payload",
     "parse_intent_payload",
