@@ -13,13 +13,14 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
+CHART_JS    := web/static/vendor/chart.umd.min.js
 
 .PHONY: help setup db run stack test train eval bench loadtest lint lock build validate test-stories test-py clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: .venv/.stamp .venv-rasa/.stamp .env db train  ## create both envs from the locks, migrate the database, train the model if needed
+setup: .venv/.stamp .venv-rasa/.stamp $(CHART_JS) .env db train  ## create both envs from the locks, migrate the database, train the model if needed
 
 # Each step prints one line; the tools' own output goes to a log that is shown
 # only when the step fails.
@@ -38,6 +39,17 @@ endef
 	@echo "setup: Rasa env (.venv-rasa, $(PY_RASA)) from requirements/rasa.lock; a few minutes the first time"
 	$(call logged,pip-rasa,$(PY_RASA) -m venv .venv-rasa && .venv-rasa/bin/pip install --upgrade pip && .venv-rasa/bin/pip install -r requirements/rasa.lock)
 	@touch $@
+
+# The scorecard's charts: Chart.js as package-lock.json pins it, copied where the
+# console serves its static files. Without npm the scorecard keeps its tables.
+$(CHART_JS): package-lock.json
+	@if command -v npm > /dev/null; then \
+	  echo "setup: console charts (Chart.js) from package-lock.json"; \
+	  mkdir -p var/log $(@D); \
+	  npm ci --ignore-scripts --no-audit --no-fund > var/log/npm.log 2>&1 \
+	    || { tail -20 var/log/npm.log; echo "failed: see var/log/npm.log"; exit 1; }; \
+	  cp node_modules/chart.js/dist/chart.umd.min.js $@; \
+	else echo "setup: npm not found: the scorecard shows its tables without charts"; fi
 
 .env:
 	@sed -e "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" \

@@ -70,8 +70,9 @@ JOURNAL_KEY = "journal"
 HANDOFF_KEY = "handoff"
 SURVEYS_KEY = "surveys"
 STOPPING_KEY = "stopping"
-# How long a stop waits for the outbox, reminders and surveys to finish the message they
-# are sending (Telegram's answer, then the note that it was sent); then they are cancelled.
+# How long a stop waits for the outbox, reminders, hand-offs and surveys to finish the
+# message they are sending (Telegram's answer, then the note that it was sent); then they
+# are cancelled.
 STOP_GRACE_SECONDS = 5.0
 PROBES_KEY = "probes_server"
 # The background jobs: a stopped one fails the liveness probe (bot/probes.py).
@@ -153,6 +154,7 @@ def _post_init_for(
                 application.bot,
                 application.bot_data[SERVICES_KEY],
                 settings.outbox_interval_seconds,
+                stopping,
             )
         )
         application.bot_data[SURVEYS_KEY] = asyncio.create_task(
@@ -178,16 +180,16 @@ def _post_init_for(
 
 
 async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Let the outbox, reminders and surveys finish the message they are sending (for
-    up to STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note that it
-    was sent, a card or reminder would go out again after the restart (and a survey
-    marked asked would be lost)."""
+    """Let the outbox, reminders, hand-offs and surveys finish the message they are
+    sending (for up to STOP_GRACE_SECONDS): cancelled between Telegram's OK and the note
+    that it was sent, a card, reminder or relayed message would go out again after the
+    restart (and a survey marked asked would be lost)."""
     stopping = application.bot_data.get(STOPPING_KEY)
     if stopping is not None:
         stopping.set()
     jobs = [
         application.bot_data[k]
-        for k in (OUTBOX_KEY, REMINDERS_KEY, SURVEYS_KEY)
+        for k in (OUTBOX_KEY, REMINDERS_KEY, HANDOFF_KEY, SURVEYS_KEY)
         if k in application.bot_data
     ]
     if jobs:

@@ -19,10 +19,11 @@ from bot.quick_exit import wipe_conversation
 from bot.rasa_client import RasaUnavailable
 from bot.render import Outgoing, render
 from bot.sender import keep_typing, send_language_menu, send_reply
-from bot.services import services, user_language
+from bot.services import Services, services, user_language
 from bot.user_text import clean_text, plain_text
-from mps.contract import intent_payload
+from mps.contract import TurnNote, intent_payload
 from mps.language import LANGUAGES
+from mps.question_counts import count_key, count_question
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +53,11 @@ async def _turn(
     # A turn handed over from a replica that died may have reached Rasa: ask "again".
     again = update.update_id in svc.replays
     call = asyncio.create_task(
-        svc.rasa.send(svc.sender_id(user.id), text, language, f"u{update.update_id}", again)
+        svc.rasa.turn(svc.sender_id(user.id), text, language, f"u{update.update_id}", again)
     )
     netted = await safety_net.answer_if_slow(svc, chat, call, text, language)
     try:
-        replies = await call
+        turn = await call
     except RasaUnavailable:
         typing.cancel()
         if not netted:
@@ -72,13 +73,27 @@ async def _turn(
         await wipe_conversation(svc, user.id)
         logger.info("reply after /exit dropped")
         return
-    outgoing = render(replies, user.id, svc.buttons)
+    outgoing = render(turn.replies, user.id, svc.buttons)
     await svc.buttons.flush()  # before any replica can be asked for them
     if not outgoing:
         outgoing = [Outgoing("text", svc.catalogue.get("error", language))]
     for item in outgoing:
         await send_reply(update, context, item)
     REPLY_SECONDS.observe(time.monotonic() - started)
+    await count_turn(svc, turn.note, language)
+
+
+async def count_turn(svc: Services, note: TurnNote | None, language: str) -> None:
+    """Count an FAQ topic answered or a message not understood, for the scorecards
+    (mps.question_counts); a failure is logged, never shown: the reply went out."""
+    key = count_key(note, language) if note is not None else None
+    if key is None:
+        return
+    try:
+        async with svc.database.sessions.begin() as session:
+            await count_question(session, svc.clock().today, *key)
+    except Exception as error:  # noqa: BLE001 - a lost count must not fail the turn
+        logger.warning("question not counted: %s", type(error).__name__)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -153,24 +153,35 @@ def card_keyboard(handoff: Handoff, texts: Catalogue, language: str) -> InlineKe
     return InlineKeyboardMarkup([r for r in (first, row) if r])
 
 
-async def handoff_loop(bot: Bot, svc: Services, interval: float) -> None:
-    """Close idle hand-offs and do the work due, every `interval` seconds."""
-    while True:
+async def handoff_loop(
+    bot: Bot, svc: Services, interval: float, stopping: asyncio.Event | None = None
+) -> None:
+    """Close idle hand-offs and do the work due, every `interval` seconds, until
+    `stopping` is set (then after the row under way: stopped between Telegram's OK and
+    the note of it, a relayed message would be sent again after the restart)."""
+    stopping = stopping or asyncio.Event()
+    while not stopping.is_set():
         try:
             async with svc.database.sessions.begin() as session:
                 await expire_idle(session, svc.clock())
-            await work_due(bot, svc)
+            await work_due(bot, svc, stopping=stopping)
         except Exception:
             logger.exception("hand-off round failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
 
 
-async def work_due(bot: Bot, svc: Services, replica: str = REPLICA) -> None:
-    """Lease the rows with work due (none another replica holds) and do it."""
+async def work_due(
+    bot: Bot, svc: Services, replica: str = REPLICA, stopping: asyncio.Event | None = None
+) -> None:
+    """Lease the rows with work due (none another replica holds) and do it (until
+    `stopping` is set; what is left is due again)."""
     async with svc.database.sessions.begin() as session:
         ids = await claim_work(session, svc.clock(), replica)
     try:
         for handoff_id in ids:
+            if stopping is not None and stopping.is_set():
+                break
             await work_on(bot, svc, handoff_id, replica)
     finally:
         async with svc.database.sessions.begin() as session:

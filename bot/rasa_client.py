@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from bot.metrics import RASA_SECONDS
+from mps.contract import TURN_HEADER, TurnNote
 
 logger = logging.getLogger(__name__)
 # Rasa refusing the connection is restarting: one more try after this pause.
@@ -19,6 +21,15 @@ CONNECT_SECONDS = 2.0
 # The header with the sender (the pseudonym Rasa sees anyway, never a Telegram id), so
 # that a balancer can send one user's turns to one Rasa replica (RASA_ROUTING=sender).
 SENDER_HEADER = "X-Sender"
+
+
+@dataclass(frozen=True)
+class RasaTurn:
+    """Rasa's replies to one message, and what the turn was (an FAQ topic answered, a
+    message not understood) when the channel says so (mps/contract/turns.py)."""
+
+    replies: list[dict[str, Any]]
+    note: TurnNote | None = None
 
 
 class RasaUnavailable(Exception):
@@ -76,6 +87,17 @@ class RasaClient:
         message_id: str | None = None,
         again: bool = False,
     ) -> list[dict[str, Any]]:
+        """Post one message; Rasa's replies (`turn`, without the note)."""
+        return (await self.turn(sender, text, language, message_id, again)).replies
+
+    async def turn(
+        self,
+        sender: str,
+        text: str,
+        language: str,
+        message_id: str | None = None,
+        again: bool = False,
+    ) -> RasaTurn:
         """Post one message. Retried once only if the connection was refused (Rasa never
         saw it); after a timeout or an error answer Rasa may have taken the turn, and a
         second post would make it take the turn twice. `message_id` names the turn;
@@ -89,14 +111,14 @@ class RasaClient:
             body["again"] = True
         started = time.monotonic()
         try:
-            replies = await self._post(body)
+            done = await self._post(body)
         except RasaUnavailable:
             RASA_SECONDS.labels("unavailable").observe(time.monotonic() - started)
             raise
         RASA_SECONDS.labels("ok").observe(time.monotonic() - started)
-        return replies
+        return done
 
-    async def _post(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _post(self, body: dict[str, Any]) -> RasaTurn:
         """The post itself, with its one retry after a refused connection."""
         for attempt in (1, 2):
             try:
@@ -110,7 +132,8 @@ class RasaClient:
                     replies = await response.json()
                     if not isinstance(replies, list):
                         raise RasaUnavailable("Rasa answered something other than a list")
-                    return [r for r in replies if isinstance(r, dict)]
+                    note = TurnNote.decode(response.headers.get(TURN_HEADER))
+                    return RasaTurn([r for r in replies if isinstance(r, dict)], note)
             except aiohttp.ClientConnectorError as error:
                 logger.warning(
                     "Rasa not reachable (attempt %d): %s", attempt, type(error).__name__

@@ -25,3 +25,8 @@ def day_text(day: dt.date, language: str, short: bool = False) -> str:
 def time_text(value: dt.time, language: str) -> str:
     """09:00 in the reader's digits."""
     return digits(value.strftime("%H:%M"), language)
+
+
+def month_text(day: dt.date, language: str) -> str:
+    """ "November 2026" (the month of `day`) in the reader's language and digits."""
+    return digits(format_date(day, "LLLL y", locale=BABEL_LOCALE[language]), language)

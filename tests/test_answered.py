@@ -3,15 +3,7 @@ that followed it, as the REST channel sent them, and only those."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-import pytest
-
-from scripts.stack import ROOT
-
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.rasa_env import in_rasa
 
 SCRIPT = """
 import json
@@ -41,19 +33,7 @@ print(json.dumps({
 
 
 def test_the_replies_that_followed_the_turn_and_its_parse() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("the Rasa env (.venv-rasa) is not installed")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = in_rasa(SCRIPT)
     buttons = [{"title": "No photo", "payload": "/deny"}]
     replies, parse = found["u2"]
     assert replies == [

@@ -15,23 +15,26 @@ from sqlalchemy import select
 from telegram.error import ChatMigrated, Forbidden, NetworkError
 
 from bot import callbacks
-from bot.app import OUTBOX_KEY, STOPPING_KEY, post_shutdown, post_stop
+from bot.app import HANDOFF_KEY, OUTBOX_KEY, STOPPING_KEY, post_shutdown, post_stop
 from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
+from bot.handoff_cards import handoff_loop
 from bot.outbox import deliver_due, outbox_loop
-from bot.report_cards import card_text, who_did
 from bot.send_limits import HeldBack
 from bot.services import Services
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.clock import Clock
 from mps.database import Database
-from mps.models import OutboxMessage, Report, StaffAudit
+from mps.handoff import open_handoff
+from mps.models import HandoffMessage, OutboxMessage, Report, StaffAudit
 from mps.outbox import MAX_ATTEMPTS, dead_letters
+from mps.report_card import card_text, who_did
 from mps.reports import Draft, change_status
 from mps.routing import StationIndex
 from mps.staff_admin import chats
 from tests.staffing import callback_draft, enrol, file
+from tests.test_handoff import IN_HOURS
 from tests.test_reports import NOW
 
 TEXTS = Catalogue.load_dir()
@@ -310,6 +313,19 @@ class AnsweringLate(FakeTelegram):
         return sent
 
 
+async def _stop_before_telegram_answers(
+    telegram: AnsweringLate, application: SimpleNamespace, stopping: asyncio.Event
+) -> None:
+    """A restart begins while Telegram holds a message's answer; then the answer comes."""
+    await telegram.taken.wait()
+    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]
+    while not stopping.is_set():
+        await asyncio.sleep(0)
+    telegram.answer.set()  # Telegram's OK comes after the stop began
+    await stop
+    await post_shutdown(application)  # type: ignore[arg-type]
+
+
 async def test_a_stop_lets_the_card_under_way_be_noted_sent(
     stocked: Database, index: StationIndex
 ) -> None:
@@ -319,13 +335,27 @@ async def test_a_stop_lets_the_card_under_way_be_noted_sent(
     stopping = asyncio.Event()
     loop = asyncio.create_task(outbox_loop(telegram, svc, 0.1, stopping))  # type: ignore[arg-type]
     application = SimpleNamespace(bot_data={OUTBOX_KEY: loop, STOPPING_KEY: stopping})
-    await telegram.taken.wait()
-    stop = asyncio.create_task(post_stop(application))  # type: ignore[arg-type]  # a restart
-    while not stopping.is_set():
-        await asyncio.sleep(0)
-    telegram.answer.set()  # Telegram's OK comes after the stop began
-    await stop
-    await post_shutdown(application)  # type: ignore[arg-type]
+    await _stop_before_telegram_answers(telegram, application, stopping)
     # Noted as sent: the bot that starts next does not send the card again.
     assert (await _row(stocked, report)).sent_at is not None
+    assert len(telegram.to(-101)) == 1
+
+
+async def test_a_stop_lets_the_hand_off_card_under_way_be_noted_sent(stocked: Database) -> None:
+    await enrol(stocked, "BGD-KRD", 102, -101)
+    telegram, svc = AnsweringLate(), services(stocked, Now(IN_HOURS))
+    async with stocked.sessions.begin() as session:
+        handoff, _ = await open_handoff(
+            session, 5001, clock=IN_HOURS, station_code="BGD-KRD", language="ar"
+        )
+    stopping = asyncio.Event()
+    loop = asyncio.create_task(handoff_loop(telegram, svc, 0.1, stopping))  # type: ignore[arg-type]
+    application = SimpleNamespace(bot_data={HANDOFF_KEY: loop, STOPPING_KEY: stopping})
+    await _stop_before_telegram_answers(telegram, application, stopping)
+    # Noted: the bot that starts next does not send the card to the group again.
+    async with stocked.sessions() as session:
+        noted = await session.scalars(
+            select(HandoffMessage.chat_id).where(HandoffMessage.handoff_id == handoff.id)
+        )
+        assert list(noted) == [-101]
     assert len(telegram.to(-101)) == 1

@@ -18,6 +18,7 @@ from bot import conversation, quick_exit
 from bot.buttons import EXIT_CALLBACK, ButtonStore
 from bot.chat_state import CURRENT_UPDATE
 from bot.chat_state_stores import DatabaseChatState
+from bot.rasa_client import RasaTurn
 from bot.render import keyboard_for
 from bot.services import SERVICES_KEY, Services
 from bot.tracking_bot import ChatExited, TrackingBot
@@ -53,6 +54,9 @@ class FakeRasa:
         if self.during_send is not None:
             await self.during_send()
         return [{"text": "a reply from Rasa"}]
+
+    async def turn(self, sender: str, text: str, language: str, *_: Any) -> RasaTurn:
+        return RasaTurn(await self.send(sender, text, language))
 
 
 class FakeChat:

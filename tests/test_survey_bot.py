@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from telegram.error import Forbidden, TimedOut
 
 from bot.conversation import ask_rasa, on_text
+from bot.rasa_client import RasaTurn
 from bot.send_limits import HeldBack
 from bot.services import SERVICES_KEY, Services
 from bot.survey_answers import on_survey_button
@@ -68,9 +69,9 @@ class Rasa:
 
     texts: list[str] = field(default_factory=list)
 
-    async def send(self, sender: str, text: str, *args: Any) -> list[dict[str, Any]]:
+    async def turn(self, sender: str, text: str, *args: Any) -> RasaTurn:
         self.texts.append(text)
-        return [{"text": "ok"}]
+        return RasaTurn([{"text": "ok"}])
 
 
 def _services(database: Database, now: Now, rasa: Rasa | None = None) -> Services:

@@ -9,6 +9,8 @@
 - actors of report events, `staff:<id>` or `citizen` (database rows);
 - the hand-off: card buttons `h:<verb>:<id>[:<station>]`, the End button, the
   discreet mode of a hand-off payload, and the directive that opens one;
+- what a turn was (an FAQ topic answered, a message not understood), in a header of
+  Rasa's REST channel to the bot;
 - survey buttons, `sv:<token>:<answer>` (Telegram callback data).
 
 The bot, the actions, nlu/build.py and the tests import it; nothing here knows
@@ -60,6 +62,7 @@ from mps.contract.payloads import (
     topic_payload,
 )
 from mps.contract.surveys import RATINGS, SURVEY_PREFIX, SurveyAnswer, SurveyPress
+from mps.contract.turns import TURN_HEADER, TurnNote
 
 __all__ = [
     "CALLBACK_DATA_LIMIT",
@@ -89,7 +92,9 @@ __all__ = [
     "StatusChange",
     "SurveyAnswer",
     "SurveyPress",
+    "TURN_HEADER",
     "Ticket",
+    "TurnNote",
     "decode_change",
     "intent_payload",
     "parse_intent_payload",

@@ -2,7 +2,7 @@
 answers keep no chat
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010 (chained after the console at the merge in s13b)
 Create Date: 2026-11-28 14:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
