@@ -77,6 +77,30 @@ def test_only_the_tls_proxy_is_published() -> None:
     assert "server web:8080 resolve" in nginx and "location /open311/ {" in nginx
 
 
+def _locations(nginx: str) -> dict[str, str]:
+    """Each `location` block of an nginx config: its path → its body (nested blocks too)."""
+    found = {}
+    for block in nginx.split("location ")[1:]:
+        path, body = block.split("{", 1)
+        depth, end = 1, 0
+        while depth:
+            depth += {"{": 1, "}": -1}.get(body[end], 0)
+            end += 1
+        found[path.strip()] = body[: end - 1]
+    return found
+
+
+def test_the_proxy_serves_the_console_and_open311_from_the_web_app_as_https() -> None:
+    nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
+    locations = _locations(nginx)
+    for path in ("= /console", "/console/", "/open311/"):
+        assert "proxy_pass http://mps_web;" in locations[path], path
+        # The console's cookie is Secure: the application knows it is served on https.
+        assert "proxy_set_header X-Forwarded-Proto https;" in locations[path], path
+    assert "proxy_pass http://mps_bot/telegram;" in locations["= /telegram"]
+    assert "return 404;" in locations["/"]
+
+
 def test_services_restart_are_probed_and_migrations_run_once_first() -> None:
     for name, service in SERVICES.items():
         expected = "no" if name == "migrate" else "unless-stopped"
