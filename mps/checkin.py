@@ -8,13 +8,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.bookings import ends_at, find_booking
+from mps.catalogue import Catalogue
 from mps.clock import Clock
 from mps.database import one_row
+from mps.events import visitors
+from mps.formatting import day_text, digits
 from mps.models import Booking, Event
 
 
 class CheckIn(Enum):
-    """What `/checkin CODE` found."""
+    """What `/checkin CODE` (or the console's check-in) found."""
 
     OK = "ok"
     NOT_FOUND = "not_found"
@@ -38,14 +41,7 @@ async def attendees(
     event = next((e for e in events if ends_at(e, clock.zone) > clock.now), None)
     if event is None:
         return None, []
-    rows = (
-        await session.scalars(
-            select(Booking)
-            .where(Booking.event_id == event.id, Booking.status == "active")
-            .order_by(Booking.created_at)
-        )
-    ).all()
-    return event, list(rows)
+    return event, await visitors(session, event.id)
 
 
 async def check_in(
@@ -71,3 +67,14 @@ async def check_in(
         return CheckIn.ALREADY, booking
     booking.checked_in_at = clock.now
     return CheckIn.OK, booking
+
+
+def check_in_text(
+    texts: Catalogue, result: CheckIn, code: str, booking: Booking | None, language: str
+) -> str:
+    """What staff are told of a check-in, in the bot and in the console alike."""
+    values = {"code": code, "party": "", "date": ""}
+    if booking is not None:
+        values["party"] = digits(str(booking.party_size), language)
+        values["date"] = day_text(booking.event.day, language)
+    return texts.get(f"checkin_{result.value}", language, **values)
