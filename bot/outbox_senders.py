@@ -18,12 +18,13 @@ from typing import Any
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.report_cards import card_keyboard, card_text
+from bot.report_cards import card_keyboard
 from bot.services import Services
 from mps.contract import Reroute, StatusChange, decode_change
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
 from mps.models import OutboxMessage, Report, Station
 from mps.outbox import note_step
+from mps.report_card import card_text
 from mps.report_threads import cards_of, remember
 from mps.staff_admin import migrate_chat
 

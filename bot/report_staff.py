@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Chat, ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import card_keyboard, card_text, route_keyboard, who_did
+from bot.report_cards import card_keyboard, route_keyboard
 from bot.services import Services, services, user_language
 from bot.user_text import clean_text
 from mps.catalogue import Catalogue
 from mps.contract import CARD_PREFIX, CARD_STATUS, CardAction, CardPress
 from mps.delivery import card_targets
 from mps.models import Report, Station
+from mps.report_card import card_text, who_did
 from mps.report_errors import NoContact, ReportError, UnknownReport
 from mps.report_threads import answer_staff, ask_citizen, cards_of, message_report, remember
 from mps.reports import change_status, last_change, report_by_reference, reroute, staff_report

@@ -7,12 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import card_keyboard, card_text, who_did
+from bot.report_cards import card_keyboard
 from bot.services import Services, services, user_language
 from bot.staff import staff_station
 from mps.delivery import card_targets
 from mps.formatting import digits
 from mps.models import Report, Station
+from mps.report_card import card_text, who_did
 from mps.report_errors import ReportError
 from mps.report_rules import find_reference
 from mps.report_threads import open_queue, remember, undelivered

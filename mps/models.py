@@ -145,7 +145,10 @@ class StaffInvite(Base):
     __tablename__ = "staff_invites"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code"))
+    # None for a headquarters analyst's code (role "hq"), which binds no chat.
+    station_code: Mapped[str | None] = mapped_column(ForeignKey("stations.code"), nullable=True)
+    # "station": staff of the station; "hq": a headquarters analyst (statistics only).
+    role: Mapped[str] = mapped_column(String(16), default="station", server_default="station")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -188,6 +191,48 @@ class StaffNumber(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class HqAnalyst(Base):
+    """A headquarters analyst: sees every station's statistics in the staff console,
+    and no personal data (no report, no queue)."""
+
+    __tablename__ = "hq_analysts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ConsoleSeat:
+    """Whom a console link or session is for: the user, their role ("station" or "hq"),
+    their station (None for hq) and the language of the pages."""
+
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))  # station | hq
+    station_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ConsoleLink(ConsoleSeat, Base):
+    """A one-time link into the staff console, sent by the bot on `/console`. Only a
+    SHA-256 of its token is kept; it works once, until `expires_at`."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ConsoleSession(ConsoleSeat, Base):
+    """A signed-in browser of the staff console. Only a SHA-256 of the cookie's token
+    is kept; the session ends after `mps.console_login.IDLE` without a request."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StaffAudit(Base):

@@ -14,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.codes import clean_code, new_code
 from mps.database import one_row
-from mps.models import ChatFailure, StaffChat, StaffInvite, StaffMember, StaffNumber, Station
+from mps.models import (
+    ChatFailure,
+    HqAnalyst,
+    StaffChat,
+    StaffInvite,
+    StaffMember,
+    StaffNumber,
+    Station,
+)
 
 INVITE_LIFETIME = dt.timedelta(hours=24)
 INVITE_CODE_LENGTH = 8
@@ -28,6 +36,10 @@ class JoinResult(Enum):
     """What `/join CODE` did."""
 
     JOINED = "joined"
+    # A headquarters analyst's code used in a private chat: the user is an analyst.
+    JOINED_HQ = "joined_hq"
+    # A headquarters analyst's code typed in a group: it works only in a private chat.
+    PRIVATE_ONLY = "private_only"
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
@@ -57,6 +69,27 @@ async def invite(
     return row
 
 
+async def invite_hq(session: AsyncSession, now: dt.datetime) -> StaffInvite:
+    """A new one-time code, valid for 24 hours, that makes whoever sends `/join CODE` in
+    a private chat a headquarters analyst (statistics of every station, no personal data)."""
+    row = StaffInvite(
+        code=new_code(INVITE_CODE_LENGTH),
+        station_code=None,
+        role="hq",
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+        units=[],
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def is_hq(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user is a headquarters analyst."""
+    return user_id not in FAKE_USER_IDS and await session.get(HqAnalyst, user_id) is not None
+
+
 async def join(
     session: AsyncSession, typed_code: str, chat_id: int, user_id: int, now: dt.datetime
 ) -> tuple[JoinResult, str | None]:
@@ -75,6 +108,8 @@ async def join(
         return JoinResult.USED, None
     if found.expires_at <= now:
         return JoinResult.EXPIRED, None
+    if found.role == "hq" and chat_id < 0:
+        return JoinResult.PRIVATE_ONLY, None
     chat = await session.get(StaffChat, chat_id)
     if chat is not None and chat_id < 0 and chat.station_code != found.station_code:
         return JoinResult.BOUND_ELSEWHERE, None
@@ -89,6 +124,12 @@ async def join(
     )
     if not one_row(claimed):
         return JoinResult.USED, None
+    if found.station_code is None:  # role "hq": an analyst, bound to no station
+        if await session.get(HqAnalyst, user_id) is None:
+            session.add(HqAnalyst(user_id=user_id, joined_at=now))
+        await staff_number(session, user_id, now)
+        await session.flush()
+        return JoinResult.JOINED_HQ, None
     if chat is None:
         session.add(StaffChat(chat_id=chat_id, station_code=found.station_code, joined_at=now))
     else:

@@ -19,7 +19,6 @@ from bot.app import OUTBOX_KEY, STOPPING_KEY, post_shutdown, post_stop
 from bot.buttons import ButtonStore
 from bot.chat_state_stores import DatabaseChatState
 from bot.outbox import deliver_due, outbox_loop
-from bot.report_cards import card_text, who_did
 from bot.send_limits import HeldBack
 from bot.services import Services
 from bot.users import UserMemory
@@ -28,6 +27,7 @@ from mps.clock import Clock
 from mps.database import Database
 from mps.models import OutboxMessage, Report, StaffAudit
 from mps.outbox import MAX_ATTEMPTS, dead_letters
+from mps.report_card import card_text, who_did
 from mps.reports import Draft, change_status
 from mps.routing import StationIndex
 from mps.staff_admin import chats

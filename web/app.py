@@ -1,5 +1,5 @@
 """The aiohttp application: `create_app(settings)` builds it, and each part adds
-its routes (Open311 now: web/open311.py; the staff console will join it here).
+its routes (Open311: web/open311.py; the staff console: web/console/).
 
 Nothing opens at import: the database, the station index, the routing rules and
 the texts are read on start-up and released on shutdown (`cleanup_ctx`). A test
@@ -22,7 +22,7 @@ from mps.probes import alive, readiness
 from mps.report_rules import UnitRules
 from mps.settings import StoreSettings
 from mps.store import Store
-from web import open311
+from web import console, open311
 from web.context import CONTEXT, Context, context
 
 
@@ -55,6 +55,7 @@ def create_app(settings: StoreSettings, database: Database | None = None) -> web
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     open311.setup(app)
+    console.setup(app)
     return app
 
 
