@@ -27,6 +27,17 @@ class CheckIn(Enum):
     WRONG_DAY = "wrong_day"
 
 
+# What staff are told of each outcome.
+CHECKIN_KEYS = {
+    CheckIn.OK: "checkin_ok",
+    CheckIn.NOT_FOUND: "checkin_not_found",
+    CheckIn.OTHER_STATION: "checkin_other_station",
+    CheckIn.CANCELLED: "checkin_cancelled",
+    CheckIn.ALREADY: "checkin_already",
+    CheckIn.WRONG_DAY: "checkin_wrong_day",
+}
+
+
 async def attendees(
     session: AsyncSession, station_code: str, clock: Clock
 ) -> tuple[Event | None, list[Booking]]:
@@ -77,4 +88,4 @@ def check_in_text(
     if booking is not None:
         values["party"] = digits(str(booking.party_size), language)
         values["date"] = day_text(booking.event.day, language)
-    return texts.get(f"checkin_{result.value}", language, **values)
+    return texts.get(CHECKIN_KEYS[result], language, **values)

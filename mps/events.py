@@ -120,4 +120,3 @@ async def edit_event(
     if not one_row(done):
         raise BookingError("booked_times" if moved and event.seats_taken else "below_booked")
     return event
-

@@ -29,6 +29,7 @@ from mps.phone import WINDOWS
 from mps.registry import UNITS, check_registry
 from mps.report_rules import TRANSITIONS, UnitRules
 from mps.staff import JoinResult
+from web.console.events import EVENT_REFUSALS, EVENT_SAVED
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = Catalogue.load_dir()
@@ -36,7 +37,8 @@ ENTRIES = dict(TEXTS.entries())
 CODE = "\n".join(
     path.read_text(encoding="utf-8")
     for folder in ("bot", "actions", "mps", "nlu", "scripts", "web")
-    for path in (ROOT / folder).rglob("*.py")
+    for pattern in ("*.py", "*.html")  # the console's templates: t("key")
+    for path in (ROOT / folder).rglob(pattern)
 )
 RASA = "\n".join(
     path.read_text(encoding="utf-8")
@@ -64,6 +66,9 @@ GROUPS: dict[str, Callable[[], Iterable[str]]] = {
     "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer"),
     # The Open311 services: the categories that are never sensitive.
     "service_description": lambda: UnitRules.load().public_categories(),
+    # The console's events pages: why a new event or a change was refused, what was saved.
+    "console_events_error": lambda: EVENT_REFUSALS,
+    "console_events_saved": lambda: EVENT_SAVED,
 }
 
 
