@@ -172,9 +172,8 @@ def write_state(path: Path, processes: list[Replica], public: dict[str, str]) ->
 
 def ready(replica: Replica) -> bool:
     """nginx listens; every other replica answers 200 on /readyz (Rasa: a model loaded;
-    actions: the database; a bot: running, the database, Redis and Rasa) or, the web
-    application, on /health (started: its database opened, the texts read), and a bot's
-    webhook listens."""
+    actions and the web application: the database; a bot: running, the database, Redis
+    and Rasa), and a bot's webhook listens."""
     if replica.role == "nginx":
         return listening(replica.port)
     return answers(replica.service) and (replica.role != "bot" or listening(replica.port))

@@ -233,7 +233,12 @@ def test_the_web_app_answers_through_nginx_on_the_webhooks_port(topology: Topolo
     assert services.status_code == 200
     assert "noise" in {s["service_code"] for s in services.json()}
     assert "online_harassment" not in {s["service_code"] for s in services.json()}
-    assert front["console"].startswith(front["webhook"].removesuffix("/telegram"))
+    # The console: signed out, /console leads to its login page, in Arabic by default.
+    home = client.get(front["console"])
+    assert home.status_code == 302 and home.headers["Location"] == "/console/login"
+    login = client.get(front["console"] + "/login")
+    assert login.status_code == 200 and 'lang="ar" dir="rtl"' in login.text
+    assert front["console"] == front["webhook"].removesuffix("/telegram") + "/console"
 
 
 def _bot_1(topology: Topology) -> dict[str, Any]:
