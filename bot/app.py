@@ -34,6 +34,7 @@ from bot import (
     staff_watch,
 )
 from bot.buttons import EXIT_CALLBACK
+from bot.callback_watch import open_callback_watch
 from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
@@ -127,6 +128,7 @@ def _post_init_for(
             limiter=bot_limiter(
                 settings.rate_messages_per_minute, settings.rate_joins_per_hour, shared.counters
             ),
+            callbacks=open_callback_watch(shared.redis, secret),
             redis=shared.redis,
             replays=journal.replaying if journal is not None else frozenset(),
         )

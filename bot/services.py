@@ -13,7 +13,7 @@ from bot.buttons import ButtonStore
 from bot.callback_watch import CallbackWatch
 from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
-from bot.shared_state import RedisButtons, RedisCounters, RedisUsers, open_redis
+from bot.shared_state import KEY_PREFIX, RedisButtons, RedisCounters, RedisUsers, open_redis
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.clock import Clock
@@ -72,7 +72,10 @@ def open_shared_state(redis_url: str | None, secret: bytes) -> SharedState:
         return SharedState(ButtonStore(), UserMemory(counters=counters), counters)
     redis = open_redis(redis_url)
     return SharedState(
-        RedisButtons(redis, secret), RedisUsers(redis, secret), RedisCounters(redis, secret), redis
+        RedisButtons(redis, secret),
+        RedisUsers(redis, secret),
+        RedisCounters(redis, secret, KEY_PREFIX),
+        redis,
     )
 
 

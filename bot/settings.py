@@ -46,9 +46,6 @@ class Settings(StoreSettings):
     # needs its own port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
-    # Redis for what every bot process shares (the /exit trail, exited chats, handled
-    # updates); the database when unset.
-    redis_url: str | None = None
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     reminder_interval_seconds: float = Field(default=60.0, gt=0)

@@ -44,6 +44,10 @@ class StoreSettings(BaseSettings):
     # Per user (pseudonym), filed by the action server: reports and call-backs a day.
     rate_reports_per_day: int = Field(default=5, ge=1)
     rate_callbacks_per_day: int = Field(default=3, ge=1)
+    # Redis for what every process shares: the bots' /exit trail, exited chats, handled
+    # updates, buttons, languages and limits, and the action servers' daily filing
+    # counts; unset, the database (the bots' chat state) or each process's memory.
+    redis_url: str | None = None
     # Days personal data is kept (mps/retention.py): closed reports' details, and
     # bookings after the day of their event.
     retention_report_days: int = Field(default=90, ge=0)

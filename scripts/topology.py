@@ -43,7 +43,6 @@ from scripts import stack  # noqa: E402
 from scripts.backing import ensure, free_port  # noqa: E402
 from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
 from scripts.stack_settings import (  # noqa: E402
-    MORE_BOTS_WARNING,
     environment,
     missing,
     rasa_routing,
@@ -228,8 +227,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     os.environ.update(env)  # the replicas read the same settings
-    if replicas(env, "BOT_REPLICAS") > 1:
-        stack.say(MORE_BOTS_WARNING)
     stops = ensure(env["DATABASE_URL"], env["REDIS_URL"], stack.say)
     stopping = stack.stop_requested()
     processes, public = plan(env, var)
