@@ -48,6 +48,9 @@ class StoreSettings(BaseSettings):
     # bookings after the day of their event.
     retention_report_days: int = Field(default=90, ge=0)
     retention_booking_days: int = Field(default=30, ge=0)
+    # Where staff open the web console: the base of the one-time links the bot's
+    # /console sends (behind a proxy, its public https address).
+    console_url: str = "http://127.0.0.1:8080"
 
     @field_validator("reference_secret")
     @classmethod
@@ -57,6 +60,15 @@ class StoreSettings(BaseSettings):
             return None  # derived from PSEUDONYM_SECRET
         require_secret("REFERENCE_SECRET", secret, optional=True)
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError(
+                "CONSOLE_URL is the console's http(s) address, e.g. https://mps.example"
+            )
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

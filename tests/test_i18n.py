@@ -35,8 +35,11 @@ TEXTS = Catalogue.load_dir()
 ENTRIES = dict(TEXTS.entries())
 CODE = "\n".join(
     path.read_text(encoding="utf-8")
-    for folder in ("bot", "actions", "mps", "nlu", "scripts", "web")
-    for path in (ROOT / folder).rglob("*.py")
+    for folder, pattern in (
+        *((f, "*.py") for f in ("bot", "actions", "mps", "nlu", "scripts", "web")),
+        ("web/templates", "*.html"),  # the staff console's pages: t("key")
+    )
+    for path in (ROOT / folder).rglob(pattern)
 )
 RASA = "\n".join(
     path.read_text(encoding="utf-8")
@@ -61,7 +64,7 @@ GROUPS: dict[str, Callable[[], Iterable[str]]] = {
     "reading": lambda: STARTABLE,
     "command": lambda: MENU_COMMANDS,
     # The outbox kinds mps/reports.py and bot/outbox.py write and deliver.
-    "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer"),
+    "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer", "card_redraw"),
     # The Open311 services: the categories that are never sensitive.
     "service_description": lambda: UnitRules.load().public_categories(),
 }
