@@ -19,25 +19,17 @@ from telegram.ext import ContextTypes
 from bot.report_cards import redraw_cards, route_keyboard
 from bot.services import Services, services, user_language
 from bot.user_text import clean_text
-from mps.catalogue import Catalogue
 from mps.contract import CARD_PREFIX, CARD_STATUS, CardAction, CardPress
 from mps.models import Report, Station
-from mps.report_errors import NoContact, ReportError, UnknownReport
+from mps.report_errors import NoContact, ReportError, UnknownReport, refusal
 from mps.report_threads import answer_staff, ask_citizen, message_report, remember
 from mps.reports import change_status, reroute, staff_report
-from mps.routing import distance_km
-from mps.stations import all_stations
+from mps.stations import all_stations, nearest_first
 
 logger = logging.getLogger(__name__)
 PATTERN = f"^{CARD_PREFIX}"  # the callback data of card buttons
 ROUTE_CHOICES = 12
 MAX_NOTE = 1000
-
-
-def refusal(texts: Catalogue, error: ReportError, language: str) -> str:
-    """What staff are told when a press or a reply is refused: the error's message."""
-    status = texts.choice("status", error.status, language) if error.status else ""
-    return texts.get(error.key, language, reference=error.reference, status=status)
 
 
 async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
@@ -100,22 +92,10 @@ async def _set_status(press: Press) -> None:
     await refresh_cards(press.update, press.svc, reference)
 
 
-def _nearest_first(stations: list[Station], report: Report) -> list[Station]:
-    """Stations nearest the reported point first, else nearest the current station."""
-    here = next((s for s in stations if s.code == report.station_code), None)
-    if report.longitude is not None and report.latitude is not None:
-        anchor = (report.longitude, report.latitude)
-    elif here is not None:
-        anchor = (here.longitude, here.latitude)
-    else:
-        return stations
-    return sorted(stations, key=lambda s: distance_km((s.longitude, s.latitude), anchor))
-
-
 async def _choose_station(press: Press) -> None:
     """Re-route: offer the other stations, nearest first, under the card."""
     async with press.svc.database.sessions() as session:
-        stations = _nearest_first(await all_stations(session), press.report)
+        stations = nearest_first(await all_stations(session), press.report)
     keyboard = route_keyboard(press.report, stations[: ROUTE_CHOICES + 1], press.language)
     await press.chat.send_message(
         press.text("route_choose", reference=press.card.reference),

@@ -27,6 +27,7 @@ from mps.hotlines import load_hotlines
 from mps.language import LANGUAGES
 from mps.phone import WINDOWS
 from mps.registry import UNITS, check_registry
+from mps.report_queue import AGES, OVERDUE
 from mps.report_rules import TRANSITIONS, UnitRules
 from mps.staff import JoinResult
 
@@ -67,6 +68,8 @@ GROUPS: dict[str, Callable[[], Iterable[str]]] = {
     "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer", "card_redraw"),
     # The Open311 services: the categories that are never sensitive.
     "service_description": lambda: UnitRules.load().public_categories(),
+    # The staff console's age filter (mps/report_queue.py).
+    "console_age": lambda: (*AGES, OVERDUE),
 }
 
 
