@@ -30,6 +30,13 @@ def require_secret(name: str, secret: str, optional: bool = False) -> None:
         )
 
 
+def real_token(value: SecretStr | None) -> SecretStr | None:
+    """A bot token, or None for a placeholder (the bot then says how to get one)."""
+    if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
+        return None
+    return value
+
+
 class StoreSettings(BaseSettings):
     """DATABASE_URL and TIMEZONE, from the environment or `.env`."""
 

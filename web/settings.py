@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import PLACEHOLDERS, StoreSettings
+from mps.settings import StoreSettings, real_token
 
 
 class WebSettings(StoreSettings):
@@ -25,6 +25,4 @@ class WebSettings(StoreSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
-            return None
-        return value
+        return real_token(value)

@@ -65,14 +65,13 @@ def routes(app: web.Application) -> None:
 
 async def fetch(http: aiohttp.ClientSession, files: TelegramFiles, file_id: str) -> bytes | None:
     """The bytes of a Telegram file, or None when Telegram cannot give them."""
-    async with http.get(
-        f"{files.api_url}{files.token}/getFile", params={"file_id": file_id}
-    ) as answer:
+    method = files.api_url + files.token + "/getFile"
+    async with http.get(method, params={"file_id": file_id}) as answer:
         body = await answer.json(content_type=None)
     path = body.get("result", {}).get("file_path") if body.get("ok") else None
     if not path:
         return None
-    async with http.get(f"{files.file_url}{files.token}/{path}") as download:
+    async with http.get(files.file_url + files.token + "/" + str(path)) as download:
         if download.status != 200:
             return None
         data = await download.content.read(MAX_BYTES + 1)
