@@ -152,7 +152,7 @@ def bot_service(env: dict[str, str] | None = None, probe_port: int | None = None
 
 
 def web_service(port: int, env: dict[str, str] | None = None) -> Service:
-    """The web application (Open311; the staff console once it exists) on `port`."""
+    """The web application (the staff console, Open311) on `port`."""
     return Service(
         "web",
         [str(ROOT / ".venv/bin/python"), "-m", "web"],
