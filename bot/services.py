@@ -40,6 +40,8 @@ class Services:
     chats: ChatState
     clock: Callable[[], Clock]
     staff_language: str = "ar"
+    # The staff console's address (CONSOLE_URL): the base of /console's links.
+    console_url: str = "http://127.0.0.1:8080"
     # Chats waiting to hear that their call-back request reached an officer.
     callbacks: CallbackWatch = field(default_factory=CallbackWatch)
     limiter: RateLimiter = field(

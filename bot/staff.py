@@ -25,13 +25,15 @@ from mps.staff import FAKE_USER_IDS, JoinResult, is_staff, join, station_of_chat
 
 logger = logging.getLogger(__name__)
 
-# What /join says when it binds nothing.
+# What /join says when it binds no station.
 JOIN_REFUSED = {
     JoinResult.UNKNOWN: "join_unknown",
     JoinResult.EXPIRED: "join_expired",
     JoinResult.USED: "join_used",
     JoinResult.BOUND_ELSEWHERE: "join_bound_elsewhere",
     JoinResult.NOT_A_PERSON: "join_not_a_person",
+    JoinResult.JOINED_HQ: "join_hq_ok",
+    JoinResult.PRIVATE_ONLY: "join_hq_private_only",
 }
 
 
@@ -86,7 +88,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result is JoinResult.JOINED and station is not None:
         name = station.display_name(language)
         await _reply(update, svc.catalogue.get("join_ok", language, station=name))
-    else:
+    else:  # refused, or a headquarters analyst (bound to no station)
         await _reply(update, svc.catalogue.get(JOIN_REFUSED[result], language))
 
 

@@ -23,7 +23,9 @@ from mps.report_rules import UnitRules
 from mps.settings import StoreSettings
 from mps.store import Store
 from web import console, open311
+from web.console.photos import TelegramFiles, configure
 from web.context import CONTEXT, Context, context
+from web.settings import WebSettings
 
 
 class PathAccessLogger(AbstractAccessLogger):
@@ -56,7 +58,19 @@ def create_app(settings: StoreSettings, database: Database | None = None) -> web
     app.router.add_get("/readyz", readyz)
     open311.setup(app)
     console.setup(app)
+    configure(app, telegram_files(settings))
     return app
+
+
+def telegram_files(settings: StoreSettings) -> TelegramFiles | None:
+    """Where the console fetches report photos: the bot's Bot API and token, if set."""
+    if not isinstance(settings, WebSettings) or settings.telegram_bot_token is None:
+        return None
+    return TelegramFiles(
+        settings.telegram_bot_token.get_secret_value(),
+        settings.telegram_api_url,
+        settings.telegram_file_url,
+    )
 
 
 def _context(
