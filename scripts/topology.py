@@ -96,6 +96,10 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
     action_token = env.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
     endpoints = stack.endpoints_file(env["REDIS_URL"], var)
     model = stack.ROOT / "models" / "mps.tar.gz"
+    # The public address: WEBHOOK_URL's (the TLS proxy or tunnel in front of nginx),
+    # where nginx serves the console too, so the bots' /console links point there.
+    public_url = urlparse(env.get("WEBHOOK_URL") or "")
+    origin = f"{public_url.scheme or 'https'}://{public_url.netloc}"
     out: list[Replica] = []
     for i in range(1, replicas(env, "ACTION_REPLICAS") + 1):
         port = free_port()
@@ -121,6 +125,7 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
                 "METRICS_PORT": str(metrics),
+                "CONSOLE_URL": origin,
             },
             probe_port=metrics,
         )
@@ -133,9 +138,14 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
         role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions", "web")
     }
     by_sender = rasa_routing(env) == "sender"
-    scheme = urlparse(env.get("WEBHOOK_URL") or "").scheme or "https"
     config = nginx_config(
-        var / "nginx", webhook, rasa_port, action_port, upstreams, by_sender, scheme
+        var / "nginx",
+        webhook,
+        rasa_port,
+        action_port,
+        upstreams,
+        by_sender,
+        public_url.scheme or "https",
     )
     out.insert(0, Replica(nginx_service(var / "nginx", config), "nginx", webhook[1]))
     front = f"http://{webhook[0]}:{webhook[1]}"

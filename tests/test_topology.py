@@ -1,17 +1,19 @@
 """`make stack` with two bots and two Rasa servers behind nginx: var/stack.json names
 every process, each replica answers its /readyz, a conversation through the webhook
 balancer is answered, still after one bot is SIGKILLed, the web application (the
-staff console and Open311) answers on the webhook's listener, and Ctrl-C leaves no
-process behind."""
+staff console and Open311) answers on the webhook's listener, a staff member signs in
+there with the bot's /console link, and Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 
 from scripts.balancer import nginx_config, nginx_service
-from scripts.stack import start, stop, wait_ready
+from scripts.stack import ROOT, start, stop, wait_ready
 from scripts.stack_settings import NEEDS, missing
 from scripts.topology import listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
@@ -45,6 +47,7 @@ class Topology:
     telegram: Telegram
     output: Path
     relay: WebhookRelay
+    env: dict[str, str]
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -181,7 +184,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         _wait_for(output, "stack ready", process, seconds=600)
         relay = WebhookRelay(f"{emulator_url}/bot{TOKEN}", env["WEBHOOK_URL"], SECRET)
         with relay:
-            yield Topology(process, var / "stack.json", telegram, output, relay)
+            yield Topology(process, var / "stack.json", telegram, output, relay, env)
         assert relay.failed == [], relay.failed
     finally:
         telegram.client.close()
@@ -239,6 +242,37 @@ def test_the_web_app_answers_through_nginx_on_the_webhooks_port(topology: Topolo
     login = client.get(front["console"] + "/login")
     assert login.status_code == 200 and 'lang="ar" dir="rtl"' in login.text
     assert front["console"] == front["webhook"].removesuffix("/telegram") + "/console"
+
+
+@needs_nginx
+def test_staff_sign_in_through_nginx_with_the_bots_link_and_reach_the_events(
+    topology: Topology,
+) -> None:
+    invite = subprocess.run(
+        [sys.executable, "-m", "bot.admin", "staff", "invite", "--station", "BGD-KRD"],
+        env=topology.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    member = next(_users)
+    topology.telegram.ask(member, f"/join {invite.stdout.strip()}")
+    _settled(topology, member)
+    [reply] = topology.telegram.ask(member, "/console")
+    found = re.search(r"(https?://\S+)/console/login/[\w-]+", reply["text"] or "")
+    assert found is not None, reply
+    # The link points at the webhook's public address, where nginx serves the console.
+    assert found[1] == topology.env["WEBHOOK_URL"].removesuffix("/telegram")
+    client = topology.telegram.client
+    assert client.get(found[0]).status_code == 200
+    signed = client.post(found[0])
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    session = {"Cookie": cookie.split(";", 1)[0]}  # Secure: sent by hand over plain HTTP
+    events = client.get(f"{found[1]}/console/events", headers=session)
+    assert events.status_code == 200 and 'name="capacity"' in events.text
 
 
 def _bot_1(topology: Topology) -> dict[str, Any]:
