@@ -8,6 +8,10 @@ staff invite --station CODE [--unit fcpu]
                                 --unit marks the member for a unit's sensitive reports
                                 (send /join in a private chat with the bot); the central
                                 triage queue's code is TRIAGE
+staff invite --role hq          a one-time code (24 h) that makes whoever sends
+                                `/join CODE` in a private chat a headquarters analyst
+                                (the console's statistics of every station, no
+                                personal data)
 events add --station CODE --date YYYY-MM-DD --start HH:MM --end HH:MM --capacity N
 events list [--station CODE]    upcoming Open House events with seats left
 purge                           remove personal data past its retention period now
@@ -34,11 +38,12 @@ from pathlib import Path
 from bot import admin_access, admin_partners
 from bot.retention import purge_once
 from mps.bookings import BookingError, add_event, seats_left, upcoming_events
+from mps.clock import Clock
 from mps.database import Database, open_database, upgrade
 from mps.handoff_figures import HandoffFigures, handoff_figures
 from mps.registry import check_registry
 from mps.settings import StoreSettings
-from mps.staff import INVITE_LIFETIME, invite
+from mps.staff import INVITE_LIFETIME, invite, invite_hq
 from mps.stations import all_stations, import_registry
 
 EVENT_ERRORS = {
@@ -66,7 +71,13 @@ def parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     inv = staff.add_parser("invite", help="print a one-time code for /join")
-    inv.add_argument("--station", required=True)
+    inv.add_argument("--station", help="the station (required unless --role hq)")
+    inv.add_argument(
+        "--role",
+        choices=["station", "hq"],
+        default="station",
+        help="hq: a headquarters analyst's code (no station, private chat only)",
+    )
     inv.add_argument(
         "--unit",
         action="append",
@@ -168,7 +179,12 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
         return 0
     if key == ("stations", "import"):
         return await _import(args, database)
+    if key == ("staff", "invite") and args.role == "hq":
+        return await _invite_hq(args, database, clock)
     if key == ("staff", "invite"):
+        if not args.station:
+            print("error: --station CODE is required (or --role hq)", file=sys.stderr)
+            return 2
         try:
             async with database.sessions.begin() as session:
                 row = await invite(session, args.station.upper(), clock.now, tuple(args.unit))
@@ -213,6 +229,23 @@ async def _dispatch(args: argparse.Namespace, database: Database, settings: Stor
                 )
         return 0
     raise AssertionError(key)
+
+
+async def _invite_hq(args: argparse.Namespace, database: Database, clock: Clock) -> int:
+    """`staff invite --role hq`: print a headquarters analyst's one-time code."""
+    if args.unit or args.station:
+        print("error: an hq code has no --station or --unit", file=sys.stderr)
+        return 2
+    async with database.sessions.begin() as session:
+        row = await invite_hq(session, clock.now)
+    hours = int(INVITE_LIFETIME.total_seconds() // 3600)
+    print(row.code)
+    print(
+        f"send `/join {row.code}` in a private chat with the bot within {hours} hours; "
+        "the code works once and makes that user a headquarters analyst",
+        file=sys.stderr,
+    )
+    return 0
 
 
 async def _import(args: argparse.Namespace, database: Database) -> int:

@@ -24,6 +24,7 @@ from telegram.request import HTTPXRequest
 
 from bot import (
     citizen_reports,
+    console_link,
     conversation,
     handoff,
     handoff_staff,
@@ -35,6 +36,7 @@ from bot import (
     survey_answers,
 )
 from bot.buttons import EXIT_CALLBACK
+from bot.callback_watch import open_callback_watch
 from bot.chat_state import ChatState
 from bot.chat_state_stores import open_chat_state
 from bot.dedup import UpdateGate
@@ -78,7 +80,17 @@ PROBES_KEY = "probes_server"
 # The background jobs: a stopped one fails the liveness probe (bot/probes.py).
 JOB_KEYS = (REMINDERS_KEY, OUTBOX_KEY, PURGE_KEY, RETENTION_KEY, HANDOFF_KEY, SURVEYS_KEY)
 # The command menu, each described in the three languages (texts/commands.yml).
-MENU_COMMANDS = ("start", "help", "language", "cancel", "status", "tips", "end", "exit")
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "language",
+    "cancel",
+    "status",
+    "tips",
+    "end",
+    "exit",
+    "console",
+)
 
 
 def menu_commands(texts: Catalogue) -> list[BotCommand]:
@@ -128,9 +140,11 @@ def _post_init_for(
             chats=chats,
             clock=settings.clock,
             staff_language=settings.staff_language,
+            console_url=settings.console_url,
             limiter=bot_limiter(
                 settings.rate_messages_per_minute, settings.rate_joins_per_hour, shared.counters
             ),
+            callbacks=open_callback_watch(shared.redis, secret),
             redis=shared.redis,
             replays=journal.replaying if journal is not None else frozenset(),
         )
@@ -285,6 +299,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.add_handler(CommandHandler("events", staff.on_events))
     application.add_handler(CommandHandler("queue", staff_queue.on_queue))
     application.add_handler(CommandHandler("report", staff_queue.on_report))
+    application.add_handler(CommandHandler("console", console_link.on_console))
     application.add_handler(
         CallbackQueryHandler(report_staff.on_report_button, pattern=report_staff.PATTERN)
     )

@@ -2,10 +2,12 @@
 
 Filing a call-back only says that the request is recorded. The database keeps
 no link from the request to her chat (the report's owner is random), so the
-chat to tell is kept here, in memory only, from the filing until the outbox
-has delivered the card to an officer who can act on it (then she is told an
+chat to tell is kept apart (bot/callback_watch.py: in Redis, sealed, for every
+replica; else in this bot's memory) from the filing until the outbox has
+delivered the card to an officer who can act on it (then she is told an
 officer will call) or has given up (then she is told to call a help line).
-After a restart of the bot she is not told either; the card is still delivered.
+Without Redis, after a restart of the bot she is not told either; the card is
+still delivered.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ async def tell(bot: Bot, svc: Services, report: Report, delivered: bool) -> None
     """Tell the waiting chat, if any, whether an officer has the request."""
     if report.reference is None:
         return
-    chat_id = svc.callbacks.take(report.reference)
+    chat_id = await svc.callbacks.take(report.reference)
     if chat_id is None:
         return
     language = report.language
@@ -49,11 +51,11 @@ async def tell(bot: Bot, svc: Services, report: Report, delivered: bool) -> None
 
 async def watch(bot: Bot, svc: Services, reference: str, chat_id: int) -> None:
     """Just filed: wait for its card, or tell her now if it went out already."""
-    svc.callbacks.add(reference, chat_id)
+    await svc.callbacks.add(reference, chat_id)
     async with svc.database.sessions() as session:
         report = await report_by_reference(session, reference)
         if report is None or report.category != "callback":
-            svc.callbacks.take(reference)
+            await svc.callbacks.take(reference)
             return
         card = await staff_card_of(session, report.id)
     if card is not None and (card.sent_at is not None or card.dead_at is not None):

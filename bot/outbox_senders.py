@@ -1,5 +1,6 @@
 """What each kind of outbox row sends: a staff card, a citizen update, a question to
-the citizen, the citizen's answer under the card (bot/outbox.py decides when).
+the citizen, the citizen's answer under the card, the cards redrawn after a change
+in the staff console (bot/outbox.py decides when).
 
 A card or answer goes to each of its chats on its own (mps.delivery.card_targets):
 a chat that fails does not hold up the others. A chat where the bot was blocked or
@@ -18,7 +19,7 @@ from typing import Any
 from telegram import Bot, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-from bot.report_cards import card_keyboard
+from bot.report_cards import card_keyboard, redraw_cards
 from bot.services import Services
 from mps.contract import Reroute, StatusChange, decode_change
 from mps.delivery import Targets, card_targets, clear_failure, note_failure
@@ -213,10 +214,18 @@ async def send_answer(bot: Bot, svc: Services, message: OutboxMessage, report: R
     await _to_each_chat(svc, message, report, "answer", send)
 
 
+async def send_redraw(bot: Bot, svc: Services, message: OutboxMessage, report: Report) -> None:
+    """Redraw the report's cards after a change made in the staff console (the bot is
+    the one process that talks to Telegram)."""
+    if report.reference is not None:
+        await redraw_cards(bot, svc, report.reference)
+
+
 # The sender of each kind of row (mps.reports and mps.report_threads write them).
 SENDERS: dict[str, Sender] = {
     "staff_card": send_card,
     "citizen_update": send_update,
     "question": send_question,
     "answer": send_answer,
+    "card_redraw": send_redraw,
 }

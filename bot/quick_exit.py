@@ -50,7 +50,7 @@ async def exit_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     # First the mark, then the trail: a message sent meanwhile is caught by one of them.
-    svc.callbacks.forget_chat(chat.id)  # no word of a call-back comes after her exit
+    await svc.callbacks.forget_chat(chat.id)  # no word of a call-back comes after her exit
     ids: list[int] = []
     try:
         await svc.chats.close(chat.id, update.update_id)

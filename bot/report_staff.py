@@ -16,19 +16,15 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Chat, ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
-from bot.report_cards import card_keyboard, route_keyboard
+from bot.report_cards import redraw_cards, route_keyboard
 from bot.services import Services, services, user_language
 from bot.user_text import clean_text
-from mps.catalogue import Catalogue
 from mps.contract import CARD_PREFIX, CARD_STATUS, CardAction, CardPress
-from mps.delivery import card_targets
 from mps.models import Report, Station
-from mps.report_card import card_text, who_did
-from mps.report_errors import NoContact, ReportError, UnknownReport
-from mps.report_threads import answer_staff, ask_citizen, cards_of, message_report, remember
-from mps.reports import change_status, last_change, report_by_reference, reroute, staff_report
-from mps.routing import distance_km
-from mps.stations import all_stations
+from mps.report_errors import NoContact, ReportError, UnknownReport, refusal
+from mps.report_threads import answer_staff, ask_citizen, message_report, remember
+from mps.reports import change_status, reroute, staff_report
+from mps.stations import all_stations, nearest_first
 
 logger = logging.getLogger(__name__)
 PATTERN = f"^{CARD_PREFIX}"  # the callback data of card buttons
@@ -36,48 +32,9 @@ ROUTE_CHOICES = 12
 MAX_NOTE = 1000
 
 
-def refusal(texts: Catalogue, error: ReportError, language: str) -> str:
-    """What staff are told when a press or a reply is refused: the error's message."""
-    status = texts.choice("status", error.status, language) if error.status else ""
-    return texts.get(error.key, language, reference=error.reference, status=status)
-
-
 async def refresh_cards(update: Update, svc: Services, reference: str) -> None:
-    """Redraw every card of a report: status, last change, buttons (none where the
-    report no longer belongs)."""
-    bot = update.get_bot()
-    language = svc.staff_language
-    async with svc.database.sessions() as session:
-        report = await report_by_reference(session, reference)
-        if report is None:
-            return
-        station = await session.get(Station, report.station_code)
-        cards = await cards_of(session, report.id)
-        targets = await card_targets(session, report)
-        current = set(targets.chats)
-        last = await last_change(session, report.id)
-        who = await who_did(session, last, svc.catalogue, language)
-    text = card_text(
-        report,
-        station,
-        svc.catalogue,
-        language,
-        svc.clock().zone,
-        last,
-        who,
-        at_triage=targets.at_triage,
-    )
-    keyboard = card_keyboard(report, svc.catalogue, language)
-    for card in cards:
-        try:
-            await bot.edit_message_text(
-                text,
-                card.chat_id,
-                card.message_id,
-                reply_markup=keyboard if card.chat_id in current else None,
-            )
-        except Exception as error:  # an old card may be gone; the next one is drawn
-            logger.info("card %s not redrawn: %s", card.message_id, type(error).__name__)
+    """Redraw every card of a report after a press or a reply (bot/report_cards.py)."""
+    await redraw_cards(update.get_bot(), svc, reference)
 
 
 @dataclass(frozen=True)
@@ -135,22 +92,10 @@ async def _set_status(press: Press) -> None:
     await refresh_cards(press.update, press.svc, reference)
 
 
-def _nearest_first(stations: list[Station], report: Report) -> list[Station]:
-    """Stations nearest the reported point first, else nearest the current station."""
-    here = next((s for s in stations if s.code == report.station_code), None)
-    if report.longitude is not None and report.latitude is not None:
-        anchor = (report.longitude, report.latitude)
-    elif here is not None:
-        anchor = (here.longitude, here.latitude)
-    else:
-        return stations
-    return sorted(stations, key=lambda s: distance_km((s.longitude, s.latitude), anchor))
-
-
 async def _choose_station(press: Press) -> None:
     """Re-route: offer the other stations, nearest first, under the card."""
     async with press.svc.database.sessions() as session:
-        stations = _nearest_first(await all_stations(session), press.report)
+        stations = nearest_first(await all_stations(session), press.report)
     keyboard = route_keyboard(press.report, stations[: ROUTE_CHOICES + 1], press.language)
     await press.chat.send_message(
         press.text("route_choose", reference=press.card.reference),

@@ -13,7 +13,7 @@ from bot.buttons import ButtonStore
 from bot.callback_watch import CallbackWatch
 from bot.chat_state import ChatState
 from bot.rasa_client import RasaClient
-from bot.shared_state import RedisButtons, RedisCounters, RedisUsers, open_redis
+from bot.shared_state import KEY_PREFIX, RedisButtons, RedisCounters, RedisUsers, open_redis
 from bot.users import UserMemory
 from mps.catalogue import Catalogue
 from mps.clock import Clock
@@ -40,6 +40,8 @@ class Services:
     chats: ChatState
     clock: Callable[[], Clock]
     staff_language: str = "ar"
+    # The staff console's address (CONSOLE_URL): the base of /console's links.
+    console_url: str = "http://127.0.0.1:8080"
     # Chats waiting to hear that their call-back request reached an officer.
     callbacks: CallbackWatch = field(default_factory=CallbackWatch)
     limiter: RateLimiter = field(
@@ -72,7 +74,10 @@ def open_shared_state(redis_url: str | None, secret: bytes) -> SharedState:
         return SharedState(ButtonStore(), UserMemory(counters=counters), counters)
     redis = open_redis(redis_url)
     return SharedState(
-        RedisButtons(redis, secret), RedisUsers(redis, secret), RedisCounters(redis, secret), redis
+        RedisButtons(redis, secret),
+        RedisUsers(redis, secret),
+        RedisCounters(redis, secret, KEY_PREFIX),
+        redis,
     )
 
 

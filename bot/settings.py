@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import PLACEHOLDERS, StoreSettings, require_secret
+from mps.settings import PLACEHOLDERS, StoreSettings, real_token, require_secret
 
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a webhook secret.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
@@ -46,9 +46,6 @@ class Settings(StoreSettings):
     # needs its own port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
-    # Redis for what every bot process shares (the /exit trail, exited chats, handled
-    # updates); the database when unset.
-    redis_url: str | None = None
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
@@ -75,9 +72,7 @@ class Settings(StoreSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
-            return None
-        return value
+        return real_token(value)
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -1,4 +1,5 @@
-"""Button tokens, languages and rate-limit counters in Redis, shared by every replica.
+"""Button tokens and languages in Redis, shared by every replica (the rate-limit
+counters: mps/shared_counters.py).
 
 Each store keeps the in-memory behaviour of the class it extends and adds Redis
 behind it, so any replica can serve any update: a button made on one is found on
@@ -16,8 +17,6 @@ before the message that carries the button is sent.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -27,19 +26,24 @@ import redis.asyncio as aioredis
 from bot.buttons import OTHER_USER, PREFIX, ButtonStore, StoredButton
 from bot.users import UserMemory
 from mps.language import LANGUAGES
+from mps.shared_counters import RedisCounters, counter_key, keyed_hash, open_redis, window_ms
+
+__all__ = [  # the counters live in mps (the action servers share them too)
+    "KEY_PREFIX",
+    "RedisButtons",
+    "RedisCounters",
+    "RedisUsers",
+    "keyed_hash",
+    "open_redis",
+]
 
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "mps:bot:"
 BUTTON_SECONDS = 7 * 24 * 3600  # as long as a button is worth pressing
 LANGUAGE_SECONDS = 30 * 24 * 3600  # of silence
-# INCR, and the window's expiry on its first event (or if a key somehow has none).
-_HIT = """
-local n = redis.call('INCR', KEYS[1])
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
 # She spoke: her language (GETEX, 30 more days), and one more event in a counter (as
-# _HIT) when one is given: one round trip. Returns {language or nil, count or 0}.
+# mps.shared_counters.HIT) when one is given: one round trip. Returns {language or nil,
+# count or 0}.
 _ARRIVE = """
 local language = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
 if #KEYS < 2 then return {language, 0} end
@@ -49,26 +53,8 @@ return {language, n}
 """
 
 
-def open_redis(url: str) -> aioredis.Redis:
-    """A client with short timeouts: a slow Redis must not hold up a reply for long."""
-    return aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-
-
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-def keyed_hash(secret: bytes, kind: str, value: str | int) -> str:
-    """The name `value` is stored under (the store never holds the value itself)."""
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _counter_key(prefix: str, secret: bytes, key: str) -> str:
-    return f"{prefix}rate:{keyed_hash(secret, 'rate', key)}"
-
-
-def _window_ms(seconds: float) -> int:
-    return max(1, int(seconds * 1000))
 
 
 class WriteBehind:
@@ -159,8 +145,8 @@ class RedisUsers(UserMemory):
         dropped message), and this replica's memory of her language will do."""
         keys, args = [self._key(user_id)], [LANGUAGE_SECONDS]
         if count is not None:
-            keys.append(_counter_key(self._prefix, self._secret, count[0]))
-            args.append(_window_ms(count[1]))
+            keys.append(counter_key(self._prefix, self._secret, count[0]))
+            args.append(window_ms(count[1]))
         try:
             value, hits = await self._arrive(keys=keys, args=args)
         except Exception as error:
@@ -172,21 +158,3 @@ class RedisUsers(UserMemory):
 
     async def flush(self) -> None:
         await self._writes.flush()
-
-
-class RedisCounters:
-    """Rate-limit windows in Redis (mps.limits.Counters): INCR, expiring with the window."""
-
-    def __init__(self, redis: aioredis.Redis, secret: bytes, prefix: str = KEY_PREFIX) -> None:
-        self._redis, self._secret, self._prefix = redis, secret, prefix
-        self._hit = redis.register_script(_HIT)
-
-    async def hit(self, key: str, seconds: float) -> int:
-        """Count one event for `key`; if Redis is away, 1 (a limit is not worth a
-        dropped message)."""
-        name = _counter_key(self._prefix, self._secret, key)
-        try:
-            return int(await self._hit(keys=[name], args=[_window_ms(seconds)]))
-        except Exception as error:
-            logger.warning("rate limit not counted: %s", type(error).__name__)
-            return 1

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.services import Services, services, user_language
 from mps.bookings import upcoming_events
-from mps.checkin import CheckIn, attendees, check_in
+from mps.checkin import attendees, check_in, check_in_text
 from mps.codes import clean_code
 from mps.delivery import clear_failure
 from mps.formatting import day_text, digits, time_text
@@ -25,22 +25,15 @@ from mps.staff import FAKE_USER_IDS, JoinResult, is_staff, join, station_of_chat
 
 logger = logging.getLogger(__name__)
 
-CHECKIN_KEYS = {
-    CheckIn.OK: "checkin_ok",
-    CheckIn.NOT_FOUND: "checkin_not_found",
-    CheckIn.OTHER_STATION: "checkin_other_station",
-    CheckIn.CANCELLED: "checkin_cancelled",
-    CheckIn.ALREADY: "checkin_already",
-    CheckIn.WRONG_DAY: "checkin_wrong_day",
-}
-
-# What /join says when it binds nothing.
+# What /join says when it binds no station.
 JOIN_REFUSED = {
     JoinResult.UNKNOWN: "join_unknown",
     JoinResult.EXPIRED: "join_expired",
     JoinResult.USED: "join_used",
     JoinResult.BOUND_ELSEWHERE: "join_bound_elsewhere",
     JoinResult.NOT_A_PERSON: "join_not_a_person",
+    JoinResult.JOINED_HQ: "join_hq_ok",
+    JoinResult.PRIVATE_ONLY: "join_hq_private_only",
 }
 
 
@@ -95,7 +88,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result is JoinResult.JOINED and station is not None:
         name = station.display_name(language)
         await _reply(update, svc.catalogue.get("join_ok", language, station=name))
-    else:
+    else:  # refused, or a headquarters analyst (bound to no station)
         await _reply(update, svc.catalogue.get(JOIN_REFUSED[result], language))
 
 
@@ -179,11 +172,7 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     clock = svc.clock()
     async with svc.database.sessions.begin() as session:
         result, booking = await check_in(session, station.code, code, clock)
-    values = {"code": code, "party": "", "date": ""}
-    if booking is not None:
-        values["party"] = digits(str(booking.party_size), language)
-        values["date"] = day_text(booking.event.day, language)
-    await _reply(update, svc.catalogue.get(CHECKIN_KEYS[result], language, **values))
+    await _reply(update, check_in_text(svc.catalogue, result, code, booking, language))
 
 
 async def on_events(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

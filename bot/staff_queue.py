@@ -8,25 +8,18 @@ from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
 from bot.report_cards import card_keyboard
-from bot.services import Services, services, user_language
+from bot.services import services, user_language
 from bot.staff import staff_station
 from mps.delivery import card_targets
-from mps.formatting import digits
 from mps.models import Report, Station
 from mps.report_card import card_text, who_did
 from mps.report_errors import ReportError
+from mps.report_queue import age_text
 from mps.report_rules import find_reference
 from mps.report_threads import open_queue, remember, undelivered
 from mps.reports import last_change, staff_report
 from mps.staff import station_of_chat
 from mps.stations import TRIAGE
-
-
-def _age(svc: Services, report: Report, language: str) -> str:
-    hours = int((svc.clock().now - report.created_at).total_seconds() // 3600)
-    if hours < 48:
-        return svc.catalogue.get("age_hours", language, hours=digits(str(hours), language))
-    return svc.catalogue.get("age_days", language, days=digits(str(hours // 24), language))
 
 
 async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,7 +48,7 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reference=r.reference,
             category=svc.catalogue.choice("category", r.category, language),
             status=svc.catalogue.choice("status", r.status, language),
-            age=_age(svc, r, language),
+            age=age_text(svc.catalogue, r, svc.clock().now, language),
         )
         for r in reports
     ]

@@ -65,25 +65,34 @@ async def add_event(
     """A new Open House event; refuses the past, end before start, odd capacities."""
     if await session.get(Station, station_code) is None:
         raise BookingError("unknown_station")
-    if end <= start:
-        raise BookingError("end_before_start")
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise BookingError("bad_capacity")
     event = Event(
         station_code=station_code, day=day, start=start, end=end, capacity=capacity, seats_taken=0
     )
+    await check_schedule(session, event, clock)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def check_schedule(session: AsyncSession, event: Event, clock: Clock) -> None:
+    """The rules of an event's date, times and capacity, for a new one and an edited
+    one (`event` as it would be; its id, if any, is not a clash with itself)."""
+    if event.end <= event.start:
+        raise BookingError("end_before_start")
+    if not 1 <= event.capacity <= MAX_CAPACITY:
+        raise BookingError("bad_capacity")
     if starts_at(event, clock.zone) <= clock.now:
         raise BookingError("in_past")
     clash = await session.scalar(
         select(Event.id).where(
-            Event.station_code == station_code, Event.day == day, Event.start == start
+            Event.station_code == event.station_code,
+            Event.day == event.day,
+            Event.start == event.start,
+            Event.id != (event.id or 0),
         )
     )
     if clash is not None:
         raise BookingError("duplicate_event")
-    session.add(event)
-    await session.flush()
-    return event
 
 
 async def upcoming_events(

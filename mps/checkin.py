@@ -9,14 +9,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mps.bookings import ends_at, find_booking
+from mps.catalogue import Catalogue
 from mps.clock import Clock
 from mps.database import one_row
+from mps.events import visitors
+from mps.formatting import day_text, digits
 from mps.models import Booking, Event
 from mps.surveys import after_visit
 
 
 class CheckIn(Enum):
-    """What `/checkin CODE` found."""
+    """What `/checkin CODE` (or the console's check-in) found."""
 
     OK = "ok"
     NOT_FOUND = "not_found"
@@ -24,6 +27,17 @@ class CheckIn(Enum):
     CANCELLED = "cancelled"
     ALREADY = "already"
     WRONG_DAY = "wrong_day"
+
+
+# What staff are told of each outcome.
+CHECKIN_KEYS = {
+    CheckIn.OK: "checkin_ok",
+    CheckIn.NOT_FOUND: "checkin_not_found",
+    CheckIn.OTHER_STATION: "checkin_other_station",
+    CheckIn.CANCELLED: "checkin_cancelled",
+    CheckIn.ALREADY: "checkin_already",
+    CheckIn.WRONG_DAY: "checkin_wrong_day",
+}
 
 
 async def attendees(
@@ -40,14 +54,7 @@ async def attendees(
     event = next((e for e in events if ends_at(e, clock.zone) > clock.now), None)
     if event is None:
         return None, []
-    rows = (
-        await session.scalars(
-            select(Booking)
-            .where(Booking.event_id == event.id, Booking.status == "active")
-            .order_by(Booking.created_at)
-        )
-    ).all()
-    return event, list(rows)
+    return event, await visitors(session, event.id)
 
 
 async def check_in(
@@ -74,3 +81,14 @@ async def check_in(
     booking.checked_in_at = clock.now
     after_visit(session, booking, clock)  # her survey, the next day
     return CheckIn.OK, booking
+
+
+def check_in_text(
+    texts: Catalogue, result: CheckIn, code: str, booking: Booking | None, language: str
+) -> str:
+    """What staff are told of a check-in, in the bot and in the console alike."""
+    values = {"code": code, "party": "", "date": ""}
+    if booking is not None:
+        values["party"] = digits(str(booking.party_size), language)
+        values["date"] = day_text(booking.event.day, language)
+    return texts.get(CHECKIN_KEYS[result], language, **values)

@@ -1,12 +1,15 @@
 """Why staff work on a report was refused: one exception type per reason.
 
-Each carries the message key staff are shown (bot/report_staff.py maps them in
-one place), the report's reference and, where it matters, its status then.
+Each carries the message key staff are shown (`refusal` words it, for the bot and
+the staff console alike), the report's reference and, where it matters, its status
+then.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from mps.catalogue import Catalogue
 
 
 class ReportError(Exception):
@@ -57,3 +60,9 @@ class NoContact(ReportError, ValueError):
     """The citizen did not agree to be contacted (or never opened a chat we can reach)."""
 
     key = "ask_no_contact"
+
+
+def refusal(texts: Catalogue, error: ReportError, language: str) -> str:
+    """What staff are told when an action is refused (in Telegram or the console)."""
+    status = texts.choice("status", error.status, language) if error.status else ""
+    return texts.get(error.key, language, reference=error.reference, status=status)

@@ -5,8 +5,9 @@ Pure rules, no database: the report service and its tests use them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -61,11 +62,14 @@ class UnitRules:
     sensitive_categories: frozenset[str] = frozenset({"online_harassment", "callback"})
     # The words of `keywords`, as written (Open311 lists them with each service).
     keyword_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Hours to acknowledge a new report, by unit; "default" for the others.
+    acknowledge_hours: dict[str, float] = field(default_factory=lambda: {"default": 24.0})
 
     @classmethod
     def load(cls, path: Path = ROUTING_FILE) -> UnitRules:
         """Read data/report_routing.yml."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        targets = data.get("acknowledge_within_hours") or {"default": 24}
         overrides = {}
         for unit, words in (data.get("overrides") or {}).items():
             pattern = phrase_pattern([normalize(str(w)) for w in words])
@@ -87,11 +91,17 @@ class UnitRules:
                 str(c) for c in data.get("sensitive_categories", ("online_harassment", "callback"))
             ),
             tuple(keyword_words),
+            {str(unit): float(hours) for unit, hours in targets.items()},
         )
 
     def is_sensitive(self, category: str, unit: str) -> bool:
         """Whether a report is for its unit's eyes only (family, children, blackmail)."""
         return unit in self.sensitive_units or category in self.sensitive_categories
+
+    def acknowledge_within(self, unit: str) -> dt.timedelta:
+        """The target time to acknowledge a new report of `unit`."""
+        hours = self.acknowledge_hours.get(unit, self.acknowledge_hours.get("default", 24.0))
+        return dt.timedelta(hours=hours)
 
     def words_for(self, category: str) -> tuple[str, ...]:
         """The words that name a category, as data/report_routing.yml writes them."""

@@ -81,6 +81,12 @@ async def answer_staff(session: AsyncSession, report: Report, answer: str, clock
     await session.flush()
 
 
+def redraw_cards_later(session: AsyncSession, report: Report, clock: Clock) -> None:
+    """Have the bot redraw the report's Telegram cards (an outbox row, committed with
+    the change): for a change made outside the bot, in the staff console."""
+    session.add(new_entry(report.id, "card_redraw", clock))
+
+
 async def card_chats(session: AsyncSession, report: Report) -> list[int]:
     """Where a report's card goes now (see mps.delivery.card_targets): unit staff's
     private chats for a sensitive report, else the station's chats; the triage

@@ -30,6 +30,13 @@ def require_secret(name: str, secret: str, optional: bool = False) -> None:
         )
 
 
+def real_token(value: SecretStr | None) -> SecretStr | None:
+    """A bot token, or None for a placeholder (the bot then says how to get one)."""
+    if value is not None and value.get_secret_value().lower() in PLACEHOLDERS:
+        return None
+    return value
+
+
 class StoreSettings(BaseSettings):
     """DATABASE_URL and TIMEZONE, from the environment or `.env`."""
 
@@ -44,10 +51,17 @@ class StoreSettings(BaseSettings):
     # Per user (pseudonym), filed by the action server: reports and call-backs a day.
     rate_reports_per_day: int = Field(default=5, ge=1)
     rate_callbacks_per_day: int = Field(default=3, ge=1)
+    # Redis for what every process shares: the bots' /exit trail, exited chats, handled
+    # updates, buttons, languages and limits, and the action servers' daily filing
+    # counts; unset, the database (the bots' chat state) or each process's memory.
+    redis_url: str | None = None
     # Days personal data is kept (mps/retention.py): closed reports' details, and
     # bookings after the day of their event.
     retention_report_days: int = Field(default=90, ge=0)
     retention_booking_days: int = Field(default=30, ge=0)
+    # Where staff open the web console: the base of the one-time links the bot's
+    # /console sends (behind a proxy, its public https address).
+    console_url: str = "http://127.0.0.1:8080"
 
     @field_validator("reference_secret")
     @classmethod
@@ -57,6 +71,15 @@ class StoreSettings(BaseSettings):
             return None  # derived from PSEUDONYM_SECRET
         require_secret("REFERENCE_SECRET", secret, optional=True)
         return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError(
+                "CONSOLE_URL is the console's http(s) address, e.g. https://mps.example"
+            )
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mps.models import Station
+from mps.models import Report, Station
 from mps.registry import Registry
-from mps.routing import StationIndex
+from mps.routing import StationIndex, distance_km
 
 
 async def import_registry(session: AsyncSession, registry: Registry) -> tuple[int, int]:
@@ -76,3 +76,16 @@ def as_row(station: Station) -> dict[str, Any]:
 async def load_index(session: AsyncSession) -> StationIndex:
     """A routing index over every station in the database."""
     return StationIndex.from_rows(as_row(s) for s in await all_stations(session))
+
+
+def nearest_first(stations: list[Station], report: Report) -> list[Station]:
+    """Stations nearest the reported point first, else nearest the report's station (the
+    choices to re-route it to, in Telegram and in the console)."""
+    here = next((s for s in stations if s.code == report.station_code), None)
+    if report.longitude is not None and report.latitude is not None:
+        anchor = (report.longitude, report.latitude)
+    elif here is not None:
+        anchor = (here.longitude, here.latitude)
+    else:
+        return stations
+    return sorted(stations, key=lambda s: distance_km((s.longitude, s.latitude), anchor))

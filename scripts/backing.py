@@ -25,9 +25,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 Say = Callable[[str], None]
-# Debian's packages the tests of `make stack` and compose need, and the command that
-# shows each is there.
+# Debian's packages the tests of `make stack`, compose and the staff console's
+# browser tests need, and the command that shows each is there.
 TOOLS = {
+    "chromium": lambda: shutil.which("chromium") is not None,
     "nginx": lambda: shutil.which("nginx") is not None,
     "docker-compose": lambda: (
         shutil.which("docker-compose") is not None or _succeeds(["docker", "compose", "version"])
@@ -114,8 +115,8 @@ def ensure(database_url: str, redis_url: str, tell: Say = say) -> list[list[str]
 
 
 def install_missing(tell: Say = say) -> None:
-    """apt-get install nginx and docker-compose when missing (the tests that need them
-    skip if that fails)."""
+    """apt-get install nginx, docker-compose and chromium when missing (the tests that
+    need nginx or compose skip if that fails)."""
     missing = [name for name, present in TOOLS.items() if not present()]
     if not missing:
         return

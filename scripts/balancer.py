@@ -2,7 +2,9 @@
 own, in the foreground, with a config written under var/nginx/ (never the system's).
 
 Three balancers on loopback: Telegram's webhook over the bots, the bots' calls
-over the Rasa servers, Rasa's calls over the action servers. A replica that
+over the Rasa servers, Rasa's calls over the action servers. The webhook's
+listener also serves the web application (Open311 under /open311/, the staff
+console under /console/), the same paths as compose's proxy (docker/nginx.conf). A replica that
 refuses the connection never saw the request, so nginx tries the next one; a
 POST a replica did receive is never sent to another (no `non_idempotent`), so
 a turn is never taken twice.
@@ -26,6 +28,7 @@ make stack needs nginx as its load balancer, and it is not installed.
 On Debian or Ubuntu: sudo apt-get install -y nginx
 (the system's nginx service is not used: make stack starts a master of its own)."""
 WEBHOOK_PATH = "/telegram"  # the bots' url_path (bot/__main__.py)
+WEB_PATHS = ("/open311/", "/console/")  # the web application's, as compose's proxy serves
 NGINX_TEMP = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # its temporary folders
 # One user's turns to one Rasa replica: the bots send the pseudonym as X-Sender.
 STICKY = "    hash $http_x_sender consistent;\n"
@@ -39,9 +42,13 @@ def nginx_config(
     action_port: int,
     upstreams: dict[str, list[int]],
     rasa_by_sender: bool = False,
+    public_scheme: str = "https",
 ) -> str:
-    """nginx.conf for the three balancers; temporary files and the pid under `prefix`.
-    With `rasa_by_sender`, Rasa's upstream hashes the X-Sender header."""
+    """nginx.conf for the three balancers, and the web application's paths on the
+    webhook's listener; temporary files and the pid under `prefix`. With
+    `rasa_by_sender`, Rasa's upstream hashes the X-Sender header. The web application
+    is told `public_scheme` (WEBHOOK_URL's: the TLS proxy or tunnel in front of this
+    listener answers there) as X-Forwarded-Proto, whatever a client sent."""
 
     def upstream(role: str) -> str:
         servers = "".join(
@@ -50,16 +57,26 @@ def nginx_config(
         sticky = STICKY if role == "rasa" and rasa_by_sender else ""
         return f"upstream mps_{role} {{\n{sticky}{servers}    keepalive 32;\n}}\n"
 
-    def server(listen: str, location: str, role: str, timeout: int) -> str:
+    def location(path: str, role: str, timeout: int, headers: str = "") -> str:
         return (
-            f"server {{\n  listen {listen};\n  location {location} {{\n"
+            f"  location {path} {{\n"
             f"    proxy_pass http://mps_{role};\n    proxy_http_version 1.1;\n"
-            '    proxy_set_header Connection "";\n'
+            f'    proxy_set_header Connection "";\n{headers}'
             f"    proxy_read_timeout {timeout}s;\n"
             # A replica that refuses the connection never saw the request: try the next.
             "    proxy_next_upstream error timeout http_502 http_503;\n"
-            "  }\n}\n"
+            "  }\n"
         )
+
+    def server(listen: str, *locations: str) -> str:
+        return f"server {{\n  listen {listen};\n{''.join(locations)}}}\n"
+
+    forwarded = (
+        "    proxy_set_header Host $http_host;\n"
+        "    proxy_set_header X-Forwarded-For $remote_addr;\n"
+        f"    proxy_set_header X-Forwarded-Proto {public_scheme};\n"
+    )
+    web = [location(path, "web", 30, forwarded) for path in ("= /console", *WEB_PATHS)]
 
     user = "user www-data www-data;\n" if os.geteuid() == 0 else ""
     temp = "".join(f"  {kind}_temp_path {prefix}/tmp/{kind};\n" for kind in NGINX_TEMP)
@@ -73,9 +90,10 @@ def nginx_config(
         + upstream("bot")
         + upstream("rasa")
         + upstream("actions")
-        + server(f"{webhook[0]}:{webhook[1]}", f"= {WEBHOOK_PATH}", "bot", 60)
-        + server(f"127.0.0.1:{rasa_port}", "/", "rasa", 120)
-        + server(f"127.0.0.1:{action_port}", "/", "actions", 60)
+        + upstream("web")
+        + server(f"{webhook[0]}:{webhook[1]}", location(f"= {WEBHOOK_PATH}", "bot", 60), *web)
+        + server(f"127.0.0.1:{rasa_port}", location("/", "rasa", 120))
+        + server(f"127.0.0.1:{action_port}", location("/", "actions", 60))
         + "}\n"
     )
 

@@ -1,5 +1,5 @@
-"""`make run`: Rasa, the action server, the bot and the web application (Open311)
-in the foreground.
+"""`make run`: Rasa, the action server, the bot and the web application (the staff
+console, Open311) in the foreground.
 
 One line per process once it is ready; Ctrl-C stops all of them. Logs go to
 var/log/ (or `--log-dir`). A process that dies is restarted with backoff
@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = Supervisor(log_dir)
     try:
         for service, what in (
-            (web, f"{web_url} (Open311: {web_url}/open311/v2/services.xml)"),
+            (
+                web,
+                f"{web_url} (staff console: {web_url}/console, sign in with /console "
+                f"in the bot; Open311: {web_url}/open311/v2/services.xml)",
+            ),
             (actions, f"port {action_port}"),
             (rasa, rasa_url),
         ):

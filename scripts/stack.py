@@ -152,11 +152,12 @@ def bot_service(env: dict[str, str] | None = None, probe_port: int | None = None
 
 
 def web_service(port: int, env: dict[str, str] | None = None) -> Service:
-    """The web application (Open311; the staff console once it exists) on `port`."""
+    """The web application (Open311 and the staff console) on `port`; ready once
+    /readyz says its database answers."""
     return Service(
         "web",
         [str(ROOT / ".venv/bin/python"), "-m", "web"],
-        f"http://127.0.0.1:{port}/health",
+        f"http://127.0.0.1:{port}/readyz",
         {"CONSOLE_PORT": str(port), **(env or {})},
     )
 

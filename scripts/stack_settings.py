@@ -20,11 +20,6 @@ NEEDS = {
     "WEBHOOK_SECRET": "32-256 random characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
 }
 DEFAULT_ROUTING = "round_robin"  # README, Running past one machine: measured both
-MORE_BOTS_WARNING = (
-    "note: with more than one bot, Telegram's global limits (30 messages a second, 20 a "
-    "minute per group) are kept by each replica on its own, and a call-back's confirmation "
-    "reaches the citizen only through the replica that took the request"
-)
 
 
 def environment() -> dict[str, str]:

@@ -4,8 +4,12 @@ nginx (Debian's package; scripts/balancer.py: a master of its own, with a config
 written under var/nginx/, never the system's) balances three upstreams on loopback:
 
     Telegram → WEBHOOK_PORT /telegram → BOT_REPLICAS bots (webhook mode)
+    browsers, partners → WEBHOOK_PORT /console/, /open311/ → the web application
     bots     → RASA_URL's port        → RASA_REPLICAS Rasa servers
     Rasa     → ACTION_SERVER_PORT     → ACTION_REPLICAS action servers
+
+The web application (`python -m web`: the staff console and Open311) sits behind
+the same listener as the webhook, on the paths compose's TLS proxy gives it.
 
 Rasa keeps trackers and locks in Redis (REDIS_URL), so any replica can take
 any turn and two turns of one user never run at once. The migrations run once,
@@ -39,7 +43,6 @@ from scripts import stack  # noqa: E402
 from scripts.backing import ensure, free_port  # noqa: E402
 from scripts.balancer import NGINX_MISSING, WEBHOOK_PATH, nginx_config, nginx_service  # noqa: E402
 from scripts.stack_settings import (  # noqa: E402
-    MORE_BOTS_WARNING,
     environment,
     missing,
     rasa_routing,
@@ -55,7 +58,7 @@ class Replica:
     """One process of the topology: its service, role and port."""
 
     service: stack.Service
-    role: str  # bot, rasa, actions, nginx
+    role: str  # bot, rasa, actions, web, nginx
     port: int
     metrics_port: int = 0  # a bot's /metrics (0: none)
 
@@ -93,6 +96,10 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
     action_token = env.get("ACTION_SERVER_TOKEN") or secrets.token_hex(16)
     endpoints = stack.endpoints_file(env["REDIS_URL"], var)
     model = stack.ROOT / "models" / "mps.tar.gz"
+    # The public address: WEBHOOK_URL's (the TLS proxy or tunnel in front of nginx),
+    # where nginx serves the console too, so the bots' /console links point there.
+    public_url = urlparse(env.get("WEBHOOK_URL") or "")
+    origin = f"{public_url.scheme or 'https'}://{public_url.netloc}"
     out: list[Replica] = []
     for i in range(1, replicas(env, "ACTION_REPLICAS") + 1):
         port = free_port()
@@ -118,18 +125,34 @@ def plan(env: dict[str, str], var: Path) -> tuple[list[Replica], dict[str, str]]
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
                 "METRICS_PORT": str(metrics),
+                "CONSOLE_URL": origin,
             },
             probe_port=metrics,
         )
         out.append(Replica(replace(service, name=f"bot-{i}"), "bot", port, metrics))
+    web_port = free_port()
+    out.append(
+        Replica(stack.web_service(web_port, {"CONSOLE_LISTEN": "127.0.0.1"}), "web", web_port)
+    )
     upstreams = {
-        role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions")
+        role: [r.port for r in out if r.role == role] for role in ("bot", "rasa", "actions", "web")
     }
     by_sender = rasa_routing(env) == "sender"
-    config = nginx_config(var / "nginx", webhook, rasa_port, action_port, upstreams, by_sender)
+    config = nginx_config(
+        var / "nginx",
+        webhook,
+        rasa_port,
+        action_port,
+        upstreams,
+        by_sender,
+        public_url.scheme or "https",
+    )
     out.insert(0, Replica(nginx_service(var / "nginx", config), "nginx", webhook[1]))
+    front = f"http://{webhook[0]}:{webhook[1]}"
     public = {
-        "webhook": f"http://{webhook[0]}:{webhook[1]}{WEBHOOK_PATH}",
+        "webhook": f"{front}{WEBHOOK_PATH}",
+        "console": f"{front}/console",
+        "open311": f"{front}/open311/v2/services.json",
         "rasa": f"http://127.0.0.1:{rasa_port}",
         "actions": f"http://127.0.0.1:{action_port}",
     }
@@ -158,8 +181,8 @@ def write_state(path: Path, processes: list[Replica], public: dict[str, str]) ->
 
 def ready(replica: Replica) -> bool:
     """nginx listens; every other replica answers 200 on /readyz (Rasa: a model loaded;
-    actions: the database; a bot: running, the database, Redis and Rasa), and a bot's
-    webhook listens."""
+    actions and the web application: the database; a bot: running, the database, Redis
+    and Rasa), and a bot's webhook listens."""
     if replica.role == "nginx":
         return listening(replica.port)
     return answers(replica.service) and (replica.role != "bot" or listening(replica.port))
@@ -214,8 +237,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     os.environ.update(env)  # the replicas read the same settings
-    if replicas(env, "BOT_REPLICAS") > 1:
-        stack.say(MORE_BOTS_WARNING)
     stops = ensure(env["DATABASE_URL"], env["REDIS_URL"], stack.say)
     stopping = stack.stop_requested()
     processes, public = plan(env, var)
@@ -225,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         if not migrate(env):
             return 1
         stack.say("migrations applied (one job, before the services)")
-        for role in ("nginx", "actions", "rasa", "bot"):
+        for role in ("nginx", "web", "actions", "rasa", "bot"):
             group = [r for r in processes if r.role == role]
             for replica in group:
                 stack.start(replica.service, log_dir)
@@ -242,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             if stopping.is_set():
                 return 0
         stack.say(
-            f"stack ready: webhook at {public['webhook']}, Rasa at {public['rasa']}; "
-            f"processes in {state}; Ctrl-C stops everything"
+            f"stack ready: webhook at {public['webhook']}, console at {public['console']}, "
+            f"Rasa at {public['rasa']}; processes in {state}; Ctrl-C stops everything"
         )
         pids = [r.service.process for r in processes]
         while not stopping.is_set():

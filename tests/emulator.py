@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import itertools
 import json
 import random
@@ -34,6 +35,18 @@ BOT_USER = {
     "first_name": "MPS Assistant",
     "username": "mps_test_bot",
 }
+# A photo users send when a test gives no bytes: a 16×16 JPEG (CPython's test image).
+TINY_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsO"
+    "CwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ"
+    "EBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wAARCAAQABADASIAAhEBAxEB/8QAFgABAQEAAAAAAAAAAAAAAAAA"
+    "BwQF/8QAJBAAAQQBBAICAwAAAAAAAAAAAQIDBAYFBwgSExEiABQJMTL/xAAVAQEBAAAAAAAAAAAAAAAAAAAABv/E"
+    "ACMRAAECBQMFAAAAAAAAAAAAAAECEQMEBQYhABIxFRZhgeH/2gAMAwEAAhEDEQA/ABSm0mobc8HmExLUlRzzEWPk"
+    "JWW+ulrsaUVAseUgslSlH9LKuPryIKuWPZdskzXmm3fX5m2nF4GlVxx/HOpx4ks51+MiU/Iaad7UcUo4tILoS4kq"
+    "cWkezS0hO/HvuRp0rO6hWnWO1UisZVuFi4GFeyEpmGepa5S5SWVPuciFKRFLgSrwetnyPIB+Vb4N9mKhQMzo5po9"
+    "XLdDs9d6ZVix2VEhiL9kuNPxw2gEKcDQ/rs8AuA8VAe0vdl7VOYn+27flGAUgmITjbhSmCg3BYlyeWDkMolvw4KO"
+    "p1KM6iCNvngZHwetf//Z"
+)
 _JSON_FIELDS = {
     "chat_id",
     "message_id",
@@ -125,6 +138,8 @@ class Emulator:
         self.faults: list[Fault] = []
         self.users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
+        # Files users sent (photos, documents), by file_id: getFile, then /file/bot…
+        self.user_files: dict[str, bytes] = {}
         self.changed = asyncio.Condition()
         # Counts every change (a message, an edit, an update, a callback answer): a
         # test waits for the next one instead of sleeping.
@@ -253,6 +268,28 @@ class Emulator:
 
     async def m_getme(self, params: dict[str, Any]) -> Any:
         return BOT_USER
+
+    async def m_getfile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params["file_id"])
+        data = self.user_files.get(file_id)
+        if data is None:
+            raise LookupError("wrong file_id or the file is temporarily unavailable")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(data),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def file_download(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: the bytes of a file users sent."""
+        if self.token is not None and request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        name = request.match_info["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        data = self.user_files.get(name)
+        if data is None:
+            return _error(404, "Not Found")
+        return web.Response(body=data, content_type="image/jpeg")
 
     async def m_deletewebhook(self, params: dict[str, Any]) -> Any:
         return True
@@ -510,6 +547,9 @@ class Emulator:
             payload["reply_to_message"] = self._message_json(original)
         file_id = str(body.get("file_id") or f"{kind}1")
         file = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+        if kind in ("photo", "document"):  # what getFile and /file/bot… then serve
+            data = body.get("data_base64")
+            self.user_files[file_id] = base64.b64decode(data) if data else TINY_JPEG
         media: dict[str, dict[str, Any]] = {
             "sticker": {
                 "sticker": {
@@ -741,12 +781,16 @@ async def _params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+EMULATOR = web.AppKey("emulator", Emulator)
+
+
 def create_app(token: str | None = None) -> web.Application:
     """The emulator as an aiohttp application."""
     emulator = Emulator(token)
     app = web.Application(client_max_size=50 * 1024 * 1024)
-    app["emulator"] = emulator
+    app[EMULATOR] = emulator
     app.router.add_route("*", "/bot{token}/{method}", emulator.bot_api)
+    app.router.add_get("/file/bot{token}/{path:.+}", emulator.file_download)
     app.router.add_post("/_emu/users/{user_id}/text", emulator.c_text)
     app.router.add_post("/_emu/users/{user_id}/media", emulator.c_media)
     app.router.add_post("/_emu/users/{user_id}/edit", emulator.c_edit)

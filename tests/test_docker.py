@@ -52,6 +52,7 @@ def test_compose_requires_the_webhook_secret_and_the_other_secrets() -> None:
     bot = SERVICES["bot"]["environment"]
     assert bot["WEBHOOK_SECRET"].startswith("${WEBHOOK_SECRET:?")
     assert bot["WEBHOOK_URL"].startswith("${WEBHOOK_URL:?")
+    assert bot["CONSOLE_URL"].startswith("${CONSOLE_URL:?")
     for service in ("actions", "rasa"):
         assert SERVICES[service]["environment"]["ACTION_SERVER_TOKEN"].startswith(
             "${ACTION_SERVER_TOKEN:?"
@@ -65,8 +66,9 @@ def test_only_the_tls_proxy_is_published() -> None:
     assert SERVICES["proxy"]["ports"] == ["443:443"]
     assert set(SERVICES["proxy"]["networks"]) == {"webhook", "console"}
     assert "webhook" in SERVICES["bot"]["networks"]
-    # The web application: reached by the proxy only, on an internal network.
-    assert SERVICES["web"]["networks"] == ["backend", "console"]
+    # The web application: reached by the proxy only, on an internal network; its way
+    # out (for report photos from the Bot API) is the bot's.
+    assert SERVICES["web"]["networks"] == ["backend", "console", "webhook"]
     assert COMPOSE["networks"]["console"]["internal"] is True
     for name in ("postgres", "redis", "rasa", "actions", "migrate", "balancer"):
         assert SERVICES[name]["networks"] == ["backend"], name
@@ -75,6 +77,31 @@ def test_only_the_tls_proxy_is_published() -> None:
     assert "server bot:8443 resolve" in nginx and "ssl_certificate" in nginx
     assert "proxy_pass http://mps_bot/telegram;" in nginx
     assert "server web:8080 resolve" in nginx and "location /open311/ {" in nginx
+    assert "location /console {" in nginx
+
+
+def _locations(nginx: str) -> dict[str, str]:
+    """Each `location` block of an nginx config: its path → its body (nested blocks too)."""
+    found = {}
+    for block in nginx.split("location ")[1:]:
+        path, body = block.split("{", 1)
+        depth, end = 1, 0
+        while depth:
+            depth += {"{": 1, "}": -1}.get(body[end], 0)
+            end += 1
+        found[path.strip()] = body[: end - 1]
+    return found
+
+
+def test_the_proxy_serves_the_console_and_open311_from_the_web_app_as_https() -> None:
+    nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
+    locations = _locations(nginx)
+    for path in ("/console", "/open311/"):
+        assert "proxy_pass http://mps_web;" in locations[path], path
+        # The console's cookie is Secure: the application knows it is served on https.
+        assert "proxy_set_header X-Forwarded-Proto https;" in locations[path], path
+    assert "proxy_pass http://mps_bot/telegram;" in locations["= /telegram"]
+    assert "return 404;" in locations["/"]
 
 
 def test_services_restart_are_probed_and_migrations_run_once_first() -> None:
@@ -168,6 +195,7 @@ def test_compose_config_passes_and_scales() -> None:
         "PSEUDONYM_SECRET",
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",
+        "CONSOLE_URL",
     )
     env = {
         "PATH": os.environ["PATH"],

@@ -1,12 +1,15 @@
 """A user can file only so many reports and call-back requests a day; past that the
-action says so politely and files nothing, and other users are not affected."""
+action says so politely and files nothing, and other users are not affected; with
+Redis, every action server counts the same filings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
@@ -21,10 +24,10 @@ from mps.settings import StoreSettings
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts() -> Iterator[None]:
-    actions.limits.forget_counts()
+async def _fresh_counts() -> AsyncIterator[None]:
+    await actions.limits.forget_counts()
     yield
-    actions.limits.forget_counts()
+    await actions.limits.forget_counts()
 
 
 @pytest.fixture
@@ -86,3 +89,25 @@ async def test_callbacks_past_the_daily_limit_are_refused(store: Store) -> None:
     refused = await _file(ActionFileCallback(), "owner-c", CALLBACK)
     assert refused == label("callback_limit", "en")
     assert await _count(store) == allowed
+
+
+async def test_action_servers_sharing_redis_count_one_users_filings_together(
+    store: Store, redis: aioredis.Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions.limits, "KEY_PREFIX", prefix)
+    store.settings = StoreSettings(
+        database_url="sqlite+aiosqlite:///unused.db",
+        reference_secret="test-reference-secret-0123456789",  # type: ignore[arg-type]
+        redis_url=os.environ["TEST_REDIS_URL"],
+    )
+    allowed = store.settings.rate_reports_per_day
+    for _ in range(allowed):
+        await actions.limits.forget_counts()  # each filing on another action server
+        assert "MPS-" in await _file(ActionFileReport(), "owner-r", REPORT)
+    await actions.limits.forget_counts()
+    assert await _file(ActionFileReport(), "owner-r", REPORT) == label("report_limit", "en")
+    assert await _count(store) == allowed
+    # One counter, named by a keyed hash (no pseudonym), for a day.
+    [key] = [k async for k in redis.scan_iter(f"{prefix}*")]
+    assert b"owner-r" not in key and int(await redis.get(key) or 0) == allowed + 1
+    assert 86_000 < await redis.ttl(key) <= 86_400

@@ -1,7 +1,7 @@
-"""The bot's and the action server's probes: /healthz answers while the bot's jobs run
-and names one that stopped; /readyz is 200 while the database, Redis and Rasa answer
-and 503 naming the one that does not (an error type, never a URL or a value);
-`python -m bot.health` exits by what they say."""
+"""The bot's, the action server's and the web application's probes: /healthz answers
+while the bot's jobs run and names one that stopped; /readyz is 200 while the database,
+Redis and Rasa answer and 503 naming the one that does not (an error type, never a URL
+or a value); `python -m bot.health` exits by what they say."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 import actions.store
 from actions import probes as action_probes
@@ -33,6 +34,8 @@ from mps.settings import StoreSettings
 from tests.e2e.slow_rasa import create_app as rasa_stand_in
 from tests.e2e.stack_fixture import free_port
 from tests.test_outbox import Now, services
+from web.app import create_app as create_web_app
+from web.context import CONTEXT as WEB_CONTEXT
 
 JOBS = ("outbox", "reminders")
 # Nothing listens there: a database, Redis or Rasa that is down.
@@ -222,3 +225,32 @@ async def test_the_action_servers_probes_need_no_token() -> None:
         assert await check(SimpleNamespace(path=path, args={})) is None  # type: ignore[arg-type]
     refused = await check(SimpleNamespace(path="/webhook", args={}))  # type: ignore[arg-type]
     assert refused is not None and refused.status == 401
+
+
+async def test_the_web_application_is_ready_while_its_database_answers(
+    database: Database,
+) -> None:
+    settings = StoreSettings(
+        database_url="sqlite+aiosqlite:///unused.db",
+        reference_secret="web-probe-test-reference-secret-0123",  # type: ignore[arg-type]
+    )
+    app = create_web_app(settings, database)
+    async with TestClient(TestServer(app)) as client:
+        ready = await client.get("/readyz")
+        assert (ready.status, await ready.json()) == (
+            200,
+            {"status": "ready", "checks": {"database": "ok"}},
+        )
+        down = open_database(DOWN_DATABASE)
+        app[WEB_CONTEXT].store.database = down  # the database goes away
+        try:
+            ready = await client.get("/readyz")
+            assert (ready.status, await ready.json()) == (
+                503,
+                {"status": "not ready", "checks": {"database": "ConnectionRefusedError"}},
+            )
+            live = await client.get("/healthz")
+            assert (live.status, await live.json()) == (200, {"status": "ok"})
+        finally:
+            app[WEB_CONTEXT].store.database = database
+            await down.close()

@@ -27,16 +27,21 @@ from mps.hotlines import load_hotlines
 from mps.language import LANGUAGES
 from mps.phone import WINDOWS
 from mps.registry import UNITS, check_registry
+from mps.report_queue import AGES, OVERDUE
 from mps.report_rules import TRANSITIONS, UnitRules
 from mps.staff import JoinResult
+from web.console.events import EVENT_REFUSALS, EVENT_SAVED
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = Catalogue.load_dir()
 ENTRIES = dict(TEXTS.entries())
 CODE = "\n".join(
     path.read_text(encoding="utf-8")
-    for folder in ("bot", "actions", "mps", "nlu", "scripts", "web")
-    for path in (ROOT / folder).rglob("*.py")
+    for folder, pattern in (
+        *((f, "*.py") for f in ("bot", "actions", "mps", "nlu", "scripts", "web")),
+        ("web/templates", "*.html"),  # the staff console's pages: t("key")
+    )
+    for path in (ROOT / folder).rglob(pattern)
 )
 RASA = "\n".join(
     path.read_text(encoding="utf-8")
@@ -61,9 +66,14 @@ GROUPS: dict[str, Callable[[], Iterable[str]]] = {
     "reading": lambda: STARTABLE,
     "command": lambda: MENU_COMMANDS,
     # The outbox kinds mps/reports.py and bot/outbox.py write and deliver.
-    "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer"),
+    "outbox_kind": lambda: ("staff_card", "citizen_update", "question", "answer", "card_redraw"),
     # The Open311 services: the categories that are never sensitive.
     "service_description": lambda: UnitRules.load().public_categories(),
+    # The console's events pages: why a new event or a change was refused, what was saved.
+    "console_events_error": lambda: EVENT_REFUSALS,
+    "console_events_saved": lambda: EVENT_SAVED,
+    # The staff console's age filter (mps/report_queue.py).
+    "console_age": lambda: (*AGES, OVERDUE),
 }
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import redis.asyncio as aioredis
 from sqlalchemy import select
 from telegram.error import ChatMigrated, Forbidden, NetworkError
 
 from bot import callbacks
 from bot.app import HANDOFF_KEY, OUTBOX_KEY, STOPPING_KEY, post_shutdown, post_stop
 from bot.buttons import ButtonStore
+from bot.callback_watch import RedisCallbackWatch
 from bot.chat_state_stores import DatabaseChatState
 from bot.handoff_cards import handoff_loop
 from bot.outbox import deliver_due, outbox_loop
@@ -225,6 +227,30 @@ async def test_a_callback_is_confirmed_to_her_only_once_an_officer_has_it(
     assert telegram.to(778) == [expected]
 
 
+async def test_the_replica_that_delivers_the_card_tells_her_once_whichever_took_it(
+    stocked: Database, index: StationIndex, redis: aioredis.Redis, prefix: str
+) -> None:
+    await enrol(stocked, "BGD-KRD", 102, 102, "fcpu")
+    telegram, now = FakeTelegram(), Now()
+    took, delivers = services(stocked, now), services(stocked, now)
+    for svc in (took, delivers):  # two bot replicas sharing Redis
+        svc.callbacks = RedisCallbackWatch(redis, svc.pseudonym_secret, prefix)
+    report = await file(stocked, index, CALLBACK)
+    assert report.reference is not None
+    await callbacks.watch(telegram, took, report.reference, 777)  # type: ignore[arg-type]
+    assert await deliver_due(telegram, delivers) == 1  # type: ignore[arg-type]
+    expected = TEXTS.get("callback_delivered", "en", phone="07701234567", window="09:00–12:00")
+    assert telegram.to(777) == [expected]
+    assert await took.callbacks.take(report.reference) is None  # told once
+    # /exit through one replica: the other says nothing of her next request.
+    second = await file(stocked, index, CALLBACK)
+    assert second.reference is not None
+    await callbacks.watch(telegram, took, second.reference, 777)  # type: ignore[arg-type]
+    await delivers.callbacks.forget_chat(777)
+    assert await deliver_due(telegram, took) == 1  # type: ignore[arg-type]
+    assert telegram.to(777) == [expected] and len(telegram.to(102)) == 2
+
+
 async def test_a_callback_nobody_can_receive_is_said_so_at_once(
     stocked: Database, index: StationIndex
 ) -> None:
@@ -294,7 +320,7 @@ async def test_after_exit_no_word_of_the_callback_comes_to_her_chat(
     report = await file(stocked, index, CALLBACK)
     assert report.reference is not None
     await callbacks.watch(telegram, svc, report.reference, 777)  # type: ignore[arg-type]
-    svc.callbacks.forget_chat(777)  # what /exit does
+    await svc.callbacks.forget_chat(777)  # what /exit does
     assert await deliver_due(telegram, svc) == 1  # type: ignore[arg-type]
     assert len(telegram.to(102)) == 1 and telegram.to(777) == []
 

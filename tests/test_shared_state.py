@@ -133,7 +133,7 @@ async def test_her_language_and_her_count_come_in_one_round_trip(
 
 async def test_counting_goes_on_while_redis_is_away() -> None:
     dead = _dead()
-    limiter = RateLimiter({"message": Limit(1, 60)}, RedisCounters(dead, SECRET))
+    limiter = RateLimiter({"message": Limit(1, 60)}, RedisCounters(dead, SECRET, "mpstest:"))
     assert [await limiter.check("message", USER) for _ in range(3)] == [Verdict.ALLOW] * 3
     users = RedisUsers(dead, SECRET)
     assert [await users.load(USER, limiter.window("message", USER)) for _ in range(3)] == [1] * 3

@@ -1,16 +1,19 @@
 """`make stack` with two bots and two Rasa servers behind nginx: var/stack.json names
 every process, each replica answers its /readyz, a conversation through the webhook
-balancer is answered, still after one bot is SIGKILLed, and Ctrl-C leaves no process
-behind."""
+balancer is answered, still after one bot is SIGKILLed, the web application (the
+staff console and Open311) answers on the webhook's listener, a staff member signs in
+there with the bot's /console link, and Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from scripts.balancer import nginx_config
-from scripts.stack import start, stop, wait_ready
+from scripts.balancer import nginx_config, nginx_service
+from scripts.stack import ROOT, start, stop, wait_ready
 from scripts.stack_settings import NEEDS, missing
 from scripts.topology import listening, start_topology, stop_topology
 from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
@@ -44,6 +47,7 @@ class Topology:
     telegram: Telegram
     output: Path
     relay: WebhookRelay
+    env: dict[str, str]
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -68,7 +72,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
-    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201]}
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201], "web": [7301]}
     config = nginx_config(Path("/srv/var/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams)
     for role, ports in upstreams.items():
         block = config.split(f"upstream mps_{role} {{", 1)[1].split("}", 1)[0]
@@ -85,8 +89,42 @@ def test_nginx_balances_each_tier_and_keeps_no_access_log() -> None:
     assert "hash" not in config  # round robin unless RASA_ROUTING=sender
 
 
+def _server(config: str, listen: str) -> str:
+    """The `server` block of `config` that listens on `listen`."""
+    [block] = [b for b in config.split("server {")[1:] if f"listen {listen};" in b]
+    return block
+
+
+def test_the_webhooks_listener_serves_the_console_and_open311_as_compose_does() -> None:
+    upstreams = {"bot": [7001], "rasa": [7101], "actions": [7201], "web": [7301]}
+    webhook = ("127.0.0.1", 8443)
+    config = nginx_config(Path("/srv/nginx"), webhook, 5005, 5055, upstreams)
+    front = _server(config, "127.0.0.1:8443")
+    for path in ("= /console", "/console/", "/open311/"):
+        location = front.split(f"location {path} {{", 1)[1].split("}", 1)[0]
+        assert "proxy_pass http://mps_web;" in location, path
+        # The console's Secure cookie: the app is told the public scheme, not a client's.
+        assert "proxy_set_header X-Forwarded-Proto https;" in location, path
+    assert "server 127.0.0.1:7301 " in config.split("upstream mps_web {", 1)[1]
+    # Nothing but Rasa and the actions on their own listeners.
+    assert "mps_web" not in _server(config, "127.0.0.1:5005") + _server(config, "127.0.0.1:5055")
+    plain = nginx_config(Path("/srv/nginx"), webhook, 5005, 5055, upstreams, public_scheme="http")
+    assert "X-Forwarded-Proto http;" in plain and "X-Forwarded-Proto https;" not in plain
+
+
+@needs_nginx
+def test_nginx_accepts_the_config_make_stack_writes(tmp_path: Path) -> None:
+    upstreams = {"bot": [7001, 7002], "rasa": [7101], "actions": [7201], "web": [7301]}
+    config = nginx_config(tmp_path, ("127.0.0.1", 8443), 5005, 5055, upstreams, True)
+    service = nginx_service(tmp_path, config)
+    done = subprocess.run(
+        [*service.command[:-2], "-t"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_rasa_routing_by_sender_hashes_the_pseudonym_header_of_rasas_upstream_only() -> None:
-    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201, 7202]}
+    upstreams = {"bot": [7001, 7002], "rasa": [7101, 7102], "actions": [7201, 7202], "web": [7301]}
     config = nginx_config(Path("/srv/nginx"), ("127.0.0.1", 8443), 5005, 5055, upstreams, True)
     hashed = [block.split("{", 1)[0] for block in config.split("upstream ")[1:] if "hash" in block]
     assert hashed == ["mps_rasa "]
@@ -146,7 +184,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         _wait_for(output, "stack ready", process, seconds=600)
         relay = WebhookRelay(f"{emulator_url}/bot{TOKEN}", env["WEBHOOK_URL"], SECRET)
         with relay:
-            yield Topology(process, var / "stack.json", telegram, output, relay)
+            yield Topology(process, var / "stack.json", telegram, output, relay, env)
         assert relay.failed == [], relay.failed
     finally:
         telegram.client.close()
@@ -179,7 +217,7 @@ def _converse(topology: Topology) -> None:
 def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topology) -> None:
     processes = topology.state()["processes"]
     roles = sorted(p["role"] for p in processes)
-    assert roles == ["actions", "bot", "bot", "nginx", "rasa", "rasa"]
+    assert roles == ["actions", "bot", "bot", "nginx", "rasa", "rasa", "web"]
     assert len({p["name"] for p in processes}) == len(processes)
     for process in processes:
         assert _alive(process["pid"]), process
@@ -188,6 +226,53 @@ def test_stack_json_names_every_process_with_a_live_pid_and_port(topology: Topol
             port = process["metrics_port"] or process["port"]
             ready = topology.telegram.client.get(f"http://127.0.0.1:{port}/readyz")
             assert ready.status_code == 200, (process["name"], ready.text)
+
+
+@needs_nginx
+def test_the_web_app_answers_through_nginx_on_the_webhooks_port(topology: Topology) -> None:
+    front = topology.state()["public"]
+    client = topology.telegram.client
+    services = client.get(front["open311"])
+    assert services.status_code == 200
+    assert "noise" in {s["service_code"] for s in services.json()}
+    assert "online_harassment" not in {s["service_code"] for s in services.json()}
+    # The console: signed out, /console leads to its login page, in Arabic by default.
+    home = client.get(front["console"])
+    assert home.status_code == 302 and home.headers["Location"] == "/console/login"
+    login = client.get(front["console"] + "/login")
+    assert login.status_code == 200 and 'lang="ar" dir="rtl"' in login.text
+    assert front["console"] == front["webhook"].removesuffix("/telegram") + "/console"
+
+
+@needs_nginx
+def test_staff_sign_in_through_nginx_with_the_bots_link_and_reach_the_events(
+    topology: Topology,
+) -> None:
+    invite = subprocess.run(
+        [sys.executable, "-m", "bot.admin", "staff", "invite", "--station", "BGD-KRD"],
+        env=topology.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    member = next(_users)
+    topology.telegram.ask(member, f"/join {invite.stdout.strip()}")
+    _settled(topology, member)
+    [reply] = topology.telegram.ask(member, "/console")
+    found = re.search(r"(https?://\S+)/console/login/[\w-]+", reply["text"] or "")
+    assert found is not None, reply
+    # The link points at the webhook's public address, where nginx serves the console.
+    assert found[1] == topology.env["WEBHOOK_URL"].removesuffix("/telegram")
+    client = topology.telegram.client
+    assert client.get(found[0]).status_code == 200
+    signed = client.post(found[0])
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    session = {"Cookie": cookie.split(";", 1)[0]}  # Secure: sent by hand over plain HTTP
+    events = client.get(f"{found[1]}/console/events", headers=session)
+    assert events.status_code == 200 and 'name="capacity"' in events.text
 
 
 def _bot_1(topology: Topology) -> dict[str, Any]:

@@ -18,11 +18,14 @@ from aiohttp.web_response import StreamResponse
 
 from mps.catalogue import Catalogue
 from mps.database import Database, open_database
+from mps.probes import alive, readiness
 from mps.report_rules import UnitRules
 from mps.settings import StoreSettings
 from mps.store import Store
 from web import console, open311
-from web.context import CONTEXT, Context
+from web.console.photos import TelegramFiles, configure
+from web.context import CONTEXT, Context, context
+from web.settings import WebSettings
 
 
 class PathAccessLogger(AbstractAccessLogger):
@@ -34,19 +37,40 @@ class PathAccessLogger(AbstractAccessLogger):
         self.logger.info("%s %s %s %.3fs", request.method, request.path, response.status, time)
 
 
-async def health(request: web.Request) -> web.Response:
-    """200 once the application has started (the supervisor's and compose's check)."""
-    return web.Response(text="ok\n")
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness, as every process of the topology answers it: the loop answers."""
+    _ok, body = alive([])
+    return web.json_response(body)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: the database answers (every page and request needs it); else 503
+    naming the failure (an error type, never a message)."""
+    ok, body = await readiness({"database": context(request).store.database.ping})
+    return web.json_response(body, status=200 if ok else 503)
 
 
 def create_app(settings: StoreSettings, database: Database | None = None) -> web.Application:
     """The application on `settings` (DATABASE_URL…), or on `database` when given."""
     app = web.Application()
     app.cleanup_ctx.append(_context(settings, database))
-    app.router.add_get("/health", health)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     open311.setup(app)
     console.setup(app)
+    configure(app, telegram_files(settings))
     return app
+
+
+def telegram_files(settings: StoreSettings) -> TelegramFiles | None:
+    """Where the console fetches report photos: the bot's Bot API and token, if set."""
+    if not isinstance(settings, WebSettings) or settings.telegram_bot_token is None:
+        return None
+    return TelegramFiles(
+        settings.telegram_bot_token.get_secret_value(),
+        settings.telegram_api_url,
+        settings.telegram_file_url,
+    )
 
 
 def _context(

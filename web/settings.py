@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from mps.settings import StoreSettings
+from mps.settings import StoreSettings, real_token
 
 
 class WebSettings(StoreSettings):
-    """DATABASE_URL and the rest of StoreSettings, and where the web server listens."""
+    """DATABASE_URL and the rest of StoreSettings, where the web server listens, and the
+    Bot API the console fetches report photos from (the bot's own settings)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -17,3 +18,11 @@ class WebSettings(StoreSettings):
     console_listen: str = "127.0.0.1"
     console_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return real_token(value)

@@ -31,6 +31,7 @@ from scripts.stack import (
     start,
     stop,
     wait_ready,
+    web_service,
 )
 
 MODEL = ROOT / "models" / "mps.tar.gz"
@@ -327,6 +328,8 @@ class Stack:
     database_url: str
     # With bot replicas: each one's webhook; `deliver` chooses which replica gets an update.
     webhooks: list[str] = field(default_factory=list)
+    # The web process (`python -m web`: the staff console, Open311).
+    web_url: str = ""
 
     def deliver(self, update_id: int, replica: int) -> None:
         """Post an update of the emulator to one replica's webhook, as Telegram would."""
@@ -415,7 +418,7 @@ def running_stack(
     bot_env: dict[str, str] | None = None,
     bot_replicas: int = 1,
 ) -> Iterator[Stack]:
-    """Emulator, action server, Rasa and bot; without Rasa, RASA_URL is dead.
+    """Emulator, web, action server, Rasa and bot; without Rasa, RASA_URL is dead.
 
     SQLite in `log_dir` unless `database_url` is given (its schema is migrated,
     the demo stations are imported). With `redis_url`, as `make run` with
@@ -438,7 +441,17 @@ def running_stack(
         "REFERENCE_SECRET": "e2e-test-reference-secret-0123456789",
     }
     emulator = emulator_service(emu_port)
-    services = [emulator]
+    web_port = free_port()
+    web_url = f"http://127.0.0.1:{web_port}"
+    telegram_env = {
+        "TELEGRAM_BOT_TOKEN": "123456:e2e-test-token",
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{emu_port}/bot",
+        "TELEGRAM_FILE_URL": f"http://127.0.0.1:{emu_port}/file/bot",
+        "CONSOLE_URL": web_url,
+    }
+    # The staff console and Open311, as `make run` starts them.
+    web = web_service(web_port, {**store_env, **telegram_env, "LOG_LEVEL": "INFO"})
+    services = [emulator, web]
     if with_rasa:
         services += [
             actions_service(action_port, store_env, ACTION_TOKEN),
@@ -454,9 +467,7 @@ def running_stack(
         ]
     bot = bot_service(
         {
-            "TELEGRAM_BOT_TOKEN": "123456:e2e-test-token",
-            "TELEGRAM_API_URL": f"http://127.0.0.1:{emu_port}/bot",
-            "TELEGRAM_FILE_URL": f"http://127.0.0.1:{emu_port}/file/bot",
+            **telegram_env,
             "RASA_URL": rasa_url,
             "RASA_TIMEOUT": "20",
             "RASA_TOKEN": RASA_TOKEN,
@@ -496,7 +507,7 @@ def running_stack(
             wait_until(partial(_listening, url), 60, f"a webhook at {url}")
         telegram = Telegram(f"http://127.0.0.1:{emu_port}")
         try:
-            yield Stack(telegram, rasa_url, services, log_dir, database_url, webhooks)
+            yield Stack(telegram, rasa_url, services, log_dir, database_url, webhooks, web_url)
         finally:
             telegram.client.close()
     finally:

@@ -14,7 +14,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from web.console import login, queue, report, scorecard
+from web.console import events, login, photos, queue, report, scorecard
 from web.console.middleware import console_middleware
 
 WEB = Path(__file__).resolve().parents[1]
@@ -24,6 +24,8 @@ PAGES = (
     login,
     queue,
     report,
+    photos,
+    events,
     scorecard,
 )
 

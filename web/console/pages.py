@@ -112,6 +112,11 @@ async def render(
     return aiohttp_jinja2.render_template(template, request, page, status=status)
 
 
+async def message(request: web.Request, status: int, key: str, **values: object) -> web.Response:
+    """A page that says one thing (text `key`), in the viewer's language."""
+    return await render(request, "message.html", status=status, message_key=key, values=values)
+
+
 async def refusal(request: web.Request, status: int, key: str, **values: object) -> web.Response:
     """A polite page for a refusal (403, 404, a stale change), in the viewer's language."""
-    return await render(request, "message.html", status=status, message_key=key, values=values)
+    return await message(request, status, key, **values)
