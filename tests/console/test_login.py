@@ -152,3 +152,15 @@ def test_the_access_log_never_holds_a_sign_in_token(caplog: pytest.LogCaptureFix
     with caplog.at_level(logging.INFO, logger="web.access"):
         PathAccessLogger(logging.getLogger("web.access"), "").log(request, web.Response(), 0.01)
     assert "s3cr3t" not in caplog.text and "GET /console/login/… 200" in caplog.text
+
+
+async def test_another_site_cannot_sign_a_browser_in(console: Console) -> None:
+    await enrol(console.database, 509)
+    path = await link_for(console.database, 509)
+    forged = await console.client.post(
+        path, headers={"Origin": "https://elsewhere.example"}, allow_redirects=False
+    )
+    assert forged.status == 403
+    own = str(console.server.make_url("/")).rstrip("/")
+    signed = await console.client.post(path, headers={"Origin": own}, allow_redirects=False)
+    assert signed.status == 303

@@ -14,6 +14,8 @@ sent with the next page.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from mps.console_login import end_session, find_link, link_works, set_language, use_link
@@ -79,8 +81,18 @@ async def login_link(request: web.Request) -> web.Response:
     return await render(request, "login.html", link=link, language=link.language)
 
 
+def _from_elsewhere(request: web.Request) -> bool:
+    """Whether the browser says another site sent this POST (its Origin header): a page
+    that signs a staff member's browser in to someone else's session."""
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc != request.host
+
+
 async def login(request: web.Request) -> web.Response:
-    """Spend the link and open a session; a used or expired link opens nothing."""
+    """Spend the link and open a session; a used or expired link opens nothing, and
+    neither does a POST another site sent."""
+    if _from_elsewhere(request):
+        raise web.HTTPForbidden()
     store = context(request).store
     async with store.database.sessions.begin() as session:
         token = await use_link(session, request.match_info["token"], store.clock().now)
