@@ -161,6 +161,8 @@ async def test_another_site_cannot_sign_a_browser_in(console: Console) -> None:
         path, headers={"Origin": "https://elsewhere.example"}, allow_redirects=False
     )
     assert forged.status == 403
+    opaque = await console.client.post(path, headers={"Origin": "null"}, allow_redirects=False)
+    assert opaque.status == 403
     own = str(console.server.make_url("/")).rstrip("/")
     signed = await console.client.post(path, headers={"Origin": own}, allow_redirects=False)
     assert signed.status == 303

@@ -82,10 +82,13 @@ async def login_link(request: web.Request) -> web.Response:
 
 
 def _from_elsewhere(request: web.Request) -> bool:
-    """Whether the browser says another site sent this POST (its Origin header): a page
-    that signs a staff member's browser in to someone else's session."""
+    """Whether the browser says another site, or an opaque origin (a sandboxed frame),
+    sent this POST: a page that signs a staff member's browser in to someone else's
+    session."""
     origin = request.headers.get("Origin")
-    return origin is not None and urlsplit(origin).netloc != request.host
+    if origin is None:
+        return False  # not a browser's cross-site form (browsers send Origin with POSTs)
+    return origin == "null" or urlsplit(origin).netloc != request.host
 
 
 async def login(request: web.Request) -> web.Response:
