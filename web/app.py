@@ -27,14 +27,20 @@ from web.console.photos import TelegramFiles, configure
 from web.context import CONTEXT, Context, context
 from web.settings import WebSettings
 
+# A console sign-in path ends in its one-time token: logged without it.
+LOGIN_PATH = "/console/login/"
+
 
 class PathAccessLogger(AbstractAccessLogger):
     """One line a request: method, path, status, seconds. Never the query string (a
-    GET's api_key is there) or a body (a citizen's words)."""
+    GET's api_key is there), a body (a citizen's words) or a sign-in link's token."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         """Log one request."""
-        self.logger.info("%s %s %s %.3fs", request.method, request.path, response.status, time)
+        path = request.path
+        if path.startswith(LOGIN_PATH):
+            path = LOGIN_PATH + "…"
+        self.logger.info("%s %s %s %.3fs", request.method, path, response.status, time)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from aiohttp.test_utils import TestClient, TestServer
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from sqlalchemy import select, update
 
 from mps.console_login import IDLE, LINK_LIFETIME, token_hash
@@ -20,7 +23,7 @@ from tests.console.conftest import (
     login,
     secure_jar,
 )
-from web.app import create_app
+from web.app import PathAccessLogger, create_app
 
 
 async def test_the_link_signs_in_once(console: Console) -> None:
@@ -142,3 +145,24 @@ async def test_no_link_for_someone_who_is_not_staff(console: Console) -> None:
 
     async with console.database.sessions.begin() as session:
         assert await new_link(session, 999, 999, "en", SETTINGS.clock().now) is None
+
+
+def test_the_access_log_never_holds_a_sign_in_token(caplog: pytest.LogCaptureFixture) -> None:
+    request = make_mocked_request("GET", "/console/login/s3cr3t-token-value")
+    with caplog.at_level(logging.INFO, logger="web.access"):
+        PathAccessLogger(logging.getLogger("web.access"), "").log(request, web.Response(), 0.01)
+    assert "s3cr3t" not in caplog.text and "GET /console/login/… 200" in caplog.text
+
+
+async def test_another_site_cannot_sign_a_browser_in(console: Console) -> None:
+    await enrol(console.database, 509)
+    path = await link_for(console.database, 509)
+    forged = await console.client.post(
+        path, headers={"Origin": "https://elsewhere.example"}, allow_redirects=False
+    )
+    assert forged.status == 403
+    opaque = await console.client.post(path, headers={"Origin": "null"}, allow_redirects=False)
+    assert opaque.status == 403
+    own = str(console.server.make_url("/")).rstrip("/")
+    signed = await console.client.post(path, headers={"Origin": own}, allow_redirects=False)
+    assert signed.status == 303

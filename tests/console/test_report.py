@@ -116,6 +116,7 @@ async def test_an_illegal_change_is_refused_politely_in_arabic(console: Console)
     await _post(console.client, report, "close", seen="new", note="Solved with the neighbours.")
     html = await _post(console.client, report, "status", seen="closed", status="acknowledged")
     assert "هذا التغيير غير ممكن الآن" in html
+    assert "الموظف رقم ١" in html  # the history names staff in Arabic-Indic digits
     assert await _status(console.database, report) == "closed"
 
 

@@ -88,6 +88,12 @@ def test_staff_work_a_new_report_in_the_console(stack: Stack, browser: Browser) 
     page.wait_for_url(re.compile(r".*\?done=acknowledged$"))
     assert "acknowledged by the station" in page.inner_text("main")
     page.screenshot(path=str(shots / "report.png"), full_page=True)
+    # The same page in Arabic, right to left, for this session.
+    page.select_option("select[name=lang]", "ar")
+    page.get_by_role("button", name="Switch").click()
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "اطّلع عليه المركز" in page.inner_text("article")
+    page.screenshot(path=str(shots / "report-ar.png"), full_page=True)
 
     # The citizen hears of it in Telegram, through the outbox.
     update = stack.telegram.wait_for(
@@ -116,7 +122,7 @@ def test_staff_work_a_new_report_in_the_console(stack: Stack, browser: Browser) 
     again = browser.new_context().new_page()
     spent = again.goto(link)
     assert spent is not None and spent.status == 410
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(re.compile(r".*/console/login\?lang=en$"))
+    page.get_by_role("button", name="تسجيل الخروج").click()
+    page.wait_for_url(re.compile(r".*/console/login\?lang=ar$"))
     page.goto(f"{stack.web_url}/console/queue")
     assert page.url.endswith("/console/login")

@@ -14,6 +14,8 @@ sent with the next page.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from mps.console_login import end_session, find_link, link_works, set_language, use_link
@@ -79,8 +81,21 @@ async def login_link(request: web.Request) -> web.Response:
     return await render(request, "login.html", link=link, language=link.language)
 
 
+def _from_elsewhere(request: web.Request) -> bool:
+    """Whether the browser says another site, or an opaque origin (a sandboxed frame),
+    sent this POST: a page that signs a staff member's browser in to someone else's
+    session."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False  # not a browser's cross-site form (browsers send Origin with POSTs)
+    return origin == "null" or urlsplit(origin).netloc != request.host
+
+
 async def login(request: web.Request) -> web.Response:
-    """Spend the link and open a session; a used or expired link opens nothing."""
+    """Spend the link and open a session; a used or expired link opens nothing, and
+    neither does a POST another site sent."""
+    if _from_elsewhere(request):
+        raise web.HTTPForbidden()
     store = context(request).store
     async with store.database.sessions.begin() as session:
         token = await use_link(session, request.match_info["token"], store.clock().now)

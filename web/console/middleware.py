@@ -16,7 +16,8 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     # The login path carries a token: never send it (or a reference) to another site.
-    "Referrer-Policy": "no-referrer",
+    # ("same-origin", not "no-referrer": with that, a form's POST says Origin: null.)
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"

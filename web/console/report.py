@@ -26,6 +26,7 @@ from mps.catalogue import Catalogue
 from mps.clock import Clock
 from mps.contract import CITIZEN, staff_of
 from mps.delivery import card_targets
+from mps.formatting import digits
 from mps.models import Report, ReportEvent, Station
 from mps.report_card import card_text, who_did
 from mps.report_errors import ChangedMeanwhile, NotAllowed, ReportError, UnknownReport, refusal
@@ -71,7 +72,7 @@ async def _lines(
     def who(event: ReportEvent) -> str:
         user = staff_of(event.actor)
         if user is not None and user in numbers:
-            return texts.get("staff_number", language, number=str(numbers[user]))
+            return texts.get("staff_number", language, number=digits(str(numbers[user]), language))
         key = "console_actor_citizen" if event.actor == CITIZEN else "console_actor_system"
         return texts.get(key, language)
 
