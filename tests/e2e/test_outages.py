@@ -201,10 +201,15 @@ def _kill(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)  # its whole process group, as a crash would
 
 
-def test_make_run_serves_open311_and_says_where(make_run: Running) -> None:
-    found = re.search(r"web ready at \S+ \(Open311: (\S+/services\.xml)\)", make_run.console())
+def test_make_run_serves_the_console_and_open311_and_says_where(make_run: Running) -> None:
+    found = re.search(
+        r"web ready at \S+ \(staff console: (\S+/console),.*Open311: (\S+/services\.xml)\)",
+        make_run.console(),
+    )
     assert found is not None, make_run.console()
-    response = httpx.get(found[1], timeout=30)
+    console = httpx.get(found[1], timeout=30, follow_redirects=True)  # the sign-in page
+    assert console.status_code == 200 and "/console" in str(console.url)
+    response = httpx.get(found[2], timeout=30)
     assert response.status_code == 200 and "<service_code>noise</service_code>" in response.text
 
 
