@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from scripts.stack import (
     ROOT,
@@ -30,6 +31,7 @@ from scripts.stack import (
     rasa_service,
     start,
     stop,
+    stop_all,
     wait_ready,
 )
 
@@ -41,6 +43,11 @@ TURN_QUIET = 0.3
 # rate counters) and Rasa's trackers under pseudonyms then never meet an earlier run's.
 SECRET = "e2e-pseudonym-" + secrets.token_hex(16)
 RASA_TOKEN = "e2e-rasa-api-token"
+# `pytestmark` of every module that starts a stack on TEST_REDIS_URL: under `pytest -n`
+# they run in one worker, one after the other, as without it (a replica takes over the
+# journal of any dead replica in that Redis, and tests/e2e/test_discreet.py waits for
+# every "mpse2e" tracker there to expire).
+SHARED_REDIS = pytest.mark.xdist_group("shared-redis")
 ACTION_TOKEN = "e2e-action-server-token-0123456789"
 
 
@@ -500,8 +507,7 @@ def running_stack(
         finally:
             telegram.client.close()
     finally:
-        for service in reversed(services):
-            stop(service)
+        stop_all(services)
 
 
 REPLICA_WEBHOOK_SECRET = "e2e-replica-webhook-secret-0123456789"
@@ -546,6 +552,7 @@ def bot_log(stack: Stack) -> str:
 
 
 __all__ = [
+    "SHARED_REDIS",
     "Stack",
     "Telegram",
     "admin",

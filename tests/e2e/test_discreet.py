@@ -22,6 +22,7 @@ from mps.pseudonym import pseudonymise
 from tests.e2e.stack_fixture import (
     RASA_TOKEN,
     SECRET,
+    SHARED_REDIS,
     Stack,
     bot_log,
     buttons,
@@ -31,6 +32,7 @@ from tests.e2e.stack_fixture import (
     wait_until,
 )
 
+pytestmark = SHARED_REDIS
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Catalogue.load_dir()
 TRACKER_SECONDS = 15
