@@ -37,7 +37,8 @@ $(1)/bin/pip install --quiet "$(UV_PIN)" && $(1)/bin/uv pip install --python $(1
 endef
 
 envs:  ## both envs from the locks, side by side
-	@$(MAKE) --no-print-directory -j2 .venv/.stamp .venv-rasa/.stamp
+	@$(MAKE) --no-print-directory -q .venv/.stamp .venv-rasa/.stamp \
+	  || $(MAKE) --no-print-directory -j2 .venv/.stamp .venv-rasa/.stamp
 
 .venv/.stamp: requirements/app.lock
 	@test -n "$(PY_APP)" || scripts/find-python.sh 3.11+ PYTHON3
@@ -111,10 +112,10 @@ test-stories: build/.stamp  ## Rasa conversation tests, each flow in each langua
 	$(RASA) test core --model models/mps.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 # pytest-xdist: one worker a core (TEST_WORKERS=0: none); tests/conftest.py says which
-# tests share a worker.
+# tests share a worker. The slowest tests are listed at the end: where CI's time goes.
 TEST_WORKERS ?= auto
 test-py:  ## pytest, on every core
-	$(APP) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(APP) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # Rasa's data checks and story tests (two minutes, one core at most) run beside pytest,
 # their output in var/log/test-rasa.log (shown when they fail); `make test` fails when

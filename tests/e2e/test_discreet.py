@@ -32,7 +32,6 @@ from tests.e2e.stack_fixture import (
     wait_until,
 )
 
-pytestmark = SHARED_REDIS
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Catalogue.load_dir()
 TRACKER_SECONDS = 15
@@ -260,6 +259,7 @@ def tracker_keys(url: str) -> list[bytes | str]:
         client.close()
 
 
+@SHARED_REDIS
 def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     stack = private_stack
     url = os.environ["TEST_REDIS_URL"]
@@ -323,6 +323,7 @@ async def _dump_database(url: str) -> str:
     return "\n".join(rows)
 
 
+@SHARED_REDIS
 def test_a_discreet_handoff_leaves_nothing_right_after_exit(private_stack: Stack) -> None:
     stack = private_stack
     url = os.environ["TEST_REDIS_URL"]
