@@ -15,12 +15,12 @@ RASA_DATA   := --data build/data --domain build/domain --config build/config.yml
 NLU_TEST    ?=
 CHART_JS    := web/static/vendor/chart.umd.min.js
 
-.PHONY: help setup db run stack test train eval bench loadtest lint lock build validate test-stories test-py clean
+.PHONY: help setup envs db run stack test train eval bench loadtest lint lock build validate test-stories test-py clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: .venv/.stamp .venv-rasa/.stamp $(CHART_JS) .env db train  ## create both envs from the locks, migrate the database, train the model if needed
+setup: envs $(CHART_JS) .env db train  ## create both envs from the locks, migrate the database, train the model if needed
 
 # Each step prints one line; the tools' own output goes to a log that is shown
 # only when the step fails.
@@ -28,16 +28,29 @@ define logged
 @mkdir -p var/log; ( $(2) ) > var/log/$(1).log 2>&1 || { tail -40 var/log/$(1).log; echo "failed: see var/log/$(1).log"; exit 1; }
 endef
 
+# A lock is installed by uv (its version pinned in app.lock, put into the env by pip
+# first): 20 s for the app env and 50 s for Rasa's with empty caches, where pip took
+# 80 s and 100 s. Where uv cannot be had or fails, pip installs the same lock.
+UV_PIN := $(shell grep -m1 '^uv==' requirements/app.lock)
+define install_lock
+$(1)/bin/pip install --quiet "$(UV_PIN)" && $(1)/bin/uv pip install --python $(1)/bin/python -r $(2) \
+  || { echo "uv failed: pip installs $(2)"; $(1)/bin/pip install --upgrade pip && $(1)/bin/pip install -r $(2); }
+endef
+
+envs:  ## both envs from the locks, side by side
+	@$(MAKE) --no-print-directory -q .venv/.stamp .venv-rasa/.stamp \
+	  || $(MAKE) --no-print-directory -j2 .venv/.stamp .venv-rasa/.stamp
+
 .venv/.stamp: requirements/app.lock
 	@test -n "$(PY_APP)" || scripts/find-python.sh 3.11+ PYTHON3
 	@echo "setup: app env (.venv, $(PY_APP)) from requirements/app.lock"
-	$(call logged,pip-app,$(PY_APP) -m venv .venv && .venv/bin/pip install --upgrade pip && .venv/bin/pip install -r requirements/app.lock)
+	$(call logged,pip-app,$(PY_APP) -m venv .venv && $(call install_lock,.venv,requirements/app.lock))
 	@touch $@
 
 .venv-rasa/.stamp: requirements/rasa.lock
 	@test -n "$(PY_RASA)" || scripts/find-python.sh 3.10 PYTHON310
-	@echo "setup: Rasa env (.venv-rasa, $(PY_RASA)) from requirements/rasa.lock; a few minutes the first time"
-	$(call logged,pip-rasa,$(PY_RASA) -m venv .venv-rasa && .venv-rasa/bin/pip install --upgrade pip && .venv-rasa/bin/pip install -r requirements/rasa.lock)
+	@echo "setup: Rasa env (.venv-rasa, $(PY_RASA)) from requirements/rasa.lock; a minute or two the first time"
+	$(call logged,pip-rasa,$(PY_RASA) -m venv .venv-rasa && $(call install_lock,.venv-rasa,requirements/rasa.lock))
 	@touch $@
 
 # The scorecard's charts: Chart.js as package-lock.json pins it, copied where the
@@ -51,7 +64,7 @@ $(CHART_JS): package-lock.json
 	  cp node_modules/chart.js/dist/chart.umd.min.js $@; \
 	else echo "setup: npm not found: the scorecard shows its tables without charts"; fi
 
-.env:
+.env: | .venv/.stamp
 	@sed -e "s/^PSEUDONYM_SECRET=.*/PSEUDONYM_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" \
 	     -e "s/^REFERENCE_SECRET=.*/REFERENCE_SECRET=$$($(APP) -c 'import secrets; print(secrets.token_hex(32))')/" .env.example > .env
 	@echo "wrote .env with fresh PSEUDONYM_SECRET and REFERENCE_SECRET; add TELEGRAM_BOT_TOKEN there"
@@ -63,6 +76,7 @@ db: .venv/.stamp .env  ## apply the migrations; load the demo stations into an e
 
 build:  ## compile data/faq, data/nlu and the utter_* of texts/ into build/
 	$(APP) -m nlu.build
+	@touch build/.stamp
 
 # What the model is trained from; the model is rebuilt only when one of them is
 # newer (Rasa's own cache in .rasa/ is too small to keep a whole model). The
@@ -78,9 +92,16 @@ TRAIN_INPUTS := config.yml data/emergency.yml data/report_routing.yml \
 # was about half of the training time.
 train: models/mps.tar.gz  ## build the data and train the model (skipped when nothing changed)
 
-models/mps.tar.gz: $(TRAIN_INPUTS) | .venv/.stamp .venv-rasa/.stamp
-	@echo "train: compiling data/ into build/"
+# build/ once for training, `make validate` and the story tests (15 s each time): again
+# only when what nlu/build.py reads or runs has changed.
+BUILD_INPUTS := $(TRAIN_INPUTS) $(wildcard data/*.yml) $(shell find mps -name '*.py')
+
+build/.stamp: $(BUILD_INPUTS) | .venv/.stamp
+	@echo "build: compiling data/ into build/"
 	@$(APP) -m nlu.build
+	@touch $@
+
+models/mps.tar.gz: $(TRAIN_INPUTS) | build/.stamp .venv/.stamp .venv-rasa/.stamp
 	@echo "train: training the model (a minute or two; log in var/log/train.log)"
 	@mkdir -p var/log; start=$$(date +%s.%N); \
 	  $(RASA) train $(RASA_DATA) --skip-validation --out models --fixed-model-name mps --quiet > var/log/train.log 2>&1 \
@@ -96,16 +117,30 @@ run: setup  ## start Rasa, the action server and the bot; Ctrl-C stops them all
 stack: .venv/.stamp .venv-rasa/.stamp .env train  ## the production topology behind nginx: BOT_REPLICAS, RASA_REPLICAS, ACTION_REPLICAS
 	$(APP) scripts/topology.py
 
-validate: build
+validate: build/.stamp
 	$(RASA) data validate $(RASA_DATA) --max-history 5
 
-test-stories: build  ## Rasa conversation tests, each flow in each language
+test-stories: build/.stamp  ## Rasa conversation tests, each flow in each language
 	$(RASA) test core --model models/mps.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-test-py:
-	$(APP) -m pytest
+# pytest-xdist: one worker a core (TEST_WORKERS=0: none); tests/conftest.py says which
+# tests share a worker. The slowest tests are listed at the end: where CI's time goes.
+TEST_WORKERS ?= auto
+test-py:  ## pytest, on every core
+	$(APP) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-test: setup validate test-stories test-py  ## the whole suite (what CI runs)
+# Rasa's data checks and story tests (two minutes, one core at most) run beside pytest,
+# their output in var/log/test-rasa.log (shown when they fail); `make test` fails when
+# either fails.
+test: setup  ## the whole suite (what CI runs)
+	@mkdir -p var/log; rm -f results/stories/story_report.json
+	@echo "test: make validate test-stories beside pytest (log in var/log/test-rasa.log)"
+	@$(MAKE) --no-print-directory validate test-stories > var/log/test-rasa.log 2>&1 & rasa=$$!; \
+	  $(MAKE) --no-print-directory test-py; py=$$?; \
+	  wait $$rasa; stories=$$?; \
+	  if [ $$stories -ne 0 ]; then tail -60 var/log/test-rasa.log; fi; \
+	  $(APP) scripts/story_summary.py results/stories/story_report.json $$stories; \
+	  exit $$(( py || stories ))
 
 eval: build  ## NLU evaluation on the held-out split (and NLU_TEST=file.yml)
 	$(RASA_PY) -m nlu.evaluate --model models/mps.tar.gz --heldout build/eval/heldout.yml $(if $(NLU_TEST),--extra $(NLU_TEST))

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -214,6 +215,13 @@ def stop(service: Service, grace: float = 10.0) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def stop_all(services: list[Service], grace: float = 10.0) -> None:
+    """Stop every service as `stop` does, all at once (a test stack's teardown: Rasa
+    alone takes seconds to stop)."""
+    with ThreadPoolExecutor(max_workers=max(len(services), 1)) as pool:
+        list(pool.map(lambda service: stop(service, grace), services))
 
 
 def stop_requested() -> threading.Event:

@@ -26,9 +26,16 @@ from scripts.balancer import nginx_config, nginx_service
 from scripts.stack import ROOT, start, stop, wait_ready
 from scripts.stack_settings import NEEDS, missing
 from scripts.topology import listening, start_topology, stop_topology
-from tests.e2e.stack_fixture import Telegram, emulator_service, free_port, wait_until
+from tests.e2e.stack_fixture import (
+    SHARED_REDIS,
+    Telegram,
+    emulator_service,
+    free_port,
+    wait_until,
+)
 from tests.webhook_relay import WebhookRelay
 
+pytestmark = SHARED_REDIS
 needs_nginx = pytest.mark.skipif(
     shutil.which("nginx") is None,
     reason="nginx is not installed (apt-get install -y nginx; .ci/run installs it)",

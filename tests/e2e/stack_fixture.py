@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from scripts.stack import (
     ROOT,
@@ -30,6 +31,7 @@ from scripts.stack import (
     rasa_service,
     start,
     stop,
+    stop_all,
     wait_ready,
     web_service,
 )
@@ -42,6 +44,11 @@ TURN_QUIET = 0.3
 # rate counters) and Rasa's trackers under pseudonyms then never meet an earlier run's.
 SECRET = "e2e-pseudonym-" + secrets.token_hex(16)
 RASA_TOKEN = "e2e-rasa-api-token"
+# The mark of every test (or `pytestmark` of every module) that starts a stack on
+# TEST_REDIS_URL: under `pytest -n` they run in one worker, one after the other, as
+# without it (a replica takes over the journal of any dead replica in that Redis, and
+# tests/e2e/test_discreet.py waits for every "mpse2e" tracker there to expire).
+SHARED_REDIS = pytest.mark.xdist_group("shared-redis")
 ACTION_TOKEN = "e2e-action-server-token-0123456789"
 
 
@@ -433,8 +440,6 @@ def running_stack(
     emu_port, action_port, rasa_port = free_port(), free_port(), free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     database_url = database_url or f"sqlite+aiosqlite:///{log_dir}/mps.db"
-    admin(database_url, "db", "upgrade")
-    admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
     store_env = {
         "DATABASE_URL": database_url,
         "TIMEZONE": "Asia/Baghdad",
@@ -490,8 +495,16 @@ def running_stack(
         }
     )
     try:
+        # Rasa loads its model (the longest start) while the database is made; the
+        # action server starts once its tables are there.
         for service in services:
-            start(service, log_dir)
+            if service.name != "actions":
+                start(service, log_dir)
+        admin(database_url, "db", "upgrade")
+        admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
+        for service in services:
+            if service.name == "actions":
+                start(service, log_dir)
         for service in services:
             if not wait_ready(service, timeout=300):
                 raise RuntimeError(f"{service.name} did not start:\n{log_tail(service)}")
@@ -511,8 +524,7 @@ def running_stack(
         finally:
             telegram.client.close()
     finally:
-        for service in reversed(services):
-            stop(service)
+        stop_all(services)
 
 
 REPLICA_WEBHOOK_SECRET = "e2e-replica-webhook-secret-0123456789"
@@ -557,6 +569,7 @@ def bot_log(stack: Stack) -> str:
 
 
 __all__ = [
+    "SHARED_REDIS",
     "Stack",
     "Telegram",
     "admin",

@@ -22,6 +22,7 @@ from mps.pseudonym import pseudonymise
 from tests.e2e.stack_fixture import (
     RASA_TOKEN,
     SECRET,
+    SHARED_REDIS,
     Stack,
     bot_log,
     buttons,
@@ -258,6 +259,7 @@ def tracker_keys(url: str) -> list[bytes | str]:
         client.close()
 
 
+@SHARED_REDIS
 def test_no_marker_word_in_database_redis_or_logs(private_stack: Stack) -> None:
     stack = private_stack
     url = os.environ["TEST_REDIS_URL"]
@@ -321,6 +323,7 @@ async def _dump_database(url: str) -> str:
     return "\n".join(rows)
 
 
+@SHARED_REDIS
 def test_a_discreet_handoff_leaves_nothing_right_after_exit(private_stack: Stack) -> None:
     stack = private_stack
     url = os.environ["TEST_REDIS_URL"]

@@ -25,8 +25,16 @@ from bot.journal import PREFIX
 from mps.catalogue import Catalogue
 from mps.pseudonym import pseudonymise
 from scripts.stack import Service, log_tail, start, stop, wait_ready
-from tests.e2e.stack_fixture import SECRET, Stack, free_port, running_stack, wait_until
+from tests.e2e.stack_fixture import (
+    SECRET,
+    SHARED_REDIS,
+    Stack,
+    free_port,
+    running_stack,
+    wait_until,
+)
 
+pytestmark = SHARED_REDIS
 A, B = 0, 1
 LATE = "late answer"  # the stand-in's one reply
 TEXTS = Catalogue.load_dir()

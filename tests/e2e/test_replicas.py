@@ -32,8 +32,9 @@ from mps.report_rules import UnitRules
 from mps.reports import Draft, file_report
 from mps.stations import load_index
 from scripts.stack import ROOT
-from tests.e2e.stack_fixture import TURN_QUIET, Stack, buttons, running_stack
+from tests.e2e.stack_fixture import SHARED_REDIS, TURN_QUIET, Stack, buttons, running_stack
 
+pytestmark = SHARED_REDIS
 A, B = 0, 1
 TEXTS = Catalogue.load_dir()
 
