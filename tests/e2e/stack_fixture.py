@@ -496,14 +496,16 @@ def running_stack(
     )
     try:
         # Rasa loads its model (the longest start) while the database is made; the
-        # action server starts once its tables are there.
+        # action server and the web application, which read the stations as they
+        # start, start once the tables are there.
+        after_tables = ("actions", "web")
         for service in services:
-            if service.name != "actions":
+            if service.name not in after_tables:
                 start(service, log_dir)
         admin(database_url, "db", "upgrade")
         admin(database_url, "stations", "import", str(ROOT / "data" / "stations" / "demo.yml"))
         for service in services:
-            if service.name == "actions":
+            if service.name in after_tables:
                 start(service, log_dir)
         for service in services:
             if not wait_ready(service, timeout=300):
